@@ -1,0 +1,42 @@
+# Switchyard's vocabulary. `make help` lists the targets.
+SHELL := /bin/bash
+NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
+
+.PHONY: help install build lint typecheck test test-unit test-integration test-e2e test-conformance demo bench models clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+install: node_modules/.package-lock.json ## Install npm dependencies (npm ci)
+
+build: install ## Compile TypeScript to dist/
+	npx tsc -p tsconfig.json
+
+typecheck: install ## Type-check without emitting
+	npx tsc -p tsconfig.json --noEmit
+
+lint: typecheck ## Type-check and look for copy-paste twins
+	@if command -v duplicates >/dev/null 2>&1; then duplicates --repo src; fi
+
+test: build ## Run every test; ends with "N passed, N failed"
+	@rm -f jest-results.json
+	@$(NODE_TEST) --json --outputFile=jest-results.json || true
+	@node scripts/test-summary.mjs jest-results.json
+
+test-unit: install ## Unit tests only
+	$(NODE_TEST) test/unit
+
+test-integration: install ## Integration tests (real gRPC, real Redis)
+	$(NODE_TEST) test/integration
+
+test-e2e: build ## End-to-end tests (gateway + sidecar + stubs + openai SDK)
+	$(NODE_TEST) test/e2e
+
+test-conformance: install ## Envoy-behaviour conformance tests
+	$(NODE_TEST) test/conformance
+
+clean: ## Remove build output
+	rm -rf dist jest-results.json

@@ -1,0 +1,49 @@
+/** Header changes for the upstream request: removals first, then sets (Envoy's order). */
+export interface HeaderEdit {
+  readonly set: readonly (readonly [name: string, value: string])[];
+  readonly remove: readonly string[];
+}
+
+/** What routing decided, in the stable shape that `switchyard route` prints. */
+export interface RoutingTrace {
+  readonly decision: string | null;
+  readonly model: string;
+  readonly reasoning: boolean;
+  readonly blocked: boolean;
+  /** Matched rule names per signal type, e.g. `{ keyword: ["coding_keywords"] }`. Types with no match are omitted. */
+  readonly signals: Readonly<Record<string, readonly string[]>>;
+  readonly confidence: number;
+}
+
+/** A request that goes upstream, with the mutations to apply. */
+export interface RoutedRequest {
+  readonly kind: 'routed';
+  readonly trace: RoutingTrace;
+  /** The rewritten JSON body. */
+  readonly body: Buffer;
+  /** Upstream request header changes (content-length, routing headers, authorization, :path). */
+  readonly requestHeaders: HeaderEdit;
+  /** `x-vsr-*` headers to add to the response. */
+  readonly responseHeaders: readonly (readonly [name: string, value: string])[];
+  /** Whether the client asked for a streamed (SSE) response. */
+  readonly stream: boolean;
+}
+
+/** A request answered by the sidecar itself: errors, `/v1/models`, blocks, cache hits. */
+export interface ImmediateReply {
+  readonly kind: 'immediate';
+  readonly status: number;
+  readonly headers: readonly (readonly [name: string, value: string])[];
+  readonly body: Buffer;
+  /** Set when the reply comes from a routing decision (a block), for `route` output. */
+  readonly trace?: RoutingTrace;
+  /** Short machine-readable reason; Envoy puts it in `%RESPONSE_CODE_DETAILS%`. */
+  readonly details: string;
+}
+
+/** A request the sidecar does not touch. */
+export interface PassThrough {
+  readonly kind: 'passthrough';
+}
+
+export type RouteResult = RoutedRequest | ImmediateReply | PassThrough;

@@ -1,0 +1,75 @@
+/** A chat message as signals see it: the role and its text (content parts joined). */
+export interface ConversationMessage {
+  readonly role: string;
+  readonly text: string;
+}
+
+/** What signals read from a request. Built once per request by the router. */
+export interface RequestView {
+  /** Text of the last user message (string content, or the text parts joined with "\n"). */
+  readonly lastUserText: string;
+  /** Every message of the conversation, in order. */
+  readonly messages: readonly ConversationMessage[];
+  /** Request headers, lower-case names, first value. */
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+/** How a decision leaf names a signal: `${type}:${name}`, e.g. "keyword:coding_keywords". */
+export type SignalId = `${string}:${string}`;
+
+/** The outcome of one signal rule for one request. */
+export interface SignalResult {
+  readonly type: string;
+  readonly name: string;
+  readonly matched: boolean;
+  /** 0..1; deterministic signals report 1 when matched. */
+  readonly confidence: number;
+  /** A raw number behind the result (token count, similarity), when there is one. */
+  readonly value?: number;
+  /** Set when the extractor failed; the rule then does not match and the failure is reported. */
+  readonly error?: string;
+}
+
+/** Every evaluated signal result of a request, keyed by SignalId. */
+export type SignalSet = ReadonlyMap<SignalId, SignalResult>;
+
+/** One compiled signal type with the rules of that type that some decision references. */
+export interface SignalExtractor {
+  readonly type: string;
+  /** Evaluates every rule of this type and reports each, matched or not. */
+  extract(request: RequestView, abort: AbortSignal): readonly SignalResult[] | Promise<readonly SignalResult[]>;
+}
+
+/** Runs the referenced extractors of a config and merges their results. */
+export interface SignalPipeline {
+  /** The signal types that run; a type no decision references is absent. */
+  readonly types: readonly string[];
+  evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet>;
+}
+
+/** A source position for diagnostics about one rule. */
+export interface RuleLocation {
+  readonly pointer: string;
+}
+
+/**
+ * A signal type plug-in: one file plus one line in `signals/registry.ts`.
+ * `configKey` is the key under `signals:` in YAML (Athena's vllm-sr name, e.g. "keywords"),
+ * `type` is the leaf `type` in decisions (e.g. "keyword").
+ */
+export interface SignalPlugin<Rule extends { readonly name: string } = { readonly name: string }> {
+  readonly type: string;
+  readonly configKey: string;
+  /** JSON Schema of one rule object under `signals.<configKey>[]`, merged into the config schema. */
+  readonly ruleSchema: Record<string, unknown>;
+  /** The signal names a rule emits (usually its name; complexity emits "name:hard" etc.). */
+  emittedNames(rule: Rule): readonly string[];
+  /** Builds the extractor for the rules that decisions reference. Throws a message on a bad rule. */
+  create(rules: readonly Rule[], context: SignalBuildContext): SignalExtractor | Promise<SignalExtractor>;
+}
+
+/** What a signal plug-in may use while it is built. */
+export interface SignalBuildContext {
+  /** Directory of the config file, to resolve relative model paths. */
+  readonly configDir: string;
+}
