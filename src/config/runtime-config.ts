@@ -59,6 +59,36 @@ export interface RouterSettings {
   readonly clusterHeader: string;
 }
 
+/** ext_proc processing modes, as in Envoy's `ProcessingMode`. */
+export interface ProcessingModeSettings {
+  readonly requestHeaderMode: 'SEND' | 'SKIP';
+  readonly requestBodyMode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
+  readonly responseHeaderMode: 'SEND' | 'SKIP';
+  readonly responseBodyMode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
+}
+
+/**
+ * How Envoy (or the built-in gateway, which plays Envoy's part) runs the ext_proc filter
+ * and reaches the sidecar. `switchyard envoy` renders these into envoy.yaml, and the
+ * gateway obeys the same values, so the two never drift.
+ */
+export interface EnvoySettings {
+  /** Where the sidecar's gRPC server listens. */
+  readonly extprocAddress: string;
+  readonly extprocPort: number;
+  /** Admin port (Envoy's admin, or the gateway's /healthz, /readyz, /metrics). */
+  readonly adminPort: number;
+  readonly processingMode: ProcessingModeSettings;
+  readonly failureModeAllow: boolean;
+  readonly allowModeOverride: boolean;
+  /** Per-message reply deadline; Envoy answers 504 when it passes. */
+  readonly messageTimeoutMs: number;
+  readonly maxMessageTimeoutMs: number;
+  /** Listener buffer limit: a buffered request body over it gets 413. */
+  readonly bufferLimitBytes: number;
+  readonly routeCacheAction: 'DEFAULT' | 'CLEAR' | 'RETAIN';
+}
+
 /**
  * The compiled, immutable form of a config file. Built once per load; a stream keeps the
  * snapshot it started with, and a reload swaps the snapshot for new streams only.
@@ -72,6 +102,7 @@ export interface RuntimeConfig {
   readonly defaultModel: string;
   readonly defaultReasoningEffort: string;
   readonly router: RouterSettings;
+  readonly envoy: EnvoySettings;
   readonly signals: SignalPipeline;
   readonly decisions: DecisionEngine;
   /** Releases resources held by plug-ins (model sessions, connections). */
