@@ -12,6 +12,8 @@ export interface ModelEndpoint {
   readonly pathPrefix: string;
   /** Envoy cluster name for this endpoint; what the sidecar writes into the cluster header. */
   readonly cluster: string;
+  /** Credential of this endpoint (`endpoints[].access_key`); when absent the model's `accessKey` applies. */
+  readonly accessKey?: string;
 }
 
 /** A reasoning family: how "reasoning on/off" is written into a request body for a model. */

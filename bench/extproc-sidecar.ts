@@ -1,0 +1,127 @@
+/**
+ * Sidecar latency over real gRPC: per request one ext_proc stream carrying request headers,
+ * the buffered body and response headers, then a cancel, exactly as Envoy drives it. The
+ * sidecar runs in a child process (as it does next to Envoy), so client work is not counted
+ * against the sidecar's event loop.
+ *
+ *   npx tsx bench/extproc-sidecar.ts [--requests N]
+ *
+ * Prints a table and writes bench/results/extproc-sidecar.json.
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
+import { ConfigStore } from '../src/config/watch.js';
+import { startExtProcServer } from '../src/extproc/server.js';
+import { createSilentLogger } from '../src/telemetry/logger.js';
+import { loadConfigOrThrow, SEED_CONFIG_PATH } from '../test/helpers/config-fixture.js';
+import { envoyHeaderMap, ExtProcTestClient, requestHeadersMessage } from '../test/helpers/extproc-client.js';
+
+const CONCURRENCY_LEVELS = [1, 16, 64] as const;
+const WARMUP_REQUESTS = 1000;
+const PROMPTS = [
+  'What is a Python decorator?',
+  'Implement a function that finds the longest palindromic substring.',
+  'Prove by induction that the sum 1+2+...+n = n(n+1)/2.',
+].map((content) => JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }], max_tokens: 100 }));
+
+interface LevelResult {
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly max_ms: number;
+  readonly requests_per_second: number;
+}
+
+const SIDECAR_FLAG = '--sidecar';
+
+async function serveSidecar(): Promise<void> {
+  const store = new ConfigStore(await loadConfigOrThrow(SEED_CONFIG_PATH));
+  const server = await startExtProcServer({ address: '127.0.0.1', port: 0, store, logger: createSilentLogger() });
+  process.send!({ port: server.port });
+  process.once('message', () => {
+    void server.close().then(() => store.current().close()).then(() => process.disconnect());
+  });
+}
+
+/** One Envoy-shaped request; the latency ends at the last reply, before the stream is closed. */
+async function oneRequest(client: ExtProcTestClient, index: number): Promise<number> {
+  const body = PROMPTS[index % PROMPTS.length]!;
+  const started = performance.now();
+  const stream = client.open();
+  await stream.send(requestHeadersMessage({ path: '/v1/chat/completions', body }));
+  const routed = await stream.send({ request_body: { body: Buffer.from(body), end_of_stream: true } });
+  await stream.send({ response_headers: { headers: envoyHeaderMap([[':status', '200'], ['content-type', 'application/json']]), end_of_stream: true } });
+  const elapsed = performance.now() - started;
+  // Envoy's default reset-close trips Node's HTTP/2 reset rate limit after 1000 streams per
+  // connection (see bench/README.md), so the benchmark closes the way graceful-close Envoy does.
+  await stream.closeGracefully();
+  if (routed['request_body']?.response?.clear_route_cache !== true) throw new Error('request was not routed');
+  return elapsed;
+}
+
+async function runLevel(client: ExtProcTestClient, concurrency: number, requests: number): Promise<LevelResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) latencies.push(await oneRequest(client, next++));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number => round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+  return {
+    concurrency,
+    requests,
+    p50_ms: at(0.5),
+    p99_ms: at(0.99),
+    max_ms: round(latencies[latencies.length - 1]!),
+    requests_per_second: Math.round(requests / seconds),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+async function main(): Promise<void> {
+  const flag = process.argv.indexOf('--requests');
+  const requests = flag === -1 ? 10_000 : Number(process.argv[flag + 1]);
+  const sidecar = fork(fileURLToPath(import.meta.url), [SIDECAR_FLAG], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve) => sidecar.once('message', (message: { port: number }) => resolve(message.port)));
+  const client = new ExtProcTestClient(port);
+  try {
+    await runLevel(client, 16, WARMUP_REQUESTS);
+    const results: LevelResult[] = [];
+    for (const concurrency of CONCURRENCY_LEVELS) results.push(await runLevel(client, concurrency, requests));
+    console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s');
+    for (const r of results) {
+      console.log(
+        `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}`,
+      );
+    }
+    const report = {
+      benchmark: 'extproc-sidecar',
+      config: path.relative(process.cwd(), SEED_CONFIG_PATH),
+      messages_per_request: ['request_headers', 'request_body', 'response_headers'],
+      machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown' },
+      date: new Date().toISOString(),
+      results,
+    };
+    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'extproc-sidecar.json');
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`wrote ${out}`);
+  } finally {
+    client.close();
+    sidecar.send('stop');
+  }
+}
+
+await (process.argv.includes(SIDECAR_FLAG) ? serveSidecar() : main());

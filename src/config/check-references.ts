@@ -1,0 +1,127 @@
+import type { SignalPlugin } from '../signals/signal.js';
+import { clusterName } from './cluster-name.js';
+import type { ConfigDocument } from './config-document.js';
+import type { ConfigPathSegment, ConfigProblem } from './config-problem.js';
+import { formatConfigPath } from './config-problem.js';
+import { parseEndpointAddress } from './endpoint-address.js';
+import { resolveProviderSettings } from './provider-settings.js';
+import { normaliseRuleTree } from './rule-tree.js';
+
+/** The parts of a config that the reference checks read; a part with schema errors is skipped. */
+export type CheckedSection = 'providers' | 'signals' | 'decisions';
+
+/** Reports the second and later uses of each name, pointing back at the first. */
+function findDuplicates(
+  entries: readonly { readonly name: string; readonly path: readonly ConfigPathSegment[] }[],
+  what: string,
+  scope = '',
+): ConfigProblem[] {
+  const first = new Map<string, readonly ConfigPathSegment[]>();
+  const problems: ConfigProblem[] = [];
+  for (const { name, path } of entries) {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, path);
+    else problems.push({ path, code: 'SY_CFG_DUPLICATE_NAME', message: `duplicate ${what} "${name}"${scope} (first defined at ${formatConfigPath(earlier.slice(0, -1))})` });
+  }
+  return problems;
+}
+
+function checkProviders(document: ConfigDocument): ConfigProblem[] {
+  const settings = resolveProviderSettings(document);
+  const models = document.providers.models;
+  const problems: ConfigProblem[] = [...settings.conflicts];
+  problems.push(...findDuplicates(models.map((model, i) => ({ name: model.name, path: ['providers', 'models', i, 'name'] })), 'model name'));
+
+  const clusters: { name: string; path: ConfigPathSegment[] }[] = [];
+  models.forEach((model, i) => {
+    const modelPath = ['providers', 'models', i];
+    problems.push(...findDuplicates(model.endpoints.map((endpoint, j) => ({ name: endpoint.name, path: [...modelPath, 'endpoints', j, 'name'] })), 'endpoint name', ` in model "${model.name}"`));
+    model.endpoints.forEach((endpoint, j) => {
+      const parsed = parseEndpointAddress(endpoint.endpoint, endpoint.protocol);
+      if (!parsed.ok) {
+        problems.push({ path: [...modelPath, 'endpoints', j, 'endpoint'], code: 'SY_CFG_BAD_ENDPOINT', message: `endpoint "${endpoint.name}" of model "${model.name}": "${endpoint.endpoint}" ${parsed.reason}` });
+      }
+      clusters.push({ name: clusterName(model.name, endpoint.name), path: [...modelPath, 'endpoints', j, 'name'] });
+    });
+    if (model.reasoning_family !== undefined && !settings.reasoningFamilies.has(model.reasoning_family)) {
+      problems.push({
+        path: [...modelPath, 'reasoning_family'],
+        code: 'SY_CFG_UNKNOWN_REASONING_FAMILY',
+        message: `model "${model.name}" uses reasoning family "${model.reasoning_family}", which is not defined (known: ${[...settings.reasoningFamilies.keys()].join(', ')})`,
+      });
+    }
+  });
+  // Different model/endpoint names can sanitise to the same cluster ("a/b" and "a_b").
+  const distinctNames = new Set(models.flatMap((model) => model.endpoints.map((endpoint) => `${model.name}\u0000${endpoint.name}`)));
+  if (distinctNames.size === clusters.length) problems.push(...findDuplicates(clusters, 'Envoy cluster name'));
+
+  const defaultModel = settings.defaultModel;
+  if (defaultModel !== undefined && !models.some((model) => model.name === defaultModel.name)) {
+    problems.push({ path: defaultModel.path, code: 'SY_CFG_UNKNOWN_MODEL', message: `default_model "${defaultModel.name}" is not a configured model (configured: ${[...new Set(models.map((m) => m.name))].join(', ')})` });
+  }
+  return problems;
+}
+
+/** Signal names each plug-in type emits for the configured rules. */
+function emittedSignalNames(document: ConfigDocument, plugins: readonly SignalPlugin[]): Map<string, Set<string>> {
+  const emitted = new Map<string, Set<string>>();
+  for (const plugin of plugins) {
+    const rules = document.signals[plugin.configKey] ?? [];
+    emitted.set(plugin.type, new Set(rules.flatMap((rule) => plugin.emittedNames(rule))));
+  }
+  return emitted;
+}
+
+function checkSignals(document: ConfigDocument, plugins: readonly SignalPlugin[]): ConfigProblem[] {
+  return plugins.flatMap((plugin) =>
+    findDuplicates(
+      (document.signals[plugin.configKey] ?? []).map((rule, i) => ({ name: rule.name, path: ['signals', plugin.configKey, i, 'name'] })),
+      `${plugin.type} signal rule`,
+    ),
+  );
+}
+
+function checkDecisions(document: ConfigDocument, plugins: readonly SignalPlugin[], clean: ReadonlySet<CheckedSection>): ConfigProblem[] {
+  const problems = findDuplicates(document.decisions.map((decision, i) => ({ name: decision.name, path: ['decisions', i, 'name'] })), 'decision name');
+  const emitted = clean.has('signals') ? emittedSignalNames(document, plugins) : undefined;
+  const modelNames = clean.has('providers') ? new Set(document.providers.models.map((model) => model.name)) : undefined;
+
+  document.decisions.forEach((decision, i) => {
+    const tree = normaliseRuleTree(decision.rules, ['decisions', i, 'rules'], decision.name);
+    problems.push(...tree.problems);
+    for (const leaf of emitted === undefined ? [] : tree.leaves) {
+      const names = emitted?.get(leaf.type);
+      const plugin = plugins.find((candidate) => candidate.type === leaf.type);
+      if (names === undefined || plugin === undefined) {
+        problems.push({ path: [...leaf.path, 'type'], code: 'SY_CFG_UNKNOWN_SIGNAL', message: `decision "${decision.name}" uses unknown signal type "${leaf.type}" (known: ${plugins.map((p) => p.type).join(', ')})` });
+      } else if (!names.has(leaf.name)) {
+        const defined = [...names];
+        problems.push({
+          path: [...leaf.path, 'name'],
+          code: 'SY_CFG_UNKNOWN_SIGNAL',
+          message: `decision "${decision.name}" uses ${leaf.type} signal "${leaf.name}", which signals.${plugin.configKey} does not define (defined: ${defined.length === 0 ? 'none' : defined.join(', ')})`,
+        });
+      }
+    }
+    decision.modelRefs.forEach((ref, j) => {
+      if (modelNames !== undefined && !modelNames.has(ref.model)) {
+        problems.push({ path: ['decisions', i, 'modelRefs', j, 'model'], code: 'SY_CFG_UNKNOWN_MODEL', message: `decision "${decision.name}" refers to model "${ref.model}", which is not configured (configured: ${[...modelNames].join(', ')})` });
+      }
+    });
+  });
+  return problems;
+}
+
+/**
+ * Checks what the schema cannot: names that must exist (signals, models, reasoning
+ * families), names that must be unique, rule-tree structure and endpoint addresses.
+ * `clean` lists the sections free of schema errors; checks that would read a broken
+ * section are skipped, so each problem is reported once, by the stage that owns it.
+ */
+export function checkReferences(document: ConfigDocument, plugins: readonly SignalPlugin[], clean: ReadonlySet<CheckedSection>): ConfigProblem[] {
+  return [
+    ...(clean.has('providers') ? checkProviders(document) : []),
+    ...(clean.has('signals') ? checkSignals(document, plugins) : []),
+    ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
+  ];
+}

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
+import { createDecisionEngine } from '../decisions/engine.js';
+import { createSignalPipeline } from '../signals/pipeline.js';
+import type { SignalId, SignalPipeline } from '../signals/signal.js';
+import { clusterName } from './cluster-name.js';
+import type { ConfigDocument, EnvoyDocument, ModelDocument, RouterDocument } from './config-document.js';
+import type { ConfigProblem } from './config-problem.js';
+import { deepFreeze } from './deep-freeze.js';
+import { durationToMs } from './duration.js';
+import { parseEndpointAddress } from './endpoint-address.js';
+import { resolveProviderSettings } from './provider-settings.js';
+import { normaliseRuleTree } from './rule-tree.js';
+import type { EnvoySettings, ModelEndpoint, ModelTarget, ReasoningFamily, RouterSettings, RuntimeConfig } from './runtime-config.js';
+
+/** Where a config came from: its path, its text (hashed into the version) and its folder. */
+export interface ConfigSource {
+  readonly path: string;
+  readonly text: string;
+  readonly configDir: string;
+}
+
+/** A compiled config, or the problems that kept it from compiling. */
+export interface CompileResult {
+  readonly config?: RuntimeConfig;
+  readonly problems: readonly ConfigProblem[];
+}
+
+function compileModel(model: ModelDocument, families: ReadonlyMap<string, ReasoningFamily>): ModelTarget {
+  const endpoints = model.endpoints.map((endpoint): ModelEndpoint => {
+    const parsed = parseEndpointAddress(endpoint.endpoint, endpoint.protocol);
+    if (!parsed.ok) throw new Error(`endpoint "${endpoint.name}" of model "${model.name}" was not checked: ${parsed.reason}`);
+    return {
+      name: endpoint.name,
+      weight: endpoint.weight,
+      protocol: endpoint.protocol,
+      ...parsed.address,
+      cluster: clusterName(model.name, endpoint.name),
+      ...(endpoint.access_key === undefined ? {} : { accessKey: endpoint.access_key }),
+    };
+  });
+  const reasoningFamily = model.reasoning_family === undefined ? undefined : families.get(model.reasoning_family);
+  return {
+    name: model.name,
+    endpoints,
+    capabilities: model.capabilities,
+    ...(model.access_key === undefined ? {} : { accessKey: model.access_key }),
+    ...(reasoningFamily === undefined ? {} : { reasoningFamily }),
+    ...(model.pricing === undefined
+      ? {}
+      : { pricing: { currency: model.pricing.currency, promptPer1M: model.pricing.prompt_per_1m, completionPer1M: model.pricing.completion_per_1m } }),
+    ...(model.param_size === undefined ? {} : { paramSize: model.param_size }),
+    ...(model.quality_score === undefined ? {} : { qualityScore: model.quality_score }),
+    ...(model.description === undefined ? {} : { description: model.description }),
+  };
+}
+
+function compileDecisions(document: ConfigDocument): DecisionSpec[] {
+  return document.decisions.map((decision, i) => ({
+    name: decision.name,
+    ...(decision.description === undefined ? {} : { description: decision.description }),
+    priority: decision.priority,
+    rule: normaliseRuleTree(decision.rules, ['decisions', i, 'rules'], decision.name).rule,
+    modelRefs: decision.modelRefs.map((ref) => ({
+      model: ref.model,
+      useReasoning: ref.use_reasoning,
+      ...(ref.reasoning_effort === undefined ? {} : { reasoningEffort: ref.reasoning_effort }),
+      ...(ref.weight === undefined ? {} : { weight: ref.weight }),
+    })),
+    plugins: decision.plugins.map((plugin) => ({ type: plugin.type, configuration: plugin.configuration })),
+  }));
+}
+
+function compileRouter(router: RouterDocument): RouterSettings {
+  const [primary] = router.auto_model_names;
+  if (primary === undefined) throw new Error('router.auto_model_names is empty although the schema requires an entry');
+  return {
+    autoModelNames: new Set(router.auto_model_names),
+    primaryAutoModelName: primary,
+    maxRequestBodyBytes: router.max_request_body_bytes,
+    clusterHeader: router.cluster_header,
+  };
+}
+
+function compileEnvoy(envoy: EnvoyDocument): EnvoySettings {
+  const mode = envoy.processing_mode;
+  return {
+    extprocAddress: envoy.extproc_address,
+    extprocPort: envoy.extproc_port,
+    adminPort: envoy.admin_port,
+    processingMode: {
+      requestHeaderMode: mode.request_header_mode,
+      requestBodyMode: mode.request_body_mode,
+      responseHeaderMode: mode.response_header_mode,
+      responseBodyMode: mode.response_body_mode,
+    },
+    failureModeAllow: envoy.failure_mode_allow,
+    allowModeOverride: envoy.allow_mode_override,
+    messageTimeoutMs: durationToMs(envoy.message_timeout),
+    maxMessageTimeoutMs: durationToMs(envoy.max_message_timeout),
+    bufferLimitBytes: envoy.buffer_limit_bytes,
+    routeCacheAction: envoy.route_cache_action,
+  };
+}
+
+function buildFailure(path: readonly (string | number)[], error: unknown): ConfigProblem {
+  return { path, at: 'key', code: 'SY_CFG_SIGNAL_BUILD', message: `signal rules could not be built: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+/**
+ * The pipeline reports only its first failure and not where it is, so on this (rare) path
+ * each rule is built alone to point at every rule its plug-in rejects. A failure no single
+ * rule reproduces is reported at the section that failed.
+ */
+async function locateSignalBuildFailures(document: ConfigDocument, referenced: ReadonlySet<SignalId>, configDir: string, error: unknown): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  for (const [configKey, rules] of Object.entries(document.signals)) {
+    const failures = await Promise.all(
+      rules.map((rule, index) =>
+        createSignalPipeline({ [configKey]: [rule] }, referenced, { configDir }).then(
+          () => undefined,
+          (ruleError: unknown) => buildFailure(['signals', configKey, index], ruleError),
+        ),
+      ),
+    );
+    const ruleProblems = failures.filter((problem) => problem !== undefined);
+    if (ruleProblems.length > 0) {
+      problems.push(...ruleProblems);
+      continue;
+    }
+    const sectionFailure = await createSignalPipeline({ [configKey]: rules }, referenced, { configDir }).then(
+      () => undefined,
+      (sectionError: unknown) => buildFailure(['signals', configKey], sectionError),
+    );
+    if (sectionFailure !== undefined) problems.push(sectionFailure);
+  }
+  return problems.length > 0 ? problems : [buildFailure(['signals'], error)];
+}
+
+/** The content hash that names a config version: the first 12 hex digits of its SHA-256. */
+export function configVersion(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/**
+ * Compiles a schema-valid, reference-checked config document into the immutable
+ * `RuntimeConfig`: endpoints parsed into clusters, durations into milliseconds, rule trees
+ * into a decision engine, and the referenced signal rules into a signal pipeline. A plug-in
+ * that rejects its rules becomes a problem, not an exception.
+ */
+export async function compileConfig(document: ConfigDocument, source: ConfigSource): Promise<CompileResult> {
+  const settings = resolveProviderSettings(document);
+  const firstModel = document.providers.models[0];
+  if (firstModel === undefined) throw new Error('providers.models is empty although the schema requires an entry');
+  const models = new Map(document.providers.models.map((model) => [model.name, compileModel(model, settings.reasoningFamilies)] as const));
+
+  let decisions: DecisionEngine;
+  try {
+    decisions = createDecisionEngine(deepFreeze(compileDecisions(document)));
+  } catch (error) {
+    return { problems: [{ path: ['decisions'], at: 'key', code: 'SY_CFG_SCHEMA', message: `decisions could not be compiled: ${(error as Error).message}` }] };
+  }
+  let signals: SignalPipeline;
+  try {
+    signals = await createSignalPipeline(document.signals, decisions.referencedSignals, { configDir: source.configDir });
+  } catch (error) {
+    return { problems: await locateSignalBuildFailures(document, decisions.referencedSignals, source.configDir, error) };
+  }
+
+  const config: RuntimeConfig = {
+    version: configVersion(source.text),
+    sourcePath: source.path,
+    listeners: deepFreeze(
+      document.listeners.map((listener) => ({ name: listener.name, address: listener.address, port: listener.port, timeoutMs: durationToMs(listener.timeout) })),
+    ),
+    models: deepFreeze(models),
+    // Without a default_model the first configured model is the fallback.
+    defaultModel: settings.defaultModel?.name ?? firstModel.name,
+    defaultReasoningEffort: settings.defaultReasoningEffort,
+    router: deepFreeze(compileRouter(document.router)),
+    envoy: deepFreeze(compileEnvoy(document.envoy)),
+    signals,
+    decisions,
+    // The signal pipeline holds no resources yet; plug-ins that do will release them here.
+    close: async () => {},
+  };
+  return { config: Object.freeze(config), problems: [] };
+}

@@ -1,0 +1,115 @@
+/**
+ * The shape of a config file after schema validation with defaults filled in: YAML keys as
+ * written (snake_case). Only `compile.ts` turns it into the camelCase `RuntimeConfig`.
+ */
+export interface ConfigDocument {
+  readonly version: string;
+  readonly listeners: readonly ListenerDocument[];
+  readonly providers: ProvidersDocument;
+  readonly default_model?: string;
+  readonly reasoning_families?: Readonly<Record<string, ReasoningFamilyDocument>>;
+  readonly default_reasoning_effort?: string;
+  readonly signals: Readonly<Record<string, readonly SignalRuleDocument[]>>;
+  readonly decisions: readonly DecisionDocument[];
+  readonly router: RouterDocument;
+  readonly envoy: EnvoyDocument;
+}
+
+/** A `listeners[]` entry. */
+export interface ListenerDocument {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly timeout: string;
+}
+
+/** The `providers` section. */
+export interface ProvidersDocument {
+  readonly models: readonly ModelDocument[];
+  readonly default_model?: string;
+  readonly reasoning_families?: Readonly<Record<string, ReasoningFamilyDocument>>;
+  readonly default_reasoning_effort?: string;
+}
+
+/** A `providers.models[]` entry. */
+export interface ModelDocument {
+  readonly name: string;
+  readonly param_size?: string;
+  readonly endpoints: readonly EndpointDocument[];
+  readonly access_key?: string;
+  readonly reasoning_family?: string;
+  readonly capabilities: readonly string[];
+  readonly quality_score?: number;
+  readonly pricing?: { readonly currency: string; readonly prompt_per_1m: number; readonly completion_per_1m: number };
+  readonly description?: string;
+}
+
+/** A `providers.models[].endpoints[]` entry. */
+export interface EndpointDocument {
+  readonly name: string;
+  readonly weight: number;
+  readonly endpoint: string;
+  readonly protocol: 'http' | 'https';
+  readonly access_key?: string;
+}
+
+/** A `reasoning_families.<name>` entry. */
+export interface ReasoningFamilyDocument {
+  readonly type: 'chat_template_kwargs' | 'reasoning_effort';
+  readonly parameter: string;
+}
+
+/** One rule under `signals.<configKey>`; the rest of its fields belong to the plug-in's schema. */
+export interface SignalRuleDocument {
+  readonly name: string;
+}
+
+/** A decision's `rules`: a node `{operator, conditions}`, a leaf `{type, name}`, or `{}`. */
+export interface RuleDocument {
+  readonly operator?: string;
+  readonly conditions?: readonly RuleDocument[];
+  readonly type?: string;
+  readonly name?: string;
+}
+
+/** A `decisions[]` entry. */
+export interface DecisionDocument {
+  readonly name: string;
+  readonly description?: string;
+  readonly priority: number;
+  readonly rules: RuleDocument;
+  readonly modelRefs: readonly {
+    readonly model: string;
+    readonly use_reasoning: boolean;
+    readonly reasoning_effort?: string;
+    readonly weight?: number;
+  }[];
+  readonly plugins: readonly { readonly type: string; readonly configuration: Readonly<Record<string, unknown>> }[];
+  readonly algorithm?: Readonly<Record<string, unknown>>;
+}
+
+/** The Switchyard `router` section. */
+export interface RouterDocument {
+  readonly auto_model_names: readonly string[];
+  readonly max_request_body_bytes: number;
+  readonly cluster_header: string;
+}
+
+/** The Switchyard `envoy` section. */
+export interface EnvoyDocument {
+  readonly extproc_address: string;
+  readonly extproc_port: number;
+  readonly admin_port: number;
+  readonly failure_mode_allow: boolean;
+  readonly allow_mode_override: boolean;
+  readonly message_timeout: string;
+  readonly max_message_timeout: string;
+  readonly buffer_limit_bytes: number;
+  readonly route_cache_action: 'DEFAULT' | 'CLEAR' | 'RETAIN';
+  readonly processing_mode: {
+    readonly request_header_mode: 'SEND' | 'SKIP';
+    readonly request_body_mode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
+    readonly response_header_mode: 'SEND' | 'SKIP';
+    readonly response_body_mode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
+  };
+}

@@ -1,0 +1,216 @@
+import { SIGNAL_PLUGINS } from '../signals/registry.js';
+import type { SignalPlugin } from '../signals/signal.js';
+import { DURATION_PATTERN } from './duration.js';
+
+/** JSON Schema of a config file, as Ajv takes it. */
+export type ConfigSchema = Readonly<Record<string, unknown>>;
+
+const MIB = 1024 * 1024;
+
+const NAME = { type: 'string', minLength: 1 } as const;
+const DURATION = { type: 'string', pattern: DURATION_PATTERN } as const;
+const PORT = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const REASONING_EFFORT = { enum: ['minimal', 'low', 'medium', 'high'] } as const;
+
+const REASONING_FAMILIES = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'parameter'],
+    properties: {
+      type: { enum: ['chat_template_kwargs', 'reasoning_effort'] },
+      parameter: NAME,
+    },
+  },
+} as const;
+
+const ENDPOINT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'endpoint'],
+  properties: {
+    name: NAME,
+    weight: { type: 'number', minimum: 0, default: 1 },
+    endpoint: NAME,
+    protocol: { enum: ['http', 'https'], default: 'http' },
+    access_key: { type: 'string' },
+  },
+} as const;
+
+const MODEL = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'endpoints'],
+  properties: {
+    name: NAME,
+    param_size: { type: 'string' },
+    endpoints: { type: 'array', minItems: 1, items: ENDPOINT },
+    access_key: { type: 'string' },
+    reasoning_family: NAME,
+    capabilities: { type: 'array', items: NAME, default: [] },
+    quality_score: { type: 'number', minimum: 0, maximum: 1 },
+    pricing: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['prompt_per_1m', 'completion_per_1m'],
+      properties: {
+        currency: { type: 'string', minLength: 1, default: 'USD' },
+        prompt_per_1m: { type: 'number', minimum: 0 },
+        completion_per_1m: { type: 'number', minimum: 0 },
+      },
+    },
+    description: { type: 'string' },
+  },
+} as const;
+
+const LISTENER = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'address', 'port'],
+  properties: {
+    name: NAME,
+    address: NAME,
+    port: PORT,
+    timeout: { ...DURATION, default: '300s' },
+  },
+} as const;
+
+// Rule nodes and leaves share one open shape; which one a rule is, and whether its
+// operator exists, is decided by the reference check so each gets a precise code.
+const RULE = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operator: { type: 'string' },
+    conditions: { type: 'array', items: { $ref: '#/$defs/rule' } },
+    type: NAME,
+    name: NAME,
+  },
+} as const;
+
+const DECISION = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'rules', 'modelRefs'],
+  properties: {
+    name: NAME,
+    description: { type: 'string' },
+    priority: { type: 'number', default: 0 },
+    rules: { $ref: '#/$defs/rule' },
+    modelRefs: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['model', 'use_reasoning'],
+        properties: {
+          model: NAME,
+          use_reasoning: { type: 'boolean' },
+          reasoning_effort: REASONING_EFFORT,
+          weight: { type: 'number', minimum: 0 },
+        },
+      },
+    },
+    plugins: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: { type: NAME, configuration: { type: 'object', default: {} } },
+      },
+    },
+    algorithm: { type: 'object' },
+  },
+} as const;
+
+const ROUTER = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    auto_model_names: { type: 'array', minItems: 1, uniqueItems: true, items: NAME, default: ['auto', 'MoM'] },
+    max_request_body_bytes: { type: 'integer', minimum: 1, default: 16 * MIB },
+    cluster_header: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'x-switchyard-cluster' },
+  },
+} as const;
+
+const BODY_MODE = { enum: ['NONE', 'STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'] } as const;
+const HEADER_MODE = { enum: ['SEND', 'SKIP'] } as const;
+
+const ENVOY = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    extproc_address: { ...NAME, default: '127.0.0.1' },
+    extproc_port: { ...PORT, default: 50051 },
+    admin_port: { ...PORT, default: 9901 },
+    failure_mode_allow: { type: 'boolean', default: false },
+    allow_mode_override: { type: 'boolean', default: true },
+    message_timeout: { ...DURATION, default: '2s' },
+    max_message_timeout: { ...DURATION, default: '30s' },
+    buffer_limit_bytes: { type: 'integer', minimum: 1, default: 16 * MIB },
+    route_cache_action: { enum: ['DEFAULT', 'CLEAR', 'RETAIN'], default: 'CLEAR' },
+    processing_mode: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        request_header_mode: { ...HEADER_MODE, default: 'SEND' },
+        request_body_mode: { ...BODY_MODE, default: 'BUFFERED' },
+        response_header_mode: { ...HEADER_MODE, default: 'SEND' },
+        response_body_mode: { ...BODY_MODE, default: 'STREAMED' },
+      },
+    },
+  },
+} as const;
+
+/**
+ * Builds the config schema, the one source of truth for what a config file may hold.
+ * `signals` gets one key per signal plug-in (its `configKey`), each an array of the
+ * plug-in's `ruleSchema`, so a new signal type needs no change here. Defaults live in the
+ * schema and are filled in by Ajv (`useDefaults`).
+ */
+export function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
+  const signalSections: Record<string, unknown> = {};
+  for (const plugin of plugins) signalSections[plugin.configKey] = { type: 'array', items: plugin.ruleSchema };
+
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'Switchyard router config',
+    type: 'object',
+    additionalProperties: false,
+    required: ['version', 'providers'],
+    $defs: { rule: RULE },
+    properties: {
+      version: NAME,
+      listeners: { type: 'array', items: LISTENER, default: [] },
+      providers: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['models'],
+        properties: {
+          models: { type: 'array', minItems: 1, items: MODEL },
+          default_model: NAME,
+          reasoning_families: REASONING_FAMILIES,
+          default_reasoning_effort: REASONING_EFFORT,
+        },
+      },
+      // Athena accepts these three both here and under `providers`.
+      default_model: NAME,
+      reasoning_families: REASONING_FAMILIES,
+      default_reasoning_effort: REASONING_EFFORT,
+      signals: { type: 'object', additionalProperties: false, default: {}, properties: signalSections },
+      decisions: { type: 'array', items: DECISION, default: [] },
+      router: ROUTER,
+      envoy: ENVOY,
+    },
+  };
+}
+
+/** The schema for the signal types in the registry. */
+export const CONFIG_SCHEMA: ConfigSchema = createConfigSchema(SIGNAL_PLUGINS);

@@ -1,0 +1,118 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Diagnostic } from './diagnostic.js';
+import type { ConfigEnvironment } from './env-expansion.js';
+import { loadConfigFile } from './load.js';
+import type { RuntimeConfig } from './runtime-config.js';
+
+/**
+ * Holds the config snapshot in force. Streams read `current()` once when they open and
+ * keep that snapshot; a reload swaps it for new streams only.
+ */
+export class ConfigStore {
+  #current: RuntimeConfig;
+
+  constructor(initial: RuntimeConfig) {
+    this.#current = initial;
+  }
+
+  /** The snapshot new work should use. */
+  current(): RuntimeConfig {
+    return this.#current;
+  }
+
+  /** Puts `next` in force and returns the snapshot it replaces, for the caller to close. */
+  swap(next: RuntimeConfig): RuntimeConfig {
+    const previous = this.#current;
+    this.#current = next;
+    return previous;
+  }
+}
+
+/** What `watchConfig` reports and how it loads. */
+export interface ConfigWatchOptions {
+  /** A changed file compiled and is now in force. */
+  readonly onReload?: (config: RuntimeConfig) => void;
+  /** A changed file did not load; the previous config keeps serving. */
+  readonly onRejected?: (diagnostics: readonly Diagnostic[]) => void;
+  /** Variables for `${VAR}` expansion; defaults to `process.env`. */
+  readonly env?: ConfigEnvironment;
+  /** Quiet time after the last file event before reloading. */
+  readonly debounceMs?: number;
+}
+
+/** A running config watch. */
+export interface ConfigWatchHandle {
+  /** Stops watching and waits for a reload in progress to finish. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_DEBOUNCE_MS = 100;
+
+/**
+ * Watches a config file and reloads it on change. The directory is watched rather than the
+ * file, because editors save by writing a new file and renaming it over the old one, which
+ * ends a watch on the file itself. Events are debounced, reloads never overlap, and a file
+ * whose content hash equals the snapshot in force is not reloaded. A good file is swapped
+ * in and the old snapshot closed after the swap; a bad one is rejected with its diagnostics.
+ */
+export function watchConfig(path: string, store: ConfigStore, options: ConfigWatchOptions = {}): ConfigWatchHandle {
+  const fileName = basename(path);
+  const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let rerun = false;
+  let closed = false;
+
+  const reject = (message: string): void => {
+    options.onRejected?.([{ file: path, line: 1, col: 1, severity: 'error', code: 'SY_CFG_FILE', message }]);
+  };
+
+  const reload = async (): Promise<void> => {
+    const { config, diagnostics } = await loadConfigFile(path, options.env === undefined ? {} : { env: options.env });
+    if (config === undefined) {
+      if (!closed) options.onRejected?.(diagnostics);
+      return;
+    }
+    if (closed || config.version === store.current().version) {
+      await config.close();
+      return;
+    }
+    const previous = store.swap(config);
+    await previous.close();
+    options.onReload?.(config);
+  };
+
+  const run = (): void => {
+    if (running !== undefined) {
+      rerun = true;
+      return;
+    }
+    running = reload()
+      .catch((error: unknown) => reject(`config reload failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        running = undefined;
+        if (rerun && !closed) {
+          rerun = false;
+          run();
+        }
+      });
+  };
+
+  const watcher: FSWatcher = watch(dirname(path), (_event, changed) => {
+    // Some platforms do not report the file name; then any change in the folder counts.
+    if (closed || (changed !== null && changed !== fileName)) return;
+    clearTimeout(timer);
+    timer = setTimeout(run, debounceMs);
+  });
+  watcher.on('error', (error) => reject(`cannot watch "${dirname(path)}": ${error.message}`));
+
+  return {
+    async close(): Promise<void> {
+      closed = true;
+      clearTimeout(timer);
+      watcher.close();
+      await running;
+    },
+  };
+}

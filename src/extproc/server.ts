@@ -1,0 +1,84 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { routeChatCompletion } from '../router/route-request.js';
+import type { RouterLogger } from '../telemetry/logger.js';
+import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
+import { loadExtProcDefinitions } from './envoy-protos.js';
+import { serveExtProcStream, type ConfigSource, type ExtProcCall } from './stream.js';
+import type { ChatRouter } from './stream-processor.js';
+
+/** Options of {@link startExtProcServer}. */
+export interface ExtProcServerOptions {
+  readonly address: string;
+  /** 0 picks a free port; the bound one is returned. */
+  readonly port: number;
+  readonly store: ConfigSource;
+  readonly logger: RouterLogger;
+  readonly metrics?: RouterMetrics;
+  /** The routing entry point; the real router unless a caller wraps it. */
+  readonly route?: ChatRouter;
+  /** How long `close()` lets open streams finish before cutting them. */
+  readonly shutdownGraceMs?: number;
+}
+
+/** A running sidecar gRPC server. */
+export interface ExtProcServer {
+  readonly port: number;
+  /** Reports NOT_SERVING, lets open streams finish (up to the grace time), then stops. */
+  close(): Promise<void>;
+}
+
+const ONE_MIB = 1024 * 1024;
+const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcessor';
+
+/**
+ * Starts the Envoy ext_proc sidecar: `ExternalProcessor/Process` plus the standard gRPC
+ * health service. Each stream takes the store's current config when it opens.
+ */
+export async function startExtProcServer(options: ExtProcServerOptions): Promise<ExtProcServer> {
+  const { logger } = options;
+  // A buffered body travels as one gRPC message; grpc-js refuses anything over 4 MiB by default.
+  const messageLimit = options.store.current().envoy.bufferLimitBytes + ONE_MIB;
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': messageLimit,
+    'grpc.max_send_message_length': messageLimit,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  });
+  const dependencies = {
+    store: options.store,
+    route: options.route ?? routeChatCompletion,
+    logger,
+    metrics: options.metrics ?? new PrometheusRouterMetrics(),
+  };
+  server.addService(loadExtProcDefinitions().service, {
+    Process: (call: ExtProcCall) => serveExtProcStream(call, dependencies),
+  });
+  const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+
+  const host = options.address.includes(':') ? `[${options.address}]` : options.address;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+  logger.info({ address: options.address, port }, 'ext_proc server listening');
+
+  const graceMs = options.shutdownGraceMs ?? 5000;
+  return {
+    port,
+    close: () => {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(EXT_PROC_SERVICE_NAME, 'NOT_SERVING');
+      return new Promise<void>((resolve) => {
+        const deadline = setTimeout(() => server.forceShutdown(), graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(deadline);
+          logger.info({ port }, 'ext_proc server stopped');
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { errorReply } from '../router/error-reply.js';
+import type { RouterLogger } from '../telemetry/logger.js';
+import type { RouterMetrics } from '../telemetry/metrics.js';
+import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.js';
+import { immediateResponse } from './responses.js';
+import { RoutingStreamProcessor, type ChatRouter, type StreamProcessor } from './stream-processor.js';
+
+/** Where a stream gets its config snapshot: the store a reload swaps. */
+export interface ConfigSource {
+  current(): RuntimeConfig;
+}
+
+/** What every stream of a server shares. */
+export interface StreamDependencies {
+  readonly store: ConfigSource;
+  readonly route: ChatRouter;
+  readonly logger: RouterLogger;
+  readonly metrics: RouterMetrics;
+}
+
+/** The server side of one `ExternalProcessor/Process` call. */
+export type ExtProcCall = grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>;
+
+/**
+ * Runs one Envoy ext_proc stream: replies to each message exactly once, in arrival order, with
+ * the matching oneof. A failing phase becomes a 500 local reply with an error id; the call
+ * itself is never torn down, so one bad request cannot disturb any other.
+ */
+export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDependencies): void {
+  const { logger, metrics } = dependencies;
+  metrics.streamOpened();
+  const abort = new AbortController();
+  const processor = new RoutingStreamProcessor({
+    config: dependencies.store.current(),
+    route: dependencies.route,
+    logger,
+    metrics,
+    abort: abort.signal,
+  });
+  let finished = false;
+  let pending: Promise<void> = Promise.resolve();
+
+  const reply = async (message: ProcessingRequest): Promise<void> => {
+    if (finished) return;
+    const response = await answer(processor, message, logger, metrics);
+    if (response === undefined || finished || call.cancelled) return;
+    // After an ImmediateResponse Envoy sends nothing more and ignores anything we would say.
+    if (response.immediate_response !== undefined) finished = true;
+    call.write(response);
+  };
+
+  call.on('data', (message: ProcessingRequest) => {
+    pending = pending.then(() => reply(message));
+  });
+  call.on('end', () => {
+    // A half-close (graceful Envoy close) is answered with OK once queued replies are out.
+    void pending.then(() => {
+      if (!call.cancelled) call.end();
+    });
+  });
+  // Envoy resets the stream right after the last reply it expects: CANCELLED is the normal end.
+  call.on('cancelled', () => {
+    finished = true;
+    abort.abort();
+  });
+  call.on('error', (error: grpc.ServiceError) => {
+    finished = true;
+    abort.abort();
+    if (error.code === grpc.status.CANCELLED) return;
+    logger.warn({ err: error }, 'ext_proc stream failed');
+  });
+}
+
+async function answer(
+  processor: StreamProcessor,
+  message: ProcessingRequest,
+  logger: RouterLogger,
+  metrics: RouterMetrics,
+): Promise<ProcessingResponse | undefined> {
+  if (message.observability_mode) return undefined;
+  try {
+    switch (message.request) {
+      case 'request_headers':
+        return await processor.requestHeaders(message.request_headers!);
+      case 'request_body':
+        return await processor.requestBody(message.request_body!);
+      case 'response_headers':
+        return await processor.responseHeaders(message.response_headers!);
+      case 'response_body':
+        return await processor.responseBody(message.response_body!);
+      case 'request_trailers':
+        return { request_trailers: {} };
+      case 'response_trailers':
+        return { response_trailers: {} };
+      case undefined:
+        // A message kind newer than our protos: an empty reply would be spurious, so say nothing.
+        logger.warn('ext_proc message without a known kind ignored');
+        return undefined;
+    }
+  } catch (error) {
+    const errorId = randomUUID();
+    logger.error({ err: error, errorId, phase: message.request }, 'ext_proc phase failed');
+    const reply = errorReply(error instanceof Error ? error : new Error(String(error)), errorId);
+    metrics.errorReplied(reply.details);
+    return immediateResponse(reply);
+  }
+}

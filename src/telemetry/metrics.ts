@@ -1,0 +1,83 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * What the sidecar reports about its work. Injected into the transport edges (extproc,
+ * gateway, CLI) so the routing core stays free of metrics; never a module-level global.
+ */
+export interface RouterMetrics {
+  /** One ext_proc gRPC stream opened (one per HTTP request Envoy processes). */
+  streamOpened(): void;
+  /** A chat request got a routing outcome; `decision` is "none" when no decision matched. */
+  requestRouted(decision: string, model: string): void;
+  /** A request ended in an error reply; `code` is the reply's machine-readable reason. */
+  errorReplied(code: string): void;
+  /** Time spent deciding one request, from body received to reply built. */
+  routingObserved(seconds: number): void;
+}
+
+/** The Prometheus text of a registry, as served on `/metrics`. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+/** {@link RouterMetrics} on prom-client with a registry of its own (one per process, or per test). */
+export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition {
+  readonly registry: Registry;
+  private readonly requests: Counter<'decision' | 'model'>;
+  private readonly streams: Counter;
+  private readonly errors: Counter<'code'>;
+  private readonly routingDuration: Histogram;
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    this.requests = new Counter({
+      name: 'switchyard_requests_total',
+      help: 'Chat requests by routing decision and selected model.',
+      labelNames: ['decision', 'model'] as const,
+      registers: [registry],
+    });
+    this.streams = new Counter({
+      name: 'switchyard_extproc_streams_total',
+      help: 'ext_proc gRPC streams opened by Envoy.',
+      registers: [registry],
+    });
+    this.errors = new Counter({
+      name: 'switchyard_errors_total',
+      help: 'Requests answered with an error, by reason.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    });
+    // Routing is in-process and usually sub-millisecond; buckets reach 1 s for model-backed signals.
+    this.routingDuration = new Histogram({
+      name: 'switchyard_routing_duration_seconds',
+      help: 'Time from request body received to routing reply built.',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  streamOpened(): void {
+    this.streams.inc();
+  }
+
+  requestRouted(decision: string, model: string): void {
+    this.requests.inc({ decision, model });
+  }
+
+  errorReplied(code: string): void {
+    this.errors.inc({ code });
+  }
+
+  routingObserved(seconds: number): void {
+    this.routingDuration.observe(seconds);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

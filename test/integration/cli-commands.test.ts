@@ -1,0 +1,130 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../src/cli/main.js';
+import { REPO_ROOT, SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
+
+interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function cli(...argv: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
+  return { code, stdout, stderr };
+}
+
+describe('switchyard CLI', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'switchyard-cli-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('validate prints ok with counts and exits 0 for the seed config', async () => {
+    const run = await cli('validate', '--config', SEED_CONFIG_PATH);
+    expect(run).toEqual({ code: 0, stdout: `${SEED_CONFIG_PATH}: ok (2 models, 3 decisions)\n`, stderr: '' });
+  });
+
+  it('validate prints every diagnostic and exits 1 for a broken config', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    const seed = await readFile(SEED_CONFIG_PATH, 'utf8');
+    await writeFile(file, seed.replace('- model: "gemini-2.5-pro"', '- model: "nope"').replace('name: "coding_keywords"\n    modelRefs', 'name: "missing_rule"\n    modelRefs'));
+    const run = await cli('validate', '--config', file);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: error SY_CFG_[A-Z_]+: `));
+    expect(run.stdout).toContain('SY_CFG_UNKNOWN_MODEL');
+  });
+
+  it('validate exits 1 for a missing file', async () => {
+    const run = await cli('validate', '--config', path.join(dir, 'absent.yaml'));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('SY_CFG_FILE');
+  });
+
+  it('route --prompt prints one JSON line in the stable format', async () => {
+    const run = await cli('route', '--config', SEED_CONFIG_PATH, '--prompt', 'Prove by induction that 1+2+...+n = n(n+1)/2');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(Object.keys(line)).toEqual(['id', 'decision', 'model', 'reasoning', 'blocked', 'signals', 'confidence', 'latency_ms']);
+    expect(line).toEqual({
+      id: 1,
+      decision: 'reasoning-route',
+      model: 'gemini-2.5-pro',
+      reasoning: true,
+      blocked: false,
+      signals: { keyword: ['reasoning_keywords'] },
+      confidence: 1,
+      latency_ms: expect.any(Number),
+    });
+  });
+
+  it('route --input takes text or messages lines, keeps ids and numbers the rest by line', async () => {
+    const input = path.join(dir, 'prompts.jsonl');
+    await writeFile(
+      input,
+      [
+        JSON.stringify({ id: 'coding-1', text: 'Implement a function that reverses a list' }),
+        JSON.stringify({ messages: [{ role: 'user', content: 'What is the capital of France?' }] }),
+        '',
+        JSON.stringify({ text: 'derive the formula' }),
+      ].join('\n'),
+    );
+    const run = await cli('route', '--config', SEED_CONFIG_PATH, '--input', input);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(lines.map((line) => [line['id'], line['decision'], line['model']])).toEqual([
+      ['coding-1', 'coding-route', 'mlx-community/Qwen3-Coder-Next-4bit'],
+      [2, 'default-route', 'mlx-community/Qwen3-Coder-Next-4bit'],
+      [4, 'reasoning-route', 'gemini-2.5-pro'],
+    ]);
+    expect(lines[1]?.['signals']).toEqual({});
+  });
+
+  it('route reports unusable lines on stderr and exits 1', async () => {
+    const input = path.join(dir, 'prompts.jsonl');
+    await writeFile(input, `{"text":"build it"}\nnot json\n{"id":7}\n`);
+    const run = await cli('route', '--config', SEED_CONFIG_PATH, '--input', input);
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(`${input}:2: not valid JSON`);
+    expect(run.stderr).toContain(`${input}:3: needs "text"`);
+  });
+
+  it('init writes the starter config, which validates, and refuses to overwrite it', async () => {
+    const first = await cli('init', '--dir', dir);
+    expect(first.code).toBe(0);
+    const written = path.join(dir, 'config.yaml');
+    expect(await readFile(written, 'utf8')).toBe(await readFile(path.join(REPO_ROOT, 'examples', 'default.yaml'), 'utf8'));
+    const validated = await cli('validate', '--config', written);
+    expect(validated.stdout).toBe(`${written}: ok (2 models, 3 decisions)\n`);
+
+    await writeFile(written, 'mine\n');
+    const second = await cli('init', '--dir', dir);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('already exists');
+    expect(await readFile(written, 'utf8')).toBe('mine\n');
+  });
+
+  it('version prints the package version', async () => {
+    const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await cli('version')).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+  });
+
+  it('rejects an unknown command with a non-zero exit code', async () => {
+    const run = await cli('frobnicate');
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('frobnicate');
+  });
+});
