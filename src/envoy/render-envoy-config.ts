@@ -36,6 +36,13 @@ export function buildEnvoyConfig(config: EnvoyConfigSource): EnvoyJson {
     admin: {
       address: socketAddress('127.0.0.1', config.envoy.adminPort),
     },
+    // Envoy resets each ext_proc stream after its last reply by default. Node's HTTP/2 server
+    // (nghttp2's rapid-reset guard: a burst of 1000, then 33 resets/s) answers a reset storm
+    // with GOAWAY, which would fail every stream on the connection. A graceful half-close
+    // avoids the resets; the sidecar ends each call with OK when Envoy half-closes.
+    layered_runtime: {
+      layers: [{ name: 'switchyard', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } }],
+    },
     static_resources: {
       listeners: config.listeners.map((listener) => buildListener(config, listener)),
       clusters: [buildExtprocCluster(config), ...modelEndpoints(config).map(buildModelCluster)],
@@ -185,6 +192,9 @@ function buildExtprocFilter(config: EnvoyConfigSource): EnvoyJson {
   };
 }
 
+/** Below nghttp2's reset burst of 1000, so a connection is retired before the guard can trip. */
+const EXTPROC_MAX_STREAMS_PER_CONNECTION = 900;
+
 function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
   const address = loopbackFor(config.envoy.extprocAddress);
   return {
@@ -192,9 +202,11 @@ function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
     type: isIP(address) === 0 ? 'STRICT_DNS' : 'STATIC',
     connect_timeout: EXTPROC_CONNECT_TIMEOUT,
     per_connection_buffer_limit_bytes: config.envoy.bufferLimitBytes,
-    typed_extension_protocol_options: httpProtocolOptions({
-      http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '5s' } },
-    }),
+    typed_extension_protocol_options: httpProtocolOptions(
+      { http2_protocol_options: { connection_keepalive: { interval: '30s', timeout: '5s' } } },
+      // Second guard against the reset limit above, for Envoys without the graceful-close flag.
+      { max_requests_per_connection: EXTPROC_MAX_STREAMS_PER_CONNECTION },
+    ),
     load_assignment: {
       cluster_name: EXTPROC_CLUSTER_NAME,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, config.envoy.extprocPort) } }] }],
@@ -248,10 +260,11 @@ function upstreamTls(host: string, isHostname: boolean): EnvoyJson {
   };
 }
 
-function httpProtocolOptions(explicitHttpConfig: EnvoyJson): EnvoyJson {
+function httpProtocolOptions(explicitHttpConfig: EnvoyJson, commonHttpOptions?: EnvoyJson): EnvoyJson {
   return {
     'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
       '@type': TYPE('envoy.extensions.upstreams.http.v3.HttpProtocolOptions'),
+      ...(commonHttpOptions === undefined ? {} : { common_http_protocol_options: commonHttpOptions }),
       explicit_http_config: explicitHttpConfig,
     },
   };

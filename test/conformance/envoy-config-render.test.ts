@@ -169,3 +169,18 @@ describe('buildEnvoyConfig', () => {
       .toThrow(/reserved cluster name/);
   });
 });
+
+describe('ext_proc stream closing', () => {
+  const config = build(defaultEnvoySource());
+
+  it('asks Envoy to half-close ext_proc streams instead of resetting them', () => {
+    const layers = config['layered_runtime'].layers as Json[];
+    expect(layers[0]?.['static_layer']['envoy.reloadable_features.ext_proc_graceful_grpc_close']).toBe(true);
+  });
+
+  it('retires a sidecar connection before nghttp2 reset guard (1000 resets) can trip', () => {
+    const options = clusterNamed(config, EXTPROC_CLUSTER_NAME)['typed_extension_protocol_options'];
+    const common = options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].common_http_protocol_options;
+    expect(common.max_requests_per_connection).toBeLessThan(1000);
+  });
+});
