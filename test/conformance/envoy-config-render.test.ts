@@ -171,7 +171,7 @@ describe('buildEnvoyConfig', () => {
 });
 
 describe('ext_proc stream closing', () => {
-  const config = build(defaultEnvoySource());
+  const config = build(defaultEnvoySource);
 
   it('asks Envoy to half-close ext_proc streams instead of resetting them', () => {
     const layers = config['layered_runtime'].layers as Json[];
