@@ -32,6 +32,8 @@ export interface StreamProcessorContext {
   readonly abort: AbortSignal;
 }
 
+/** How long signals, decision and rewrite took for this request, in milliseconds. */
+export const ROUTING_LATENCY_HEADER = 'x-vsr-routing-latency-ms';
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 const MODELS_PATH = '/v1/models';
 
@@ -46,6 +48,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private readonly bodyChunks: Buffer[] = [];
   private bodyBytes = 0;
   private routed: RoutedRequest | undefined;
+  private routingMs = 0;
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
@@ -87,7 +90,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const body = this.bodyChunks.length === 1 ? message.body : Buffer.concat(this.bodyChunks, this.bodyBytes);
     const started = performance.now();
     const result = await this.context.route(this.context.config, body, this.requestHeaderValues, this.context.abort);
-    this.context.metrics.routingObserved((performance.now() - started) / 1000);
+    this.routingMs = performance.now() - started;
+    this.context.metrics.routingObserved(this.routingMs / 1000);
     return this.routeReply(result);
   }
 
@@ -102,8 +106,9 @@ export class RoutingStreamProcessor implements StreamProcessor {
       isEventStream && envoy.allowModeOverride
         ? { request_body_mode: envoy.processingMode.requestBodyMode, response_body_mode: 'STREAMED' as const }
         : undefined;
-    const mutation = routed.responseHeaders.length > 0 ? headerMutation(routed.responseHeaders) : undefined;
-    return commonReply('response_headers', mutation === undefined ? undefined : { header_mutation: mutation }, modeOverride);
+    // The routing time is measured here, at the transport edge, because the router core has no clock.
+    const mutation = headerMutation([...routed.responseHeaders, [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)]]);
+    return commonReply('response_headers', { header_mutation: mutation }, modeOverride);
   }
 
   async responseBody(): Promise<ProcessingResponse> {

@@ -84,6 +84,7 @@ describe('ext_proc sidecar routes the seed tutorial prompts over real gRPC', () 
     expect(headers.get('x-vsr-matched-keywords')?.raw).toBe('coding_keywords');
     expect(headers.get('x-vsr-selected-reasoning')?.raw).toBe('off');
     expect(headers.get('x-vsr-cache-hit')?.raw).toBe('false');
+    expect(headers.get('x-vsr-routing-latency-ms')?.raw).toMatch(/^\d+\.\d{3}$/);
     for (const [, header] of headers) expect(header.value).toBe('');
     expect(exchange.responseHeaders?.['mode_override']).toBeNull();
     expect(exchange.responseBody).toEqual([expect.objectContaining({ response_body: expect.anything(), response: 'response_body' })]);
