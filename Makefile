@@ -38,5 +38,11 @@ test-e2e: build ## End-to-end tests (gateway + sidecar + stubs + openai SDK)
 test-conformance: install ## Envoy-behaviour conformance tests
 	$(NODE_TEST) test/conformance
 
+bench: build ## Run the benchmarks (numbers go to bench/results/)
+	@for f in bench/*.ts; do echo "== $$f"; npx tsx $$f || exit 1; done
+
+models: ## Retrain every bundled model from scratch (needs Debian's python3-torch)
+	bash training/train-all.sh
+
 clean: ## Remove build output
 	rm -rf dist jest-results.json

@@ -1,0 +1,227 @@
+import * as grpc from '@grpc/grpc-js';
+import type { EnvoySettings, ProcessingModeSettings } from '../config/runtime-config.js';
+import type { ProcessingRequest } from '../extproc/ext-proc-messages.js';
+import type { ExtProcCounters } from './ext-proc-counters.js';
+import type { ReplyKind, WireCommonResponse, WireImmediateResponse, WireProcessingResponse } from './ext-proc-wire.js';
+import type { GatewayLogger } from './gateway-logger.js';
+import { applyModeOverride } from './processing-mode.js';
+
+/** A grpc-js client of `envoy.service.ext_proc.v3.ExternalProcessor`. */
+export interface ExtProcClient extends grpc.Client {
+  Process(): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse>;
+}
+
+/** Ends the request with a local reply: an ImmediateResponse, or an ext_proc failure (§2.10). */
+export type TerminalOutcome =
+  | { readonly kind: 'immediate'; readonly reply: WireImmediateResponse }
+  | { readonly kind: 'failed'; readonly code: 'SY_ERR_EXTPROC_FAILED' | 'SY_ERR_EXTPROC_TIMEOUT'; readonly details: string };
+
+/** What became of one message sent to the processor. */
+export type PhaseOutcome =
+  /** The matching reply; apply its CommonResponse (null = no change). */
+  | { readonly kind: 'reply'; readonly response: WireCommonResponse | null }
+  /** The processor is out of the picture (OK close, fail-open): continue unmodified. */
+  | { readonly kind: 'passthrough' }
+  | TerminalOutcome;
+
+type Direction = 'request' | 'response';
+
+interface Outstanding {
+  readonly kind: ReplyKind;
+  readonly resolve: (outcome: PhaseOutcome) => void;
+  timer: NodeJS.Timeout;
+  timeoutOverridden: boolean;
+}
+
+export interface ExtProcSessionOptions {
+  readonly client: ExtProcClient;
+  readonly settings: EnvoySettings;
+  readonly counters: ExtProcCounters;
+  readonly logger: GatewayLogger;
+  readonly requestId: string;
+  /** Called once when the processor ends the request (also for failures while nothing is outstanding). */
+  readonly onTerminal: (outcome: TerminalOutcome) => void;
+}
+
+const REMOTE_CLOSE_TIMEOUT_MS = 1000;
+
+const PASSTHROUGH: PhaseOutcome = { kind: 'passthrough' };
+
+function directionOf(kind: ReplyKind): Direction {
+  return kind.startsWith('request') ? 'request' : 'response';
+}
+
+/**
+ * One ext_proc side stream, as Envoy's filter runs it for one HTTP request (§2.20): opened on the
+ * first message, one reply expected per message and matched by type within its direction
+ * (response-body chunks pipelined in order), one message timer each, mode_override and
+ * override_message_timeout handling, and every failure routed through the §2.10 table.
+ */
+export class ExtProcSession {
+  private call: grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse> | undefined;
+  private complete = false;
+  private readonly outstanding: Record<Direction, Outstanding[]> = { request: [], response: [] };
+  private currentMode: ProcessingModeSettings;
+
+  constructor(private readonly options: ExtProcSessionOptions) {
+    this.currentMode = options.settings.processingMode;
+  }
+
+  /** The effective processing mode (the configured one, changed by an accepted mode_override). */
+  get mode(): ProcessingModeSettings {
+    return this.currentMode;
+  }
+
+  /** False once processing is complete: nothing more will be sent on this stream. */
+  get active(): boolean {
+    return !this.complete;
+  }
+
+  /** Sends one message and resolves with what became of it. */
+  send(kind: ReplyKind, message: ProcessingRequest): Promise<PhaseOutcome> {
+    if (this.complete) return Promise.resolve(PASSTHROUGH);
+    const call = this.open();
+    return new Promise((resolve) => {
+      const entry: Outstanding = { kind, resolve, timer: this.armTimer(this.options.settings.messageTimeoutMs), timeoutOverridden: false };
+      this.outstanding[directionOf(kind)].push(entry);
+      this.options.counters.stream_msgs_sent += 1;
+      call.write(message);
+    });
+  }
+
+  /**
+   * Ends processing after the last expected reply. Pending messages resolve as passthrough.
+   * The side stream is half-closed, as Envoy does with `ext_proc_graceful_grpc_close` (which the
+   * rendered envoy.yaml turns on): a reset per request would trip Node's HTTP/2 rapid-reset
+   * guard on the sidecar after about 1000 requests and drop the whole connection.
+   */
+  close(): void {
+    if (this.complete) return;
+    this.finish(PASSTHROUGH, 'half-close');
+  }
+
+  /** Ends processing because the downstream went away: Envoy resets the side stream (§2.1.7). */
+  reset(): void {
+    if (this.complete) return;
+    this.finish(PASSTHROUGH, 'reset');
+  }
+
+  private open(): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse> {
+    if (this.call !== undefined) return this.call;
+    const call = this.options.client.Process();
+    this.options.counters.streams_started += 1;
+    call.on('data', (reply: WireProcessingResponse) => this.onReply(reply));
+    call.on('error', (error: grpc.ServiceError) => this.onStreamError(error));
+    call.on('status', (status: grpc.StatusObject) => {
+      if (status.code === grpc.status.OK && !this.complete) {
+        this.options.logger.debug({ requestId: this.options.requestId }, 'ext_proc server closed the stream with OK; continuing unmodified');
+        this.finish(PASSTHROUGH);
+      }
+    });
+    this.call = call;
+    return call;
+  }
+
+  private armTimer(timeoutMs: number): NodeJS.Timeout {
+    return setTimeout(() => this.onTimeout(), timeoutMs);
+  }
+
+  private onReply(reply: WireProcessingResponse): void {
+    if (this.complete) return;
+    this.options.counters.stream_msgs_received += 1;
+    if (reply.override_message_timeout !== null) {
+      this.overrideTimeout(reply.override_message_timeout);
+      return;
+    }
+    const kind = reply.response;
+    if (kind === undefined) return this.onSpurious('empty ProcessingResponse');
+    if (kind === 'immediate_response') {
+      const immediate = reply.immediate_response;
+      if (immediate === undefined) return this.onSpurious('immediate_response without content');
+      return this.finish({ kind: 'immediate', reply: immediate }, 'half-close');
+    }
+    const queue = this.outstanding[directionOf(kind)];
+    const head = queue[0];
+    if (head === undefined || head.kind !== kind) return this.onSpurious(`unexpected ${kind} reply`);
+    queue.shift();
+    clearTimeout(head.timer);
+    if ((kind === 'request_headers' || kind === 'response_headers') && reply.mode_override !== null && this.options.settings.allowModeOverride) {
+      const mode = applyModeOverride(this.currentMode, reply.mode_override);
+      if (mode !== undefined) this.currentMode = mode;
+    }
+    const body = reply[kind];
+    const response = body !== undefined && 'response' in body ? body.response : null;
+    head.resolve({ kind: 'reply', response });
+  }
+
+  private overrideTimeout(duration: { readonly seconds: string; readonly nanos: number }): void {
+    const counters = this.options.counters;
+    counters.override_message_timeout_received += 1;
+    const timeoutMs = Number(duration.seconds) * 1000 + duration.nanos / 1e6;
+    const target = this.outstanding.request[0] ?? this.outstanding.response[0];
+    const maxMs = this.options.settings.maxMessageTimeoutMs;
+    if (target === undefined || target.timeoutOverridden || maxMs < 1 || timeoutMs < 1 || timeoutMs > maxMs) {
+      counters.override_message_timeout_ignored += 1;
+      return;
+    }
+    target.timeoutOverridden = true;
+    clearTimeout(target.timer);
+    target.timer = this.armTimer(timeoutMs);
+  }
+
+  private onSpurious(reason: string): void {
+    this.options.counters.spurious_msgs_received += 1;
+    this.options.logger.warn({ requestId: this.options.requestId, reason }, 'spurious ext_proc reply');
+    this.failOrContinue({ kind: 'failed', code: 'SY_ERR_EXTPROC_FAILED', details: 'ext_proc_error_spurious_message' });
+  }
+
+  private onTimeout(): void {
+    if (this.complete) return;
+    this.options.counters.message_timeouts += 1;
+    this.failOrContinue({ kind: 'failed', code: 'SY_ERR_EXTPROC_TIMEOUT', details: 'ext_proc_error_per-message_timeout_exceeded' });
+  }
+
+  private onStreamError(error: grpc.ServiceError): void {
+    if (this.complete) return;
+    this.options.counters.streams_failed += 1;
+    const details = `ext_proc_error_gRPC_error_${error.code}{${error.details}}`.replace(/\s/g, '_');
+    this.failOrContinue({ kind: 'failed', code: 'SY_ERR_EXTPROC_FAILED', details });
+  }
+
+  /** failure_mode_allow turns a failure into "continue unmodified" (§2.10). */
+  private failOrContinue(failure: TerminalOutcome): void {
+    this.options.logger.warn({ requestId: this.options.requestId, details: failure.kind === 'failed' ? failure.details : undefined }, 'ext_proc failure');
+    if (this.options.settings.failureModeAllow) {
+      this.options.counters.failure_mode_allowed += 1;
+      this.finish(PASSTHROUGH);
+    } else {
+      this.finish(failure);
+    }
+  }
+
+  /** Failures reset the stream; a normal end half-closes it and resets only if the server lingers. */
+  private finish(outcome: PhaseOutcome, close: 'reset' | 'half-close' = 'reset'): void {
+    this.complete = true;
+    const call = this.call;
+    if (call !== undefined) {
+      this.options.counters.streams_closed += 1;
+      if (close === 'reset') {
+        call.cancel();
+      } else {
+        // Envoy waits remote_close_timeout_milliseconds (1000) for the server's OK, then resets.
+        const linger = setTimeout(() => call.cancel(), REMOTE_CLOSE_TIMEOUT_MS);
+        linger.unref();
+        call.on('status', () => clearTimeout(linger));
+        call.end();
+      }
+    }
+    const pending = [...this.outstanding.request, ...this.outstanding.response];
+    this.outstanding.request = [];
+    this.outstanding.response = [];
+    for (const entry of pending) {
+      clearTimeout(entry.timer);
+      entry.resolve(outcome);
+    }
+    if (outcome.kind === 'immediate' || outcome.kind === 'failed') this.options.onTerminal(outcome);
+  }
+}

@@ -1,0 +1,70 @@
+import type { HeaderMap } from '../extproc/ext-proc-messages.js';
+
+/** One header line: lower-case name, value as a latin1 string so every byte survives. */
+export interface HeaderEntry {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * An ordered header multimap in Envoy's shape: pseudo-headers first, lower-case names,
+ * repeated names as separate entries (never comma-joined).
+ */
+export class HeaderList {
+  private list: HeaderEntry[];
+
+  constructor(entries: Iterable<HeaderEntry> = []) {
+    this.list = [...entries];
+  }
+
+  get entries(): readonly HeaderEntry[] {
+    return this.list;
+  }
+
+  get(name: string): string | undefined {
+    return this.list.find((entry) => entry.name === name)?.value;
+  }
+
+  has(name: string): boolean {
+    return this.list.some((entry) => entry.name === name);
+  }
+
+  /** Envoy's `setCopy`: the first entry keeps its place with the new value, later duplicates go. */
+  set(name: string, value: string): void {
+    const index = this.list.findIndex((entry) => entry.name === name);
+    if (index === -1) {
+      this.list.push({ name, value });
+      return;
+    }
+    this.list = this.list.filter((entry, i) => i === index || entry.name !== name);
+    this.list[index] = { name, value };
+  }
+
+  /** Envoy's `addCopy`: another entry with the same name. */
+  add(name: string, value: string): void {
+    this.list.push({ name, value });
+  }
+
+  remove(name: string): void {
+    this.list = this.list.filter((entry) => entry.name !== name);
+  }
+
+  /** Regular (non-pseudo) headers. */
+  regular(): HeaderEntry[] {
+    return this.list.filter((entry) => !entry.name.startsWith(':'));
+  }
+
+  /** Bytes the headers take on the wire, for Envoy's 60 KiB header-map limit. */
+  byteSize(): number {
+    return this.list.reduce((sum, entry) => sum + entry.name.length + Buffer.byteLength(entry.value, 'latin1'), 0);
+  }
+
+  clone(): HeaderList {
+    return new HeaderList(this.list);
+  }
+
+  /** The ext_proc `HeaderMap`: every value in `raw_value`, `value` left empty, as Envoy sends it. */
+  toProto(): HeaderMap {
+    return { headers: this.list.map((entry) => ({ key: entry.name, raw_value: Buffer.from(entry.value, 'latin1') })) };
+  }
+}

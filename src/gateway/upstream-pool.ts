@@ -1,0 +1,111 @@
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { ErrorCode } from '../errors.js';
+import { HeaderList } from './header-list.js';
+import type { ClusterTarget } from './route-table.js';
+
+/** Default upstream header/idle deadline when the caller sets none (Envoy's route `idle_timeout` role). */
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 300_000;
+
+/** Hop-by-hop response headers a proxy never forwards. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Regular headers only; Host is set from the cluster. */
+  readonly headers: HeaderList;
+  readonly body: Buffer | Readable | null;
+  readonly signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  /** Lower-case, hop-by-hop headers removed. */
+  readonly headers: HeaderList;
+  readonly body: Readable;
+}
+
+/** An upstream failure, already classified into the error table's upstream codes. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  constructor(readonly code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** Maps an undici/socket error to SY_ERR_UPSTREAM_{UNAVAILABLE,TIMEOUT,FAILED} (503/504/502). */
+export function classifyUpstreamError(error: unknown): UpstreamError {
+  const code = findErrorCode(error);
+  const message = String((error as { message?: unknown } | null)?.message ?? error);
+  if (code !== undefined && UNAVAILABLE.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', `upstream unavailable: ${message}`, { cause: error });
+  if (code !== undefined && TIMEOUT.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_TIMEOUT', `upstream timed out: ${message}`, { cause: error });
+  return new UpstreamError('SY_ERR_UPSTREAM_FAILED', `upstream request failed: ${message}`, { cause: error });
+}
+
+/** undici nests the socket error in `cause`; the first code found on the chain decides. */
+function findErrorCode(error: unknown): string | undefined {
+  // Structural walk: errors from Node internals may come from another realm (e.g. under a test VM).
+  let current: unknown = error;
+  for (let depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && (UNAVAILABLE.has(code) || TIMEOUT.has(code))) return code;
+    current = cause;
+  }
+  return undefined;
+}
+
+/**
+ * Pooled upstream connections, one undici Pool per cluster origin (Envoy's per-cluster connection
+ * pool). Host is rewritten to the cluster hostname (auto_host_rewrite) and TLS uses it as SNI.
+ */
+export class UpstreamPool {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly timeoutMs: number = DEFAULT_UPSTREAM_TIMEOUT_MS) {}
+
+  /** Sends the request; rejects with UpstreamError when no response headers arrive. */
+  async request(target: ClusterTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const headers = request.headers.clone();
+    headers.set('host', target.hostname);
+    try {
+      const response = await this.poolFor(target).request({
+        method: request.method,
+        path: request.path,
+        headers: headers.entries.flatMap((entry) => [entry.name, entry.value]),
+        body: request.body,
+        signal: request.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      const responseHeaders = new HeaderList();
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value === undefined || HOP_BY_HOP.has(name)) continue;
+        for (const one of Array.isArray(value) ? value : [value]) responseHeaders.add(name, one);
+      }
+      return { status: response.statusCode, headers: responseHeaders, body: response.body };
+    } catch (error) {
+      throw classifyUpstreamError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.destroy()));
+  }
+
+  private poolFor(target: ClusterTarget): Pool {
+    const origin = new URL(target.baseUrl).origin;
+    const key = `${origin}|${target.hostname}`;
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      pool = new Pool(origin, { connect: { servername: target.hostname }, keepAliveTimeout: 30_000 });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+}

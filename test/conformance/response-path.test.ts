@@ -1,0 +1,104 @@
+import http from 'node:http';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { headerPairs, kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
+import { chatBody, routedBodyReply, startHarness, waitFor, type Harness } from './gateway-harness.js';
+
+describe('response path (§3 E) and cancellation', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it('E1: response_headers carry :status first and the reply mutations reach the client', async () => {
+    harness = await startHarness(
+      replyPlan({
+        request_body: routedBodyReply,
+        response_headers: () => ({ response_headers: { response: { header_mutation: { set_headers: [setHeader('x-vsr-selected-model', 'stub-model')] } } } }),
+      }),
+    );
+    const response = await harness.request({ body: chatBody() });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-vsr-selected-model']).toBe('stub-model');
+    const responseHeaders = harness.extproc.streams[0]!.received.find((message) => kindOf(message) === 'response_headers');
+    expect(headerPairs(responseHeaders)[0]).toEqual([':status', '200']);
+  });
+
+  it('E2/E3/E5: a STREAMED SSE response passes chunk by chunk, ends with an empty end_of_stream message, without content-length', async () => {
+    harness = await startHarness(replyPlan({ request_body: routedBodyReply }), { stubChunkIntervalMs: 15 });
+    const response = await harness.request({ body: chatBody('stream me', { stream: true, stream_options: { include_usage: true } }) });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-length']).toBeUndefined();
+    expect(response.headers['transfer-encoding']).toBe('chunked');
+    expect(response.body.endsWith('data: [DONE]\n\n')).toBe(true);
+    const bodies = harness.extproc.streams[0]!.received.filter((message) => kindOf(message) === 'response_body');
+    expect(bodies.length).toBeGreaterThan(3);
+    expect(bodies.slice(0, -1).every((message) => !message.response_body!.end_of_stream)).toBe(true);
+    const last = bodies[bodies.length - 1]!.response_body!;
+    expect(last.end_of_stream).toBe(true);
+    expect(last.body.length).toBe(0);
+    expect(Buffer.concat(bodies.map((message) => message.response_body!.body)).toString()).toBe(response.body);
+    expect(response.chunks.length).toBeGreaterThan(1);
+  });
+
+  it('E2: a body_mutation in a chunk reply replaces that chunk only', async () => {
+    let seen = 0;
+    harness = await startHarness(
+      replyPlan({
+        request_body: routedBodyReply,
+        response_body: (message) => {
+          seen += 1;
+          if (seen === 2) return { response_body: { response: { body_mutation: { body: Buffer.from('data: {"replaced":true}\n\n') } } } };
+          return message.response_body!.end_of_stream ? { response_body: { response: { body_mutation: { body: Buffer.from(': tail\n\n') } } } } : { response_body: {} };
+        },
+      }),
+      { stubChunkIntervalMs: 15 },
+    );
+    const response = await harness.request({ body: chatBody('x', { stream: true }) });
+    const bodies = harness.extproc.streams[0]!.received.filter((message) => kindOf(message) === 'response_body').map((message) => message.response_body!.body.toString());
+    const expected = bodies.map((body, i) => (i === 1 ? 'data: {"replaced":true}\n\n' : body)).join('') + ': tail\n\n';
+    expect(response.body).toBe(expected);
+  });
+
+  it('E6: a BUFFERED response body arrives as one message; header mutation and body replacement apply', async () => {
+    const replaced = '{"replaced":true}';
+    harness = await startHarness(
+      replyPlan({
+        request_body: routedBodyReply,
+        response_body: () => ({
+          response_body: {
+            response: {
+              header_mutation: { set_headers: [setHeader('content-length', String(replaced.length)), setHeader('x-usage', 'counted')] },
+              body_mutation: { body: Buffer.from(replaced) },
+            },
+          },
+        }),
+      }),
+      { settings: { processingMode: { requestHeaderMode: 'SEND', requestBodyMode: 'BUFFERED', responseHeaderMode: 'SEND', responseBodyMode: 'BUFFERED' } } },
+    );
+    const response = await harness.request({ body: chatBody() });
+    expect(response.body).toBe(replaced);
+    expect(response.headers['x-usage']).toBe('counted');
+    expect(response.headers['content-length']).toBe(String(replaced.length));
+    expect(harness.extproc.streams[0]!.received.filter((message) => kindOf(message) === 'response_body')).toHaveLength(1);
+  });
+
+  it('client abort cancels the upstream request and resets the side stream', async () => {
+    harness = await startHarness(replyPlan({ request_body: routedBodyReply }), { stubLatencyMs: 5000 });
+    const body = chatBody();
+    const request = http.request({
+      host: '127.0.0.1',
+      port: harness.gateway.port,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-length': String(Buffer.byteLength(body)) },
+      agent: false,
+    });
+    request.on('error', () => undefined);
+    request.end(body);
+    await waitFor(() => harness!.upstream.requests.length === 1);
+    request.destroy();
+    await waitFor(() => harness!.upstream.requests[0]!.aborted);
+    await expect(harness.extproc.streams[0]!.ended).resolves.toBe('cancelled');
+  });
+});
