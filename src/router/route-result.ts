@@ -27,6 +27,14 @@ export interface RoutedRequest {
   readonly responseHeaders: readonly (readonly [name: string, value: string])[];
   /** Whether the client asked for a streamed (SSE) response. */
   readonly stream: boolean;
+  /** The winning decision's semantic-cache policy; absent when its `semantic-cache` plug-in is off. */
+  readonly cache?: SemanticCachePolicy;
+}
+
+/** Per-decision cache settings, already merged with the global `semantic_cache` defaults. */
+export interface SemanticCachePolicy {
+  readonly similarityThreshold: number;
+  readonly ttlSeconds: number;
 }
 
 /** A request answered by the sidecar itself: errors, `/v1/models`, blocks, cache hits. */

@@ -45,6 +45,8 @@ export interface SignalPipeline {
   /** The signal types that run; a type no decision references is absent. */
   readonly types: readonly string[];
   evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet>;
+  /** Releases what the extractors hold (model sessions); called when a config is retired. */
+  close?(): Promise<void>;
 }
 
 /** A source position for diagnostics about one rule. */

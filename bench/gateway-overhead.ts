@@ -1,0 +1,139 @@
+/**
+ * What the built-in gateway adds to a chat completion: the same client sends the same request
+ * straight to the stub upstream (direct path) and through gateway → ext_proc sidecar → stub
+ * (routed path), in one run, at concurrency 1 and 32. The gateway, the sidecar and the stub run
+ * in one child process, as `switchyard serve` would; the load client runs in this process.
+ *
+ *   npx tsx bench/gateway-overhead.ts [--requests N]
+ *
+ * Prints a table and writes bench/results/gateway-overhead.json.
+ */
+import { fork } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { startExtProcServer } from '../src/extproc/server.js';
+import { startGateway } from '../src/gateway/http-gateway.js';
+import { createSilentLogger } from '../src/telemetry/logger.js';
+import { startStubUpstream } from '../src/upstream-stub/stub-upstream.js';
+import { loadConfigOrThrow } from '../test/helpers/config-fixture.js';
+
+const CONCURRENCY_LEVELS = [1, 32] as const;
+const WARMUP_REQUESTS = 500;
+const STACK_FLAG = '--stack';
+const BODY = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Implement a function that finds the longest palindromic substring.' }], max_tokens: 100 });
+const DIRECT_BODY = BODY.replace('"auto"', '"mlx-community/Qwen3-Coder-Next-4bit"');
+
+interface PathResult {
+  readonly path: 'direct' | 'gateway';
+  readonly concurrency: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly requests_per_second: number;
+}
+
+async function serveStack(): Promise<void> {
+  const config = await loadConfigOrThrow();
+  const stub = await startStubUpstream({ port: 0, model: 'stub' });
+  const sidecar = await startExtProcServer({ address: '127.0.0.1', port: 0, store: { current: () => config }, logger: createSilentLogger() });
+  const clusters = new Map(
+    [...config.models.values()].flatMap((model) =>
+      model.endpoints.map((endpoint) => [endpoint.cluster, { baseUrl: `http://127.0.0.1:${stub.port}`, hostname: endpoint.host }] as const),
+    ),
+  );
+  const gateway = await startGateway({
+    listen: { address: '127.0.0.1', port: 0 },
+    sidecar: { address: '127.0.0.1', port: sidecar.port },
+    settings: config.envoy,
+    clusterHeader: config.router.clusterHeader,
+    clusters: () => clusters,
+  });
+  process.send!({ stub: stub.port, gateway: gateway.port });
+  process.once('message', () => {
+    void (async () => {
+      await gateway.close();
+      await sidecar.close();
+      await stub.close();
+      await config.close();
+      process.disconnect();
+    })();
+  });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(pool: Pool, body: string, concurrency: number, requests: number): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < requests) {
+      next += 1;
+      const t0 = performance.now();
+      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body });
+      await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const requestsArg = process.argv.indexOf('--requests');
+  const requests = requestsArg === -1 ? 5000 : Number(process.argv[requestsArg + 1]);
+  const child = fork(fileURLToPath(import.meta.url), [STACK_FLAG], { execArgv: process.execArgv });
+  const ports = await new Promise<{ stub: number; gateway: number }>((resolve) => child.once('message', (m) => resolve(m as { stub: number; gateway: number })));
+  const results: PathResult[] = [];
+  for (const concurrency of CONCURRENCY_LEVELS) {
+    for (const [name, port, body] of [['direct', ports.stub, DIRECT_BODY], ['gateway', ports.gateway, BODY]] as const) {
+      const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
+      await measure(pool, body, concurrency, WARMUP_REQUESTS);
+      const { latencies, seconds } = await measure(pool, body, concurrency, requests);
+      await pool.close();
+      results.push({
+        path: name,
+        concurrency,
+        p50_ms: round(percentile(latencies, 50)),
+        p99_ms: round(percentile(latencies, 99)),
+        requests_per_second: Math.round(latencies.length / seconds),
+      });
+    }
+  }
+  child.send('stop');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const rows = CONCURRENCY_LEVELS.map((concurrency) => {
+    const direct = results.find((r) => r.path === 'direct' && r.concurrency === concurrency)!;
+    const gateway = results.find((r) => r.path === 'gateway' && r.concurrency === concurrency)!;
+    return {
+      concurrency,
+      direct_p50_ms: direct.p50_ms,
+      direct_p99_ms: direct.p99_ms,
+      gateway_p50_ms: gateway.p50_ms,
+      gateway_p99_ms: gateway.p99_ms,
+      added_p50_ms: round(gateway.p50_ms - direct.p50_ms),
+      added_p99_ms: round(gateway.p99_ms - direct.p99_ms),
+      p50_ratio: round(gateway.p50_ms / direct.p50_ms),
+      direct_rps: direct.requests_per_second,
+      gateway_rps: gateway.requests_per_second,
+    };
+  });
+  console.table(rows);
+  const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  await mkdir(outDir, { recursive: true });
+  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', requests_per_level: requests };
+  await writeFile(path.join(outDir, 'gateway-overhead.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+if (process.argv.includes(STACK_FLAG)) await serveStack();
+else await main();
