@@ -1,6 +1,7 @@
 /** Jest runs the TypeScript sources directly as ES modules through swc. */
 export default {
-  testEnvironment: 'node',
+  // Shares typed-array constructors with onnxruntime-node's native side (see the file).
+  testEnvironment: '<rootDir>/test/jest-onnx-environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', {

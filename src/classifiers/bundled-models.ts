@@ -1,0 +1,14 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** models/<name> at the repository root, from src/classifiers (tsx, jest) or dist/src/classifiers (built). */
+function bundledModelDir(name: string): string {
+  const candidates = [`../../models/${name}`, `../../../models/${name}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
+}
+
+/** Folder of the bundled sentence embedder. */
+export const BUNDLED_EMBEDDER_DIR = bundledModelDir('embedder');
+
+/** Folder of the bundled 14-category MMLU-Pro domain classifier. */
+export const BUNDLED_DOMAIN_DIR = bundledModelDir('domain');

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Embedder } from './embedder.js';
+import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
+import { openOnnxSession } from './onnx-session.js';
+import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
+import { fnv1a, ngramKeys, tokenize } from './text-features.js';
+
+/** config.json of a bundled feature classifier, as written by training/train_domain.py. */
+interface FeatureClassifierConfig {
+  readonly id2label: Record<string, string>;
+  readonly switchyard_features: { readonly ngrams: { readonly buckets: number } };
+}
+
+/**
+ * A bundled classifier whose features are computed here rather than by a tokenizer: hashed word
+ * uni- and bigrams plus the bundled embedder's sentence vector (see models/domain/MODEL_CARD.md).
+ */
+export class FeatureClassifier implements TextClassifier {
+  private constructor(
+    readonly labels: readonly string[],
+    private readonly session: ort.InferenceSession,
+    private readonly buckets: number,
+    private readonly embedder: Embedder,
+  ) {}
+
+  /** Loads a model folder; the embedder must be the one the model was trained with. */
+  static async load(dir: string, embedder: Embedder): Promise<FeatureClassifier> {
+    assertModelFolder(dir, 'feature-classifier');
+    const configPath = join(dir, 'config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8')) as FeatureClassifierConfig;
+    const buckets = config.switchyard_features?.ngrams?.buckets;
+    if (!Number.isInteger(buckets) || buckets <= 0) {
+      throw new Error(`${configPath}: switchyard_features.ngrams.buckets must be a positive integer`);
+    }
+    const session = await openOnnxSession(join(dir, 'model.onnx'));
+    return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder);
+  }
+
+  async classify(text: string): Promise<readonly LabelScore[]> {
+    const keys = ngramKeys(tokenize(text));
+    // The model was trained with an empty text mapped to the single key "u:".
+    if (keys.length === 0) keys.push('u:');
+    const ids = BigInt64Array.from(keys, (k) => BigInt(fnv1a(k) % this.buckets));
+    const weights = new Float32Array(keys.length).fill(1 / Math.sqrt(keys.length));
+    const [embedding] = await this.embedder.embed([text]);
+    const result = await this.session.run({
+      ngram_ids: new ort.Tensor('int64', ids, [1, keys.length]),
+      ngram_weights: new ort.Tensor('float32', weights, [1, keys.length]),
+      embedding: new ort.Tensor('float32', embedding!, [1, embedding!.length]),
+    });
+    return rankLabels(this.labels, result['logits']!.data as Float32Array);
+  }
+}

