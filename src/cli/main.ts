@@ -1,8 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { CliIo } from './cli-io.js';
+import type { ServeOptions } from './commands/serve.js';
+import { runDemo } from './commands/demo.js';
+import { runEnvoy } from './commands/envoy.js';
 import { runInit } from './commands/init.js';
 import { runRoute } from './commands/route.js';
 import { runServe } from './commands/serve.js';
+import { runStub } from './commands/stub.js';
 import { runValidate } from './commands/validate.js';
 import { runVersion } from './commands/version.js';
 
@@ -44,12 +48,45 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
 
   program
     .command('serve')
-    .description('run the ext_proc sidecar, reloading the config when the file changes')
+    .description('run the ext_proc sidecar, the built-in gateway and the admin server, reloading the config when the file changes')
     .requiredOption('--config <file>', 'config file')
-    .option('--grpc-port <port>', 'ext_proc gRPC port (overrides envoy.extproc_port)', parsePort)
+    .option('--grpc-port <port>', 'ext_proc gRPC port (overrides envoy.extproc_port; 0 = any free port)', parsePort)
+    .option('--listen-port <port>', 'gateway listener port (overrides listeners[].port; 0 = any free port)', parsePort)
+    .option('--admin-port <port>', 'admin port for /healthz, /readyz, /metrics (overrides envoy.admin_port; 0 = any free port)', parsePort)
+    .option('--admin-address <address>', 'address the admin server binds', '127.0.0.1')
+    .option('--sidecar <host:port>', 'send the gateway to a remote sidecar instead of starting one', parseHostPort)
     .option('--no-gateway', 'run only the sidecar, without the built-in gateway')
-    .action(async (options: { config: string; grpcPort?: number; gateway: boolean }) => {
+    .action(async (options: ServeOptions) => {
       exitCode = await runServe(options, io);
+    });
+
+  program
+    .command('stub')
+    .description('run an OpenAI-compatible stub upstream that answers as one model')
+    .requiredOption('--port <port>', 'port to listen on (0 = any free port)', parsePort)
+    .requiredOption('--model <name>', 'model name the stub answers as')
+    .option('--latency-ms <ms>', 'delay before each answer starts', parseNonNegativeInteger)
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .action(async (options: { port: number; model: string; latencyMs?: number; host: string }) => {
+      exitCode = await runStub(options, io);
+    });
+
+  program
+    .command('envoy')
+    .description('render the envoy.yaml that runs a real Envoy in front of the sidecar for a config')
+    .requiredOption('--config <file>', 'config file')
+    .option('--check', "also decode the result strictly against Envoy's protos; exit 1 on any problem")
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (options: { config: string; check?: boolean; out?: string }) => {
+      exitCode = await runEnvoy(options, io);
+    });
+
+  program
+    .command('demo')
+    .description('route a prompt suite through the whole stack against stub models and print where each went')
+    .option('--config <file>', 'config file (default: examples/seed-tutorial.yaml)')
+    .action(async (options: { config?: string }) => {
+      exitCode = await runDemo(options, io);
     });
 
   program
@@ -76,4 +113,17 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
   return port;
+}
+
+function parseNonNegativeInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number of 0 or more');
+  return number;
+}
+
+function parseHostPort(value: string): { address: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value);
+  const port = Number(match?.[3]);
+  if (match === null || port < 1 || port > 65535) throw new InvalidArgumentError('expected HOST:PORT (IPv6 as [HOST]:PORT)');
+  return { address: match[1] ?? match[2] ?? '', port };
 }

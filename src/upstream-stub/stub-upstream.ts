@@ -50,8 +50,9 @@ function sendError(response: http.ServerResponse, code: ErrorCode, message: stri
 }
 
 /**
- * An OpenAI-compatible upstream for tests and local runs: POST /v1/chat/completions (JSON or SSE
- * with stream_options.include_usage) and GET /v1/models. It records every request and notices
+ * An OpenAI-compatible upstream for tests and local runs: POST …/chat/completions (JSON or SSE
+ * with stream_options.include_usage) and GET …/models, under any base path, since a provider's
+ * OpenAI-compatible base URL may carry a prefix (Gemini's /v1beta/openai). It records every request and notices
  * when a client aborts, which is how tests see "upstream request cancelled".
  */
 export async function startStubUpstream(options: StubUpstreamOptions): Promise<StubUpstream> {
@@ -60,13 +61,13 @@ export async function startStubUpstream(options: StubUpstreamOptions): Promise<S
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse, record: RecordedRequest, signal: AbortSignal): Promise<void> {
     if (options.latencyMs !== undefined && options.latencyMs > 0) await delay(options.latencyMs, undefined, { signal });
-    const path = record.path.split('?')[0];
-    if (request.method === 'GET' && path === '/v1/models') {
+    const path = record.path.split('?')[0] ?? '';
+    if (request.method === 'GET' && path.endsWith('/models')) {
       const body = JSON.stringify({ object: 'list', data: [{ id: options.model, object: 'model', created: 0, owned_by: 'switchyard-stub' }] });
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
-    if (path !== '/v1/chat/completions') return sendError(response, 'SY_ERR_MODEL_NOT_FOUND', `no route for ${record.path}`);
+    if (!path.endsWith('/chat/completions')) return sendError(response, 'SY_ERR_MODEL_NOT_FOUND', `no route for ${record.path}`);
     if (request.method !== 'POST') return sendError(response, 'SY_ERR_METHOD_NOT_ALLOWED', 'use POST');
     let chat: StubChatRequest;
     try {

@@ -1,68 +1,59 @@
 import { formatDiagnostic } from '../../config/diagnostic.js';
 import { loadConfigFile } from '../../config/load.js';
-import { ConfigStore, watchConfig } from '../../config/watch.js';
-import { startExtProcServer } from '../../extproc/server.js';
+import { waitForShutdownSignal } from '../../serve-stack/shutdown-signal.js';
+import { startSwitchyard, type SidecarAddress } from '../../serve-stack/switchyard-stack.js';
 import { createLogger } from '../../telemetry/logger.js';
-import { PrometheusRouterMetrics } from '../../telemetry/metrics.js';
 import type { CliIo } from '../cli-io.js';
 
 /** Options of `switchyard serve`. */
 export interface ServeOptions {
   readonly config: string;
   readonly grpcPort?: number;
+  readonly listenPort?: number;
+  readonly adminPort?: number;
+  readonly adminAddress?: string;
   /** Whether to run the built-in gateway next to the sidecar (`--no-gateway` turns it off). */
   readonly gateway: boolean;
+  /** A remote sidecar for the gateway; then no local sidecar starts. */
+  readonly sidecar?: SidecarAddress;
 }
 
-const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The prefix of the one line `serve` prints when everything listens; JSON of the bound ports follows. */
+export const READY_LINE_PREFIX = 'switchyard ready ';
 
 /**
- * `switchyard serve`: runs the ext_proc sidecar until SIGINT/SIGTERM. The config file is
- * watched; a good edit applies to new streams, a broken one is logged and the old config stays.
+ * `switchyard serve`: runs the sidecar, the built-in gateway on every listener and the admin
+ * server until SIGINT/SIGTERM, then drains. The config file is watched; a good edit applies
+ * to new requests, a broken one is logged and the old config stays. Once everything listens
+ * it prints `switchyard ready {"grpc":P,"listeners":[P],"admin":P}` so scripts can find
+ * ephemeral ports.
  */
 export async function runServe(options: ServeOptions, io: CliIo): Promise<number> {
+  if (!options.gateway && options.sidecar !== undefined) {
+    io.stderr.write('serve: --sidecar points the gateway at a remote sidecar; it cannot go with --no-gateway\n');
+    return 1;
+  }
   const { config, diagnostics } = await loadConfigFile(options.config);
   for (const diagnostic of diagnostics) io.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
   if (config === undefined) return 1;
 
   const logger = createLogger();
-  const metrics = new PrometheusRouterMetrics();
-  const store = new ConfigStore(config);
-  const server = await startExtProcServer({
-    address: config.envoy.extprocAddress,
-    port: options.grpcPort ?? config.envoy.extprocPort,
-    store,
+  const stack = await startSwitchyard({
+    config,
+    watchPath: options.config,
+    gateway: options.gateway,
     logger,
-    metrics,
+    sidecar: options.sidecar,
+    grpcPort: options.grpcPort,
+    listenPort: options.listenPort,
+    adminPort: options.adminPort,
+    adminAddress: options.adminAddress,
   });
-  // Seam for the built-in gateway (it plays Envoy's part in front of this sidecar); until it
-  // ships, serve runs the sidecar alone whatever --gateway says.
-  if (options.gateway) logger.info('built-in gateway not included in this build; serving the ext_proc sidecar only');
-  const watcher = watchConfig(options.config, store, {
-    onReload: (next) => logger.info({ version: next.version }, 'config reloaded'),
-    onRejected: (problems) => {
-      for (const problem of problems) logger.warn({ diagnostic: formatDiagnostic(problem) }, 'config reload rejected; keeping the previous config');
-    },
-  });
+  if (options.gateway && stack.ports.listeners.length === 0) logger.warn('the config has no listeners; serving the ext_proc sidecar only');
+  io.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(stack.ports)}\n`);
 
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
-  await watcher.close();
-  await server.close();
-  await store.current().close();
+  await stack.close();
   return 0;
-}
-
-/** Resolves with the first of SIGINT/SIGTERM and removes only the listeners it added. */
-function waitForShutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const listeners = SHUTDOWN_SIGNALS.map((name) => {
-      const listener = (): void => {
-        for (const [signal, added] of listeners) process.off(signal, added);
-        resolve(name);
-      };
-      process.on(name, listener);
-      return [name, listener] as const;
-    });
-  });
 }

@@ -1,0 +1,45 @@
+import { writeFile } from 'node:fs/promises';
+import { formatDiagnostic } from '../../config/diagnostic.js';
+import { loadConfigFile } from '../../config/load.js';
+import { buildEnvoyConfig, renderEnvoyConfig } from '../../envoy/render-envoy-config.js';
+import { checkEnvoyBootstrap } from '../../envoy/strict-proto-check.js';
+import type { CliIo } from '../cli-io.js';
+
+/** Options of `switchyard envoy`. */
+export interface EnvoyOptions {
+  readonly config: string;
+  /** Also decode the result strictly against Envoy's protos and fail on any problem. */
+  readonly check?: boolean;
+  /** Write here instead of stdout. */
+  readonly out?: string;
+}
+
+/**
+ * `switchyard envoy`: renders the envoy.yaml that runs a real Envoy in front of the sidecar
+ * for this config. With `--check`, every problem Envoy's loader would report is listed and
+ * the exit code is 1 when any is an error (warnings, such as deprecated fields, do not fail).
+ */
+export async function runEnvoy(options: EnvoyOptions, io: CliIo): Promise<number> {
+  const { config, diagnostics } = await loadConfigFile(options.config);
+  for (const diagnostic of diagnostics) io.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+  if (config === undefined) return 1;
+  try {
+    if (options.check === true) {
+      const problems = checkEnvoyBootstrap(buildEnvoyConfig(config));
+      for (const problem of problems) io.stderr.write(`${problem.severity} ${problem.path}: ${problem.message}\n`);
+      if (problems.some((problem) => problem.severity === 'error')) {
+        io.stderr.write('envoy: the rendered config does not decode as an Envoy bootstrap\n');
+        return 1;
+      }
+    }
+    const yaml = renderEnvoyConfig(config);
+    if (options.out === undefined) io.stdout.write(yaml);
+    else {
+      await writeFile(options.out, yaml);
+      io.stderr.write(`wrote ${options.out}\n`);
+    }
+    return 0;
+  } finally {
+    await config.close();
+  }
+}

@@ -1,0 +1,92 @@
+import type { ModelPricing, RuntimeConfig } from '../config/runtime-config.js';
+
+/** What one demo request produced. */
+export interface DemoResult {
+  readonly category: string;
+  readonly prompt: string;
+  readonly decision: string;
+  readonly model: string;
+  /** The sidecar's own routing time (`x-vsr-routing-latency-ms`); undefined when not reported. */
+  readonly routingMs: number | undefined;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/** Totals under the table. */
+export interface DemoSummary {
+  readonly requests: number;
+  /** Requests that went to a model with a zero prompt price. */
+  readonly local: number;
+  readonly currency: string;
+  readonly routedCost: number;
+  /** The most expensive model (by prompt, then completion price) and what all requests would cost there. */
+  readonly baselineModel: string;
+  readonly baselineCost: number;
+}
+
+const PROMPT_WIDTH = 48;
+
+function cost(pricing: ModelPricing | undefined, promptTokens: number, completionTokens: number): number {
+  if (pricing === undefined) return 0;
+  return (promptTokens * pricing.promptPer1M + completionTokens * pricing.completionPer1M) / 1_000_000;
+}
+
+function mostExpensive(config: RuntimeConfig): { name: string; pricing: ModelPricing | undefined } {
+  let best: { name: string; pricing: ModelPricing | undefined } = { name: config.defaultModel, pricing: undefined };
+  for (const model of config.models.values()) {
+    const price = model.pricing;
+    if (price === undefined) continue;
+    const current = best.pricing;
+    if (current === undefined || price.promptPer1M > current.promptPer1M || (price.promptPer1M === current.promptPer1M && price.completionPer1M > current.completionPer1M)) {
+      best = { name: model.name, pricing: price };
+    }
+  }
+  return best;
+}
+
+/** Local share and token cost of the results, priced with the config's `pricing` blocks. */
+export function summarise(results: readonly DemoResult[], config: RuntimeConfig): DemoSummary {
+  const baseline = mostExpensive(config);
+  let routedCost = 0;
+  let baselineCost = 0;
+  let local = 0;
+  for (const result of results) {
+    const pricing = config.models.get(result.model)?.pricing;
+    if (pricing !== undefined && pricing.promptPer1M === 0) local += 1;
+    routedCost += cost(pricing, result.promptTokens, result.completionTokens);
+    baselineCost += cost(baseline.pricing, result.promptTokens, result.completionTokens);
+  }
+  return { requests: results.length, local, currency: baseline.pricing?.currency ?? 'USD', routedCost, baselineModel: baseline.name, baselineCost };
+}
+
+function truncate(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
+}
+
+/** The routing table and the summary lines, as printed by `switchyard demo`. */
+export function formatReport(results: readonly DemoResult[], summary: DemoSummary): string {
+  const header = ['category', 'prompt', 'decision', 'model', 'routing ms'];
+  const rows = results.map((result) => [
+    result.category,
+    truncate(result.prompt, PROMPT_WIDTH),
+    result.decision,
+    result.model,
+    result.routingMs === undefined ? '-' : result.routingMs.toFixed(3),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
+  const share = summary.requests === 0 ? 0 : (100 * summary.local) / summary.requests;
+  const saved = summary.baselineCost === 0 ? 0 : (100 * (summary.baselineCost - summary.routedCost)) / summary.baselineCost;
+  const money = (value: number): string => `${value.toFixed(6)} ${summary.currency}`;
+  return [
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+    '',
+    `kept local: ${summary.local} of ${summary.requests} requests (${share.toFixed(1)}%)`,
+    `token cost: ${money(summary.routedCost)} routed vs ${money(summary.baselineCost)} all on ${summary.baselineModel} (${saved.toFixed(1)}% saved)`,
+    '',
+  ].join('\n');
+}

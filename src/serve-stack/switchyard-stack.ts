@@ -1,0 +1,150 @@
+import type { ConfigEnvironment } from '../config/env-expansion.js';
+import { formatDiagnostic } from '../config/diagnostic.js';
+import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
+import { ConfigStore, watchConfig, type ConfigWatchHandle } from '../config/watch.js';
+import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
+import { startGateway, type Gateway } from '../gateway/http-gateway.js';
+import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
+import type { RouterLogger } from '../telemetry/logger.js';
+import { PrometheusRouterMetrics } from '../telemetry/metrics.js';
+import { clusterTargets } from './cluster-targets.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+
+/** A gRPC address of an ext_proc sidecar. */
+export interface SidecarAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** What {@link startSwitchyard} runs; every port override accepts 0 for a free port. */
+export interface SwitchyardStackOptions {
+  /** The loaded config; the stack owns it from here and closes it (or its reloaded successor). */
+  readonly config: RuntimeConfig;
+  /** The file to watch for reloads; no watching when absent. */
+  readonly watchPath?: string;
+  /** Variables for `${VAR}` expansion on reload; defaults to `process.env`. */
+  readonly env?: ConfigEnvironment;
+  /** Run the built-in gateway on each configured listener (default true). */
+  readonly gateway?: boolean;
+  /** A remote sidecar for the gateway; then no local sidecar starts. */
+  readonly sidecar?: SidecarAddress;
+  readonly grpcPort?: number;
+  /** Port of every gateway listener (only 0 when there are several, as they cannot share one). */
+  readonly listenPort?: number;
+  readonly adminPort?: number;
+  /** Where the admin server binds; loopback by default, like Envoy's admin. */
+  readonly adminAddress?: string;
+  readonly logger: RouterLogger;
+}
+
+/** The ports a running stack is bound to. */
+export interface SwitchyardPorts {
+  /** The local sidecar's gRPC port; null when the gateway uses a remote sidecar. */
+  readonly grpc: number | null;
+  /** One per gateway listener, in config order. */
+  readonly listeners: readonly number[];
+  readonly admin: number;
+}
+
+/** A running Switchyard: sidecar, gateway listeners and admin server. */
+export interface SwitchyardStack {
+  readonly ports: SwitchyardPorts;
+  readonly store: ConfigStore;
+  /** Drains: `/readyz` answers 503, then the gateways, the sidecar and the admin server stop. */
+  close(): Promise<void>;
+}
+
+const WILDCARD_TO_LOOPBACK: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
+
+function listenersToServe(config: RuntimeConfig, listenPort: number | undefined): readonly ListenerConfig[] {
+  if (listenPort === undefined) return config.listeners;
+  if (listenPort !== 0 && config.listeners.length > 1) {
+    throw new Error(`a listen port override of ${listenPort} cannot apply to ${config.listeners.length} listeners; use 0`);
+  }
+  return config.listeners.map((listener) => ({ ...listener, port: listenPort }));
+}
+
+/**
+ * Starts Switchyard the way `switchyard serve` runs it: the admin server first (so `/healthz`
+ * answers during start-up and `/readyz` says what is missing), then the ext_proc sidecar, then
+ * one gateway per listener. The gateway reaches the sidecar over gRPC even in one process, so
+ * what runs here is exactly what runs behind a real Envoy. A reloaded config reaches new
+ * sidecar streams and the gateways' cluster table; listener, port and ext_proc settings
+ * need a restart.
+ */
+export async function startSwitchyard(options: SwitchyardStackOptions): Promise<SwitchyardStack> {
+  const { logger } = options;
+  const store = new ConfigStore(options.config);
+  const initial = options.config;
+  const listeners = options.gateway === false ? [] : listenersToServe(initial, options.listenPort);
+  const gateways: Gateway[] = [];
+  let sidecar: ExtProcServer | undefined;
+  let watcher: ConfigWatchHandle | undefined;
+  let state: 'starting' | 'ready' | 'draining' = 'starting';
+  const routerMetrics = new PrometheusRouterMetrics();
+  const gatewayMetrics = new GatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
+
+  const admin: AdminServer = await startAdminServer({
+    address: options.adminAddress ?? '127.0.0.1',
+    port: options.adminPort ?? initial.envoy.adminPort,
+    notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
+    metrics: [routerMetrics, gatewayMetrics],
+  });
+
+  const stop = async (): Promise<void> => {
+    state = 'draining';
+    await Promise.all(gateways.map((gateway) => gateway.close()));
+    await sidecar?.close();
+    await watcher?.close();
+    await store.current().close();
+    await admin.close();
+  };
+
+  try {
+    if (options.sidecar === undefined) {
+      sidecar = await startExtProcServer({
+        address: initial.envoy.extprocAddress,
+        port: options.grpcPort ?? initial.envoy.extprocPort,
+        store,
+        logger,
+        metrics: routerMetrics,
+      });
+    }
+    const sidecarAddress = options.sidecar ?? {
+      address: WILDCARD_TO_LOOPBACK[initial.envoy.extprocAddress] ?? initial.envoy.extprocAddress,
+      port: sidecar!.port,
+    };
+    for (const listener of listeners) {
+      gateways.push(
+        await startGateway({
+          listen: { address: listener.address, port: listener.port },
+          sidecar: sidecarAddress,
+          settings: initial.envoy,
+          clusterHeader: initial.router.clusterHeader,
+          clusters: () => clusterTargets(store.current()),
+          requestTimeoutMs: listener.timeoutMs,
+          logger: logger.child({ component: 'gateway', listener: listener.name }),
+        }),
+      );
+    }
+    if (options.watchPath !== undefined) {
+      watcher = watchConfig(options.watchPath, store, {
+        ...(options.env === undefined ? {} : { env: options.env }),
+        onReload: (next) => logger.info({ version: next.version }, 'config reloaded'),
+        onRejected: (problems) => {
+          for (const problem of problems) logger.warn({ diagnostic: formatDiagnostic(problem) }, 'config reload rejected; keeping the previous config');
+        },
+      });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  state = 'ready';
+
+  return {
+    ports: { grpc: sidecar?.port ?? null, listeners: gateways.map((gateway) => gateway.port), admin: admin.port },
+    store,
+    close: stop,
+  };
+}
