@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
 import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
 import { createDecisionEngine } from '../decisions/engine.js';
+import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { createSignalPipeline } from '../signals/pipeline.js';
 import type { SignalId, SignalPipeline } from '../signals/signal.js';
 import { clusterName } from './cluster-name.js';
@@ -154,6 +156,8 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   if (firstModel === undefined) throw new Error('providers.models is empty although the schema requires an entry');
   const models = new Map(document.providers.models.map((model) => [model.name, compileModel(model, settings.reasoningFamilies)] as const));
 
+  const pluginProblems = checkDecisionPlugins(document);
+  if (pluginProblems.length > 0) return { problems: pluginProblems };
   let decisions: DecisionEngine;
   try {
     decisions = createDecisionEngine(deepFreeze(compileDecisions(document)));
@@ -181,6 +185,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     envoy: deepFreeze(compileEnvoy(document.envoy)),
     signals,
     decisions,
+    semanticCache: deepFreeze(compileSemanticCache(document)),
     // The signal pipeline holds no resources yet; plug-ins that do will release them here.
     close: async () => {},
   };

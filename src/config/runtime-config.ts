@@ -91,6 +91,28 @@ export interface EnvoySettings {
   readonly routeCacheAction: 'DEFAULT' | 'CLEAR' | 'RETAIN';
 }
 
+/** HNSW graph settings of the in-process semantic-cache index. */
+export interface HnswSettings {
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly efSearch: number;
+}
+
+/** The global `semantic_cache` section, compiled; a decision uses the cache only through its `semantic-cache` plug-in. */
+export interface SemanticCacheSettings {
+  readonly enabled: boolean;
+  readonly backendType: 'memory' | 'redis';
+  readonly similarityThreshold: number;
+  /** 0 means answers are not written. */
+  readonly ttlSeconds: number;
+  readonly maxEntries: number;
+  readonly evictionPolicy: 'lru' | 'lfu' | 'fifo';
+  /** How long identical concurrent misses wait for the first one's answer. */
+  readonly coalesceTimeoutMs: number;
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly hnsw: HnswSettings;
+}
+
 /**
  * The compiled, immutable form of a config file. Built once per load; a stream keeps the
  * snapshot it started with, and a reload swaps the snapshot for new streams only.
@@ -107,6 +129,8 @@ export interface RuntimeConfig {
   readonly envoy: EnvoySettings;
   readonly signals: SignalPipeline;
   readonly decisions: DecisionEngine;
+  /** Always set by the compiler; absent (cache off) only in configs assembled by hand. */
+  readonly semanticCache?: SemanticCacheSettings;
   /** Releases resources held by plug-ins (model sessions, connections). */
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
+import { DECISION_PLUGIN_TYPES } from '../plugins/registry.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import type { SignalPlugin } from '../signals/signal.js';
+import { SEMANTIC_CACHE_SCHEMA } from '../cache/semantic-cache-schema.js';
 import { DURATION_PATTERN } from './duration.js';
 
 /** JSON Schema of a config file, as Ajv takes it. */
@@ -120,7 +122,8 @@ const DECISION = {
         type: 'object',
         additionalProperties: false,
         required: ['type'],
-        properties: { type: NAME, configuration: { type: 'object', default: {} } },
+        // Each type's configuration is checked against that type's own schema by plugins/check-decision-plugins.ts.
+        properties: { type: { enum: DECISION_PLUGIN_TYPES.map((plugin) => plugin.type) }, configuration: { type: 'object', default: {} } },
       },
     },
     algorithm: { type: 'object' },
@@ -208,6 +211,7 @@ export function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSche
       decisions: { type: 'array', items: DECISION, default: [] },
       router: ROUTER,
       envoy: ENVOY,
+      semantic_cache: SEMANTIC_CACHE_SCHEMA,
     },
   };
 }

@@ -99,4 +99,6 @@ export interface ProcessingResponse {
   readonly response_trailers?: { readonly header_mutation?: HeaderMutation };
   readonly immediate_response?: ImmediateResponse;
   readonly mode_override?: ProcessingMode;
+  /** Alone in a message: extends the deadline of the message being processed (up to Envoy's max_message_timeout). */
+  readonly override_message_timeout?: { readonly seconds: number; readonly nanos: number };
 }

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { SemanticCache } from '../cache/semantic-cache.js';
 import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
@@ -19,6 +20,12 @@ export interface ExtProcServerOptions {
   readonly route?: ChatRouter;
   /** How long `close()` lets open streams finish before cutting them. */
   readonly shutdownGraceMs?: number;
+  /**
+   * The semantic cache, owned by the caller. When absent, one is built from the config's
+   * `semantic_cache` section (if enabled) and closed with the server. It is built once: a reload
+   * that changes the section takes effect at the next start.
+   */
+  readonly cache?: SemanticCache;
 }
 
 /** A running sidecar gRPC server. */
@@ -45,11 +52,19 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });
+  const metrics = options.metrics ?? new PrometheusRouterMetrics();
+  const cacheSettings = options.store.current().semanticCache;
+  const ownCache =
+    options.cache === undefined && cacheSettings?.enabled === true
+      ? await SemanticCache.create({ settings: cacheSettings, logger, count: (event) => metrics.cacheEvent(event) })
+      : undefined;
+  const cache = options.cache ?? ownCache;
   const dependencies = {
     store: options.store,
     route: options.route ?? routeChatCompletion,
     logger,
-    metrics: options.metrics ?? new PrometheusRouterMetrics(),
+    metrics,
+    ...(cache === undefined ? {} : { cache }),
   };
   server.addService(loadExtProcDefinitions().service, {
     Process: (call: ExtProcCall) => serveExtProcStream(call, dependencies),
@@ -76,7 +91,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
         server.tryShutdown(() => {
           clearTimeout(deadline);
           logger.info({ port }, 'ext_proc server stopped');
-          resolve();
+          void (ownCache?.close() ?? Promise.resolve()).then(resolve, resolve);
         });
       });
     },

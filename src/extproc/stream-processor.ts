@@ -1,10 +1,14 @@
 import { performance } from 'node:perf_hooks';
+import { cacheHitReply } from '../cache/cache-hit-reply.js';
+import { cacheKeyOf } from '../cache/cache-key.js';
+import { completionFromEventStream, completionFromJson } from '../cache/completion-from-response.js';
+import type { CacheWriteTicket, SemanticCache } from '../cache/semantic-cache.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { RouterError } from '../errors.js';
 import { errorReply } from '../router/error-reply.js';
 import { listModelsReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
-import type { ImmediateReply, RoutedRequest, RouteResult } from '../router/route-result.js';
+import type { ImmediateReply, RoutedRequest, RouteResult, SemanticCachePolicy } from '../router/route-result.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import type { HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
@@ -17,6 +21,8 @@ export interface StreamProcessor {
   requestBody(message: HttpBody): Promise<ProcessingResponse>;
   responseHeaders(message: HttpHeaders): Promise<ProcessingResponse>;
   responseBody(message: HttpBody): Promise<ProcessingResponse>;
+  /** The stream ended (closed after its last message, cancelled or failed). */
+  close(): void;
 }
 
 /** The routing entry point the processor calls; a parameter so a caller can wrap or replace it. */
@@ -30,12 +36,26 @@ export interface StreamProcessorContext {
   readonly metrics: RouterMetrics;
   /** Aborted when Envoy cancels the stream, so routing work stops early. */
   readonly abort: AbortSignal;
+  /** The process's semantic cache; absent when `semantic_cache` is off. */
+  readonly cache?: SemanticCache;
+  /** Sends `override_message_timeout` for the message being processed. */
+  readonly extendMessageTimeout?: (ms: number) => void;
+}
+
+/** An upstream response being collected so a cache miss can be written once it completes. */
+interface ResponseCapture {
+  readonly ticket: CacheWriteTicket;
+  readonly chunks: Buffer[];
+  bytes: number;
+  eventStream: boolean;
 }
 
 /** How long signals, decision and rewrite took for this request, in milliseconds. */
 export const ROUTING_LATENCY_HEADER = 'x-vsr-routing-latency-ms';
 const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 const MODELS_PATH = '/v1/models';
+/** Time kept between a coalesced wait's end and the message deadline, for the reply to get out. */
+const DEADLINE_MARGIN_MS = 200;
 
 /**
  * The sidecar's processor: answers `GET /v1/models` itself, routes `POST /v1/chat/completions`
@@ -49,6 +69,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private bodyBytes = 0;
   private routed: RoutedRequest | undefined;
   private routingMs = 0;
+  private capture: ResponseCapture | undefined;
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
@@ -92,6 +113,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const result = await this.context.route(this.context.config, body, this.requestHeaderValues, this.context.abort);
     this.routingMs = performance.now() - started;
     this.context.metrics.routingObserved(this.routingMs / 1000);
+    if (result.kind === 'routed' && result.cache !== undefined && this.context.cache !== undefined) {
+      const hit = await this.consultCache(this.context.cache, result, result.cache, started);
+      if (hit !== undefined) return hit;
+    }
     return this.routeReply(result);
   }
 
@@ -101,6 +126,12 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const headers = readHeaderMap(message.headers);
     const envoy = this.context.config.envoy;
     const isEventStream = (headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
+    if (this.capture !== undefined) {
+      const status = Number(headers.get(':status') ?? '0');
+      // Only a complete 2xx body can be cached.
+      if (status < 200 || status > 299 || message.end_of_stream) this.stopCapture();
+      else this.capture.eventStream = isEventStream;
+    }
     // Body modes in a mode_override are absolute (unset = NONE), so the request mode is restated.
     const modeOverride =
       isEventStream && envoy.allowModeOverride
@@ -111,8 +142,86 @@ export class RoutingStreamProcessor implements StreamProcessor {
     return commonReply('response_headers', { header_mutation: mutation }, modeOverride);
   }
 
-  async responseBody(): Promise<ProcessingResponse> {
+  async responseBody(message: HttpBody): Promise<ProcessingResponse> {
+    const capture = this.capture;
+    if (capture === undefined) return commonReply('response_body');
+    capture.chunks.push(message.body);
+    capture.bytes += message.body.length;
+    if (capture.bytes > this.context.config.envoy.bufferLimitBytes) {
+      this.stopCapture();
+    } else if (message.end_of_stream) {
+      this.capture = undefined;
+      const text = Buffer.concat(capture.chunks, capture.bytes).toString('utf8');
+      const completion = capture.eventStream ? completionFromEventStream(text) : completionFromJson(text);
+      if (completion === undefined) capture.ticket.abandon();
+      else capture.ticket.complete(completion);
+    }
     return commonReply('response_body');
+  }
+
+  close(): void {
+    // A response that never reached end_of_stream (aborted, reset, truncated) is not cached.
+    this.stopCapture();
+  }
+
+  private stopCapture(): void {
+    this.capture?.ticket.abandon();
+    this.capture = undefined;
+  }
+
+  /**
+   * Looks the routed request up in the semantic cache: a hit becomes the reply; a miss leaves a
+   * capture that writes the answer when the response completes. The cache never fails a request:
+   * any error in it is logged and the request goes upstream.
+   */
+  private async consultCache(cache: SemanticCache, routed: RoutedRequest, policy: SemanticCachePolicy, started: number): Promise<ProcessingResponse | undefined> {
+    let json: unknown;
+    try {
+      json = JSON.parse(routed.body.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const key = cacheKeyOf(json, routed.trace.model);
+    if (key === undefined) return undefined;
+    const { waitMs, overrideMs } = this.coalescingBudget(started);
+    try {
+      const lookup = await cache.lookup({
+        key,
+        policy,
+        waitMs,
+        signal: this.context.abort,
+        ...(overrideMs === undefined || this.context.extendMessageTimeout === undefined
+          ? {}
+          : { onWait: () => this.context.extendMessageTimeout!(overrideMs) }),
+      });
+      if (lookup.kind === 'miss') this.capture = { ticket: lookup.ticket, chunks: [], bytes: 0, eventStream: false };
+      if (lookup.kind !== 'hit') return undefined;
+      const options = (json as { stream_options?: { include_usage?: unknown } | null }).stream_options;
+      this.context.metrics.requestRouted(routed.trace.decision ?? 'none', routed.trace.model);
+      const latency: [string, string] = [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)];
+      const reply = cacheHitReply(lookup.completion, { stream: routed.stream, includeUsage: options?.include_usage === true }, [...routed.responseHeaders, latency]);
+      return immediateResponse(reply);
+    } catch (error) {
+      this.context.logger.warn({ err: error }, 'semantic cache lookup failed; the request goes upstream');
+      this.context.metrics.cacheEvent('backend_error');
+      return undefined;
+    }
+  }
+
+  /**
+   * How long this request may wait for an identical one in flight: the configured bound, cut to
+   * what the message deadline allows. When Envoy accepts `override_message_timeout` the deadline
+   * is extended to cover the wait; otherwise the wait fits in what is left of the current one.
+   */
+  private coalescingBudget(started: number): { waitMs: number; overrideMs: number | undefined } {
+    const limit = this.context.cache?.coalesceTimeoutMs ?? 0;
+    const { messageTimeoutMs, maxMessageTimeoutMs } = this.context.config.envoy;
+    if (maxMessageTimeoutMs > messageTimeoutMs) {
+      const waitMs = Math.min(limit, maxMessageTimeoutMs - DEADLINE_MARGIN_MS);
+      return { waitMs, overrideMs: waitMs + DEADLINE_MARGIN_MS };
+    }
+    const left = messageTimeoutMs - (performance.now() - started) - DEADLINE_MARGIN_MS;
+    return { waitMs: Math.max(0, Math.min(limit, left)), overrideMs: undefined };
   }
 
   private routeReply(result: RouteResult): ProcessingResponse {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { errorReply } from '../router/error-reply.js';
+import type { SemanticCache } from '../cache/semantic-cache.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.js';
@@ -19,6 +20,8 @@ export interface StreamDependencies {
   readonly route: ChatRouter;
   readonly logger: RouterLogger;
   readonly metrics: RouterMetrics;
+  /** The process's semantic cache, shared by every stream; absent when off. */
+  readonly cache?: SemanticCache;
 }
 
 /** The server side of one `ExternalProcessor/Process` call. */
@@ -33,15 +36,21 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   const { logger, metrics } = dependencies;
   metrics.streamOpened();
   const abort = new AbortController();
+  let finished = false;
+  let pending: Promise<void> = Promise.resolve();
   const processor = new RoutingStreamProcessor({
     config: dependencies.store.current(),
     route: dependencies.route,
     logger,
     metrics,
     abort: abort.signal,
+    ...(dependencies.cache === undefined ? {} : { cache: dependencies.cache }),
+    extendMessageTimeout: (ms) => {
+      if (finished || call.cancelled) return;
+      const whole = Math.floor(ms);
+      call.write({ override_message_timeout: { seconds: Math.floor(whole / 1000), nanos: (whole % 1000) * 1_000_000 } });
+    },
   });
-  let finished = false;
-  let pending: Promise<void> = Promise.resolve();
 
   const reply = async (message: ProcessingRequest): Promise<void> => {
     if (finished) return;
@@ -58,16 +67,19 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   call.on('end', () => {
     // A half-close (graceful Envoy close) is answered with OK once queued replies are out.
     void pending.then(() => {
+      processor.close();
       if (!call.cancelled) call.end();
     });
   });
   // Envoy resets the stream right after the last reply it expects: CANCELLED is the normal end.
   call.on('cancelled', () => {
     finished = true;
+    processor.close();
     abort.abort();
   });
   call.on('error', (error: grpc.ServiceError) => {
     finished = true;
+    processor.close();
     abort.abort();
     if (error.code === grpc.status.CANCELLED) return;
     logger.warn({ err: error }, 'ext_proc stream failed');

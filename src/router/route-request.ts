@@ -1,11 +1,15 @@
 import type { ModelEndpoint, ModelTarget, RuntimeConfig } from '../config/runtime-config.js';
+import type { DecisionOutcome } from '../decisions/decision.js';
 import { RouterError } from '../errors.js';
+import type { PluginEffect } from '../plugins/decision-plugin.js';
+import { decisionPlugins } from '../plugins/decision-plugins.js';
+import { MISSING_IDENTITY } from '../signals/authz.js';
 import type { SignalSet } from '../signals/signal.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
 import { pickEndpoint } from './pick-endpoint.js';
 import { applyReasoning, type ReasoningChoice } from './reasoning.js';
-import type { RouteResult, RoutedRequest, RoutingTrace } from './route-result.js';
+import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy } from './route-result.js';
 import { routingResponseHeaders } from './routing-headers.js';
 import { selectModelRef } from './select-model-ref.js';
 import { DEFAULT_CHAT_PATH, upstreamPath } from './upstream-path.js';
@@ -16,6 +20,8 @@ interface Routing {
   readonly trace: RoutingTrace;
   /** Undefined when the client named the model: the router leaves reasoning alone. */
   readonly reasoning: ReasoningChoice | undefined;
+  /** The winning decision, whose plug-ins apply; for a named model only when some decision has plug-ins. */
+  readonly outcome: DecisionOutcome | undefined;
 }
 
 function modelTarget(config: RuntimeConfig, name: string): ModelTarget {
@@ -34,9 +40,23 @@ function matchedSignals(signals: SignalSet): Record<string, string[]> {
   return matched;
 }
 
-async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal): Promise<Routing> {
+/** An authz binding could not tell who is asking: the request is refused rather than routed as anyone. */
+function checkIdentity(signals: SignalSet): void {
+  for (const result of signals.values()) {
+    if (result.type === 'authz' && result.error === MISSING_IDENTITY) {
+      throw new RouterError('SY_ERR_FORBIDDEN', 'role bindings are configured but the request carries no user identity headers');
+    }
+  }
+}
+
+async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal): Promise<{ signals: SignalSet; outcome: DecisionOutcome | undefined }> {
   const signals = await config.signals.evaluate(request.view, abort);
-  const outcome = config.decisions.decide(signals);
+  checkIdentity(signals);
+  return { signals, outcome: config.decisions.decide(signals) };
+}
+
+async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal): Promise<Routing> {
+  const { signals, outcome } = await decide(config, request, abort);
   const ref = outcome === undefined ? undefined : selectModelRef(outcome.decision);
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
@@ -47,6 +67,7 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
   return {
     target,
     reasoning,
+    outcome,
     trace: {
       decision: outcome?.decision.name ?? null,
       model: target.name,
@@ -59,12 +80,28 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
   };
 }
 
-function routeExplicit(target: ModelTarget): Routing {
-  return {
-    target,
-    reasoning: undefined,
-    trace: { decision: null, model: target.name, reasoning: false, blocked: false, signals: {}, confidence: 1 },
-  };
+/**
+ * A named model keeps its model, but as in Athena the decisions still run when some decision has
+ * plug-ins, so a safety decision (block, redact) cannot be sidestepped by naming the model.
+ */
+async function routeExplicit(config: RuntimeConfig, request: ChatRequest, target: ModelTarget, abort: AbortSignal): Promise<Routing> {
+  const trace: RoutingTrace = { decision: null, model: target.name, reasoning: false, blocked: false, signals: {}, confidence: 1 };
+  if (!config.decisions.decisions.some((decision) => decision.plugins.length > 0)) return { target, reasoning: undefined, outcome: undefined, trace };
+  const { signals, outcome } = await decide(config, request, abort);
+  return { target, reasoning: undefined, outcome, trace: { ...trace, signals: matchedSignals(signals) } };
+}
+
+/** The winning decision's plug-ins in order: an answer from one of them ends the request. */
+function applyPlugins(request: ChatRequest, routing: Routing): ImmediateReply | PluginEffect[] {
+  const decision = routing.outcome?.decision;
+  if (decision === undefined) return [];
+  const effects: PluginEffect[] = [];
+  for (const plugin of decisionPlugins(decision)) {
+    const effect = plugin.apply({ decision: decision.name, request, trace: routing.trace });
+    if (effect.reply !== undefined) return effect.reply;
+    effects.push(effect);
+  }
+  return effects;
 }
 
 function destination(endpoint: ModelEndpoint): string {
@@ -72,12 +109,27 @@ function destination(endpoint: ModelEndpoint): string {
   return `${host}:${endpoint.port}`;
 }
 
-function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing): Buffer {
-  // An explicit model is already the upstream name and reasoning is the client's: the
-  // body goes on byte for byte.
-  if (routing.reasoning === undefined) return body;
-  const rewritten = applyReasoning({ ...request.json, model: routing.target.name }, routing.target.reasoningFamily, routing.reasoning);
-  return Buffer.from(JSON.stringify(rewritten));
+function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing, effects: readonly PluginEffect[]): Buffer {
+  const jsonEdits = effects.flatMap((effect) => (effect.editJson === undefined ? [] : [effect.editJson]));
+  let upstream = body;
+  // An explicit model is already the upstream name and reasoning is the client's: without
+  // plug-in message edits the body goes on byte for byte.
+  if (routing.reasoning !== undefined || jsonEdits.length > 0) {
+    let json: Record<string, unknown> = { ...request.json };
+    if (routing.reasoning !== undefined) json = applyReasoning({ ...json, model: routing.target.name }, routing.target.reasoningFamily, routing.reasoning);
+    for (const edit of jsonEdits) json = edit(json);
+    upstream = Buffer.from(JSON.stringify(json));
+  }
+  for (const effect of effects) if (effect.editBody !== undefined) upstream = effect.editBody(upstream);
+  return upstream;
+}
+
+/** The decision's cache plug-in merged over the global section; none when either is off. */
+function cachePolicy(config: RuntimeConfig, effects: readonly PluginEffect[]): SemanticCachePolicy | undefined {
+  const global = config.semanticCache;
+  const requested = effects.findLast((effect) => effect.cache !== undefined)?.cache;
+  if (requested === undefined || global === undefined || !global.enabled) return undefined;
+  return { similarityThreshold: requested.similarityThreshold ?? global.similarityThreshold, ttlSeconds: requested.ttlSeconds ?? global.ttlSeconds };
 }
 
 function routedRequest(
@@ -86,13 +138,16 @@ function routedRequest(
   body: Buffer,
   headers: ReadonlyMap<string, string>,
   routing: Routing,
+  effects: readonly PluginEffect[],
   random: () => number,
 ): RoutedRequest {
   const { target, trace } = routing;
   const endpoint = pickEndpoint(target.endpoints, random);
   if (endpoint === undefined) throw new RouterError('SY_ERR_NO_ROUTE', `model "${target.name}" has no endpoints`);
-  const upstream = upstreamBody(request, body, routing);
+  const upstream = upstreamBody(request, body, routing, effects);
+  // Plug-in header changes come first so that the router's own routing headers always win.
   const set: (readonly [string, string])[] = [
+    ...effects.flatMap((effect) => effect.setHeaders ?? []),
     ['content-length', String(upstream.length)],
     ['x-selected-model', target.name],
     [config.router.clusterHeader, endpoint.cluster],
@@ -103,13 +158,15 @@ function routedRequest(
   const accessKey = endpoint.accessKey ?? target.accessKey;
   if (accessKey !== undefined) set.push(['authorization', `Bearer ${accessKey}`]);
   if (endpoint.pathPrefix !== '') set.push([':path', upstreamPath(endpoint.pathPrefix, headers.get(':path') ?? DEFAULT_CHAT_PATH)]);
+  const cache = cachePolicy(config, effects);
   return {
     kind: 'routed',
     trace,
     body: upstream,
-    requestHeaders: { set, remove: [] },
-    responseHeaders: routingResponseHeaders(trace, routing.reasoning !== undefined),
+    requestHeaders: { set, remove: effects.flatMap((effect) => effect.removeHeaders ?? []) },
+    responseHeaders: [...routingResponseHeaders(trace, routing.reasoning !== undefined), ...effects.flatMap((effect) => effect.responseHeaders ?? [])],
     stream: request.stream,
+    ...(cache === undefined ? {} : { cache }),
   };
 }
 
@@ -119,7 +176,7 @@ async function route(
   headers: ReadonlyMap<string, string>,
   abort: AbortSignal,
   random: () => number,
-): Promise<RoutedRequest> {
+): Promise<RoutedRequest | ImmediateReply> {
   const limit = config.router.maxRequestBodyBytes;
   if (body.length > limit) {
     throw new RouterError('SY_ERR_REQUEST_TOO_LARGE', `request body is ${body.length} bytes, over the limit of ${limit} bytes`);
@@ -133,9 +190,11 @@ async function route(
     if (target === undefined) {
       throw new RouterError('SY_ERR_MODEL_NOT_FOUND', `The model '${request.model}' does not exist`, { param: 'model' });
     }
-    routing = routeExplicit(target);
+    routing = await routeExplicit(config, request, target, abort);
   }
-  return routedRequest(config, request, body, headers, routing, random);
+  const effects = applyPlugins(request, routing);
+  if (!Array.isArray(effects)) return effects;
+  return routedRequest(config, request, body, headers, routing, effects, random);
 }
 
 /**

@@ -1,11 +1,19 @@
+import { authzSignalPlugin } from './authz.js';
 import { contextSignalPlugin } from './context.js';
+import { jailbreakSignalPlugin } from './jailbreak.js';
 import { keywordSignalPlugin } from './keyword.js';
+import { languageSignalPlugin } from './language.js';
+import { piiSignalPlugin } from './pii.js';
 import type { SignalPlugin } from './signal.js';
 
 /** Every signal type Switchyard knows; adding a type is one file plus one line here. */
 export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   keywordSignalPlugin,
   contextSignalPlugin,
+  jailbreakSignalPlugin,
+  piiSignalPlugin,
+  languageSignalPlugin,
+  authzSignalPlugin,
 ];
 
 /** The plug-in for a decision-leaf `type` ("keyword"), if any. */

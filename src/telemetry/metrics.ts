@@ -13,7 +13,21 @@ export interface RouterMetrics {
   errorReplied(code: string): void;
   /** Time spent deciding one request, from body received to reply built. */
   routingObserved(seconds: number): void;
+  /** Something the semantic cache did (hit, miss, write, eviction, backend error, …). */
+  cacheEvent(event: CacheEvent): void;
 }
+
+/** What the semantic cache counts; `backend_error` covers every failed Redis operation. */
+export type CacheEvent =
+  | 'hit'
+  | 'miss'
+  | 'write'
+  | 'not_written'
+  | 'eviction'
+  | 'expiry'
+  | 'near_miss_rejected'
+  | 'coalesced'
+  | 'backend_error';
 
 /** The Prometheus text of a registry, as served on `/metrics`. */
 export interface MetricsExposition {
@@ -28,6 +42,7 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly streams: Counter;
   private readonly errors: Counter<'code'>;
   private readonly routingDuration: Histogram;
+  private readonly cacheEvents: Counter<'event'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -55,6 +70,12 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     });
+    this.cacheEvents = new Counter({
+      name: 'switchyard_semantic_cache_events_total',
+      help: 'Semantic cache hits, misses, writes, evictions, expiries, near-miss rejections, coalesced waits and backend errors.',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    });
   }
 
   get contentType(): string {
@@ -75,6 +96,10 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   routingObserved(seconds: number): void {
     this.routingDuration.observe(seconds);
+  }
+
+  cacheEvent(event: CacheEvent): void {
+    this.cacheEvents.inc({ event });
   }
 
   render(): Promise<string> {

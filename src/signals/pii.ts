@@ -1,0 +1,61 @@
+import { detectPii, PII_TYPES } from './pii/pii-detector.js';
+import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
+
+/** One `signals.pii[]` rule (Athena §1.3 field names). */
+export interface PiiRule {
+  readonly name: string;
+  readonly description?: string;
+  /** Entity score (0..1) at or above which an entity counts; default 0.7 (drops context-free phone guesses). */
+  readonly threshold?: number;
+  /** Entity types that do not make the rule match. */
+  readonly pii_types_allowed?: readonly string[];
+  readonly include_history?: boolean;
+}
+
+/** Default entity score threshold: keeps checksum and context-backed findings. */
+export const DEFAULT_PII_THRESHOLD = 0.7;
+
+const PII_RULE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    threshold: { type: 'number', minimum: 0, maximum: 1 },
+    pii_types_allowed: { type: 'array', uniqueItems: true, items: { enum: [...PII_TYPES] } },
+    include_history: { type: 'boolean' },
+  },
+} as const;
+
+/**
+ * PII signal: a rule matches when a user text holds an entity at or above its threshold whose type
+ * is not allowed. Detection runs once per request and text; `value` is the number of denied entities.
+ */
+export const piiSignalPlugin: SignalPlugin<PiiRule> = {
+  type: 'pii',
+  configKey: 'pii',
+  ruleSchema: PII_RULE_SCHEMA,
+  emittedNames: (rule) => [rule.name],
+  create(rules): SignalExtractor {
+    return {
+      type: 'pii',
+      extract(request: RequestView): readonly SignalResult[] {
+        const found = new Map<string, ReturnType<typeof detectPii>>();
+        const entitiesOf = (text: string) => {
+          let entities = found.get(text);
+          if (entities === undefined) found.set(text, (entities = detectPii(text)));
+          return entities;
+        };
+        return rules.map((rule) => {
+          const allowed = new Set(rule.pii_types_allowed ?? []);
+          const threshold = rule.threshold ?? DEFAULT_PII_THRESHOLD;
+          const texts = rule.include_history === true ? request.messages.filter((m) => m.role === 'user').map((m) => m.text) : [request.lastUserText];
+          const denied = texts.flatMap(entitiesOf).filter((e) => e.score >= threshold && !allowed.has(e.type));
+          const confidence = denied.reduce((best, e) => Math.max(best, e.score), 0);
+          return { type: 'pii', name: rule.name, matched: denied.length > 0, confidence, value: denied.length };
+        });
+      },
+    };
+  },
+};
