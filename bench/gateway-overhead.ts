@@ -15,11 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { startExtProcServer } from '../src/extproc/server.js';
-import { startGateway } from '../src/gateway/http-gateway.js';
-import { createSilentLogger } from '../src/telemetry/logger.js';
-import { startStubUpstream } from '../src/upstream-stub/stub-upstream.js';
-import { loadConfigOrThrow } from '../test/helpers/config-fixture.js';
+import { startSingleStubStack } from '../test/helpers/single-stub-stack.js';
 
 const CONCURRENCY_LEVELS = [1, 32] as const;
 const WARMUP_REQUESTS = 500;
@@ -36,30 +32,10 @@ interface PathResult {
 }
 
 async function serveStack(): Promise<void> {
-  const config = await loadConfigOrThrow();
-  const stub = await startStubUpstream({ port: 0, model: 'stub' });
-  const sidecar = await startExtProcServer({ address: '127.0.0.1', port: 0, store: { current: () => config }, logger: createSilentLogger() });
-  const clusters = new Map(
-    [...config.models.values()].flatMap((model) =>
-      model.endpoints.map((endpoint) => [endpoint.cluster, { baseUrl: `http://127.0.0.1:${stub.port}`, hostname: endpoint.host }] as const),
-    ),
-  );
-  const gateway = await startGateway({
-    listen: { address: '127.0.0.1', port: 0 },
-    sidecar: { address: '127.0.0.1', port: sidecar.port },
-    settings: config.envoy,
-    clusterHeader: config.router.clusterHeader,
-    clusters: () => clusters,
-  });
-  process.send!({ stub: stub.port, gateway: gateway.port });
+  const stack = await startSingleStubStack();
+  process.send!({ stub: stack.stub.port, gateway: stack.gateway.port });
   process.once('message', () => {
-    void (async () => {
-      await gateway.close();
-      await sidecar.close();
-      await stub.close();
-      await config.close();
-      process.disconnect();
-    })();
+    void stack.close().then(() => process.disconnect());
   });
 }
 
