@@ -67,7 +67,8 @@ export function cacheHitReply(completion: CachedCompletion, request: ReplayReque
   return {
     kind: 'immediate',
     status: 200,
-    headers: [...contentType, [CACHE_HIT_HEADER, 'true'], ...headers],
+    // The routing headers may already say "x-vsr-cache-hit: false" for the upstream path.
+    headers: [...contentType, ...headers.filter(([name]) => name.toLowerCase() !== CACHE_HIT_HEADER), [CACHE_HIT_HEADER, 'true']],
     body: Buffer.from(body),
     details: 'semantic_cache_hit',
   };

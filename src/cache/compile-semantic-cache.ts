@@ -30,8 +30,7 @@ function redisUrl(redis: SemanticCacheDocument['redis']): string {
  * but never reach the index).
  */
 export function compileSemanticCache(document: ConfigDocument): SemanticCacheSettings {
-  // The section is validated by the schema; ConfigDocument does not declare it yet.
-  const section = (document as ConfigDocument & { readonly semantic_cache: SemanticCacheDocument }).semantic_cache;
+  const section = document.semantic_cache;
   return {
     enabled: section.enabled,
     backendType: section.backend_type,

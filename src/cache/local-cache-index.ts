@@ -16,6 +16,8 @@ export interface LocalCacheIndexOptions {
   readonly maxEntries: number;
   readonly evictionPolicy: 'lru' | 'lfu' | 'fifo';
   readonly hnsw: HnswSettings;
+  /** Told of every entry removed because its TTL passed. */
+  readonly onExpired?: (entry: CacheEntry) => void;
 }
 
 /** Candidates looked at per lookup; a namespace's own entries rank first, so a few suffice. */
@@ -97,6 +99,7 @@ export class LocalCacheIndex {
       if (entry === undefined || entry.namespace !== namespace) continue;
       if (entry.expiresAt <= now) {
         this.remove(entry.id);
+        this.options.onExpired?.(entry);
         continue;
       }
       // Same namespace: ip = ½·cos + ½, and the hnswlib distance is 1 − ip.
@@ -106,11 +109,13 @@ export class LocalCacheIndex {
     return found;
   }
 
-  /** Removes every entry whose TTL has passed and returns them. */
-  removeExpired(now: number): CacheEntry[] {
+  /** Removes every entry whose TTL has passed. */
+  removeExpired(now: number): void {
     const expired: CacheEntry[] = [];
     for (const { entry } of this.byId.values()) if (entry.expiresAt <= now) expired.push(entry);
-    for (const entry of expired) this.remove(entry.id);
-    return expired;
+    for (const entry of expired) {
+      this.remove(entry.id);
+      this.options.onExpired?.(entry);
+    }
   }
 }

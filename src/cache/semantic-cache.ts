@@ -98,6 +98,7 @@ export class SemanticCache {
       maxEntries: settings.maxEntries,
       evictionPolicy: settings.evictionPolicy,
       hnsw: settings.hnsw,
+      onExpired: () => options.count('expiry'),
     });
     const store =
       settings.backendType === 'redis'
@@ -206,6 +207,6 @@ export class SemanticCache {
   }
 
   private sweep(): void {
-    for (const _ of this.index.removeExpired(this.now())) this.options.count('expiry');
+    this.index.removeExpired(this.now());
   }
 }

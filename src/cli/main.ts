@@ -3,6 +3,7 @@ import type { CliIo } from './cli-io.js';
 import type { ServeOptions } from './commands/serve.js';
 import { runDemo } from './commands/demo.js';
 import { runEnvoy } from './commands/envoy.js';
+import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
 import { runRoute } from './commands/route.js';
 import { runServe } from './commands/serve.js';
@@ -99,6 +100,18 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
       exitCode = await runRoute(options, io);
     });
 
+  program
+    .command('eval')
+    .description('route a labelled JSONL file and report accuracy, a confusion matrix, failed lines and latency')
+    .requiredOption('--config <file>', 'config file')
+    .requiredOption('--input <file>', 'JSONL: {"id"?, "text" | "messages", "expect_decision"?, "expect_model"?, "expect_tier"?, "expect_blocked"?}')
+    .option('--json', 'print one JSON report')
+    .option('--split <name>', 'only the lines whose "split" field is this (e.g. dev or test)')
+    .option('--min-accuracy <fraction>', 'exit 1 when fewer lines than this fraction (0-1) meet all their expectations', parseFraction)
+    .action(async (options: { config: string; input: string; json?: boolean; split?: string; minAccuracy?: number }) => {
+      exitCode = await runEval(options, io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -113,6 +126,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
   return port;
+}
+
+function parseFraction(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError('expected a fraction from 0 to 1, e.g. 0.9');
+  return number;
 }
 
 function parseNonNegativeInteger(value: string): number {

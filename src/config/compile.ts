@@ -120,7 +120,7 @@ async function locateSignalBuildFailures(document: ConfigDocument, referenced: R
     const failures = await Promise.all(
       rules.map((rule, index) =>
         createSignalPipeline({ [configKey]: [rule] }, referenced, { configDir }).then(
-          () => undefined,
+          async (pipeline) => void (await pipeline.close?.()),
           (ruleError: unknown) => buildFailure(['signals', configKey, index], ruleError),
         ),
       ),
@@ -131,7 +131,7 @@ async function locateSignalBuildFailures(document: ConfigDocument, referenced: R
       continue;
     }
     const sectionFailure = await createSignalPipeline({ [configKey]: rules }, referenced, { configDir }).then(
-      () => undefined,
+      async (pipeline) => void (await pipeline.close?.()),
       (sectionError: unknown) => buildFailure(['signals', configKey], sectionError),
     );
     if (sectionFailure !== undefined) problems.push(sectionFailure);
@@ -186,8 +186,10 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     signals,
     decisions,
     semanticCache: deepFreeze(compileSemanticCache(document)),
-    // The signal pipeline holds no resources yet; plug-ins that do will release them here.
-    close: async () => {},
+    // Releases the model leases of the signal pipeline; a model another config still uses stays loaded.
+    close: async () => {
+      await signals.close?.();
+    },
   };
   return { config: Object.freeze(config), problems: [] };
 }

@@ -1,3 +1,4 @@
+import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
 /**
  * The shape of a config file after schema validation with defaults filled in: YAML keys as
  * written (snake_case). Only `compile.ts` turns it into the camelCase `RuntimeConfig`.
@@ -13,6 +14,7 @@ export interface ConfigDocument {
   readonly decisions: readonly DecisionDocument[];
   readonly router: RouterDocument;
   readonly envoy: EnvoyDocument;
+  readonly semantic_cache: SemanticCacheDocument;
 }
 
 /** A `listeners[]` entry. */

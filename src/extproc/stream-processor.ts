@@ -8,7 +8,7 @@ import { RouterError } from '../errors.js';
 import { errorReply } from '../router/error-reply.js';
 import { listModelsReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
-import type { ImmediateReply, RoutedRequest, RouteResult, SemanticCachePolicy } from '../router/route-result.js';
+import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import type { HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
@@ -113,6 +113,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const result = await this.context.route(this.context.config, body, this.requestHeaderValues, this.context.abort);
     this.routingMs = performance.now() - started;
     this.context.metrics.routingObserved(this.routingMs / 1000);
+    if (result.kind !== 'passthrough') this.reportSignalFailures(result.trace);
     if (result.kind === 'routed' && result.cache !== undefined && this.context.cache !== undefined) {
       const hit = await this.consultCache(this.context.cache, result, result.cache, started);
       if (hit !== undefined) return hit;
@@ -241,6 +242,14 @@ export class RoutingStreamProcessor implements StreamProcessor {
         return this.immediate(result);
       case 'passthrough':
         return commonReply('request_body');
+    }
+  }
+
+  /** A skipped signal never fails the request, but it is never silent either. */
+  private reportSignalFailures(trace: RoutingTrace | undefined): void {
+    for (const failure of trace?.signalErrors ?? []) {
+      this.context.metrics.signalFailed(failure.signal);
+      this.context.logger.warn({ signal: failure.signal, error: failure.error }, 'signal failed; its rule counted as not matched');
     }
   }
 

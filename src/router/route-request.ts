@@ -9,7 +9,7 @@ import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
 import { pickEndpoint } from './pick-endpoint.js';
 import { applyReasoning, type ReasoningChoice } from './reasoning.js';
-import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy } from './route-result.js';
+import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy, SignalFailure } from './route-result.js';
 import { routingResponseHeaders } from './routing-headers.js';
 import { selectModelRef } from './select-model-ref.js';
 import { DEFAULT_CHAT_PATH, upstreamPath } from './upstream-path.js';
@@ -31,13 +31,18 @@ function modelTarget(config: RuntimeConfig, name: string): ModelTarget {
   return target;
 }
 
-/** Matched rule names per signal type, in evaluation order; types without a match are left out. */
-function matchedSignals(signals: SignalSet): Record<string, string[]> {
+/**
+ * Matched rule names per signal type (in evaluation order; types without a match are left out),
+ * and the rules that failed, so the transport edge can log and count them.
+ */
+function summarizeSignals(signals: SignalSet): Pick<RoutingTrace, 'signals' | 'signalErrors'> {
   const matched: Record<string, string[]> = {};
+  const failures: SignalFailure[] = [];
   for (const result of signals.values()) {
     if (result.matched) (matched[result.type] ??= []).push(result.name);
+    if (result.error !== undefined && result.error !== MISSING_IDENTITY) failures.push({ signal: `${result.type}:${result.name}`, error: result.error });
   }
-  return matched;
+  return failures.length === 0 ? { signals: matched } : { signals: matched, signalErrors: failures };
 }
 
 /** An authz binding could not tell who is asking: the request is refused rather than routed as anyone. */
@@ -73,7 +78,7 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
       model: target.name,
       reasoning: reasoning.enabled,
       blocked: false,
-      signals: matchedSignals(signals),
+      ...summarizeSignals(signals),
       // Nothing backed a default fallback, so it reports no confidence.
       confidence: outcome?.confidence ?? 0,
     },
@@ -88,7 +93,7 @@ async function routeExplicit(config: RuntimeConfig, request: ChatRequest, target
   const trace: RoutingTrace = { decision: null, model: target.name, reasoning: false, blocked: false, signals: {}, confidence: 1 };
   if (!config.decisions.decisions.some((decision) => decision.plugins.length > 0)) return { target, reasoning: undefined, outcome: undefined, trace };
   const { signals, outcome } = await decide(config, request, abort);
-  return { target, reasoning: undefined, outcome, trace: { ...trace, signals: matchedSignals(signals) } };
+  return { target, reasoning: undefined, outcome, trace: { ...trace, ...summarizeSignals(signals) } };
 }
 
 /** The winning decision's plug-ins in order: an answer from one of them ends the request. */

@@ -13,6 +13,15 @@ export interface RoutingTrace {
   /** Matched rule names per signal type, e.g. `{ keyword: ["coding_keywords"] }`. Types with no match are omitted. */
   readonly signals: Readonly<Record<string, readonly string[]>>;
   readonly confidence: number;
+  /** Signal rules whose extractor failed or timed out (`on_error: skip`); they counted as not matched. */
+  readonly signalErrors?: readonly SignalFailure[];
+}
+
+/** One signal rule that could not be evaluated for a request. */
+export interface SignalFailure {
+  /** `type:name`, e.g. "domain:math". */
+  readonly signal: string;
+  readonly error: string;
 }
 
 /** A request that goes upstream, with the mutations to apply. */

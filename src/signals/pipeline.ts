@@ -1,3 +1,5 @@
+import { RouterError } from '../errors.js';
+import { isClosable } from './closable-extractor.js';
 import { findSignalPluginByConfigKey } from './registry.js';
 import type {
   RequestView,
@@ -9,11 +11,14 @@ import type {
   SignalResult,
   SignalSet,
 } from './signal.js';
+import { signalPolicy, type SignalErrorPolicy, type SignalPolicyFields } from './signal-policy.js';
 
 interface BuiltExtractor {
   readonly extractor: SignalExtractor;
-  /** The names the built rules emit, to report each one as failed when the extractor throws. */
-  readonly emittedNames: readonly string[];
+  /** Each emitted name with its rule's error policy, to report every one as failed when the extractor fails. */
+  readonly policies: ReadonlyMap<string, SignalErrorPolicy>;
+  /** The longest timeout any of its rules allows: the type runs once for all its rules. */
+  readonly timeoutMs: number;
 }
 
 function ruleName(rule: unknown, pointer: string): string {
@@ -31,29 +36,72 @@ async function buildExtractor(
   context: SignalBuildContext,
 ): Promise<BuiltExtractor | undefined> {
   const used: { readonly name: string }[] = [];
-  const emittedNames: string[] = [];
+  const policies = new Map<string, SignalErrorPolicy>();
+  let timeoutMs = 0;
   rules.forEach((rule, index) => {
     ruleName(rule, `signals.${plugin.configKey}[${index}]`);
     const names = plugin.emittedNames(rule as { readonly name: string });
     if (names.some((name) => referenced.has(`${plugin.type}:${name}`))) {
       used.push(rule as { readonly name: string });
-      emittedNames.push(...names);
+      const policy = signalPolicy(rule as SignalPolicyFields);
+      for (const name of names) policies.set(name, policy.onError);
+      timeoutMs = Math.max(timeoutMs, policy.timeoutMs);
     }
   });
   if (used.length === 0) return undefined;
-  return { extractor: await plugin.create(used, context), emittedNames };
+  return { extractor: await plugin.create(used, context), policies, timeoutMs };
 }
 
-async function runExtractor(built: BuiltExtractor, request: RequestView, abort: AbortSignal): Promise<readonly SignalResult[]> {
-  try {
-    return await built.extractor.extract(request, abort);
-  } catch (error) {
-    // A failing extractor costs its own rules, not the request: they report the error
-    // and do not match, so decisions that do not need them still route.
-    const message = error instanceof Error ? error.message : String(error);
-    const type = built.extractor.type;
-    return built.emittedNames.map((name) => ({ type, name, matched: false, confidence: 0, error: message }));
+/** Thrown into an extractor's abort signal and reported when it overruns its timeout. */
+class SignalTimeoutError extends Error {
+  constructor(type: string, timeoutMs: number) {
+    super(`${type} signal timed out after ${timeoutMs} ms`);
+    this.name = 'SignalTimeoutError';
   }
+}
+
+/** Runs one extractor under its timeout; a throw or an overrun becomes an error result per rule. */
+async function runExtractor(built: BuiltExtractor, request: RequestView, abort: AbortSignal): Promise<readonly SignalResult[]> {
+  const { extractor, timeoutMs } = built;
+  const controller = new AbortController();
+  const forwardAbort = (): void => controller.abort(abort.reason);
+  abort.addEventListener('abort', forwardAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new SignalTimeoutError(extractor.type, timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    const extraction = Promise.resolve().then(() => extractor.extract(request, controller.signal));
+    return await Promise.race([extraction, overrun]);
+  } catch (error) {
+    // The request itself was cancelled: nothing to route, the transport handles it.
+    if (abort.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return [...built.policies.keys()].map((name) => ({ type: extractor.type, name, matched: false, confidence: 0, error: message }));
+  } finally {
+    clearTimeout(timer);
+    abort.removeEventListener('abort', forwardAbort);
+  }
+}
+
+/** The first failed result whose rule says `on_error: fail`, as the request's error. */
+function failurePolicyError(built: readonly BuiltExtractor[], perExtractor: readonly (readonly SignalResult[])[]): RouterError | undefined {
+  for (const [index, results] of perExtractor.entries()) {
+    const policies = built[index]!.policies;
+    const failed = results.find((result) => result.error !== undefined && policies.get(result.name) === 'fail');
+    if (failed !== undefined) {
+      return new RouterError('SY_ERR_SIGNAL_FAILED', `signal ${failed.type}:${failed.name} failed: ${failed.error}`);
+    }
+  }
+  return undefined;
+}
+
+async function closeAll(built: readonly BuiltExtractor[]): Promise<void> {
+  await Promise.all(built.map(async ({ extractor }) => (isClosable(extractor) ? extractor.close() : undefined)));
 }
 
 /**
@@ -61,6 +109,10 @@ async function runExtractor(built: BuiltExtractor, request: RequestView, abort: 
  * ("keywords") to their rules, already schema-checked. Only rules emitting a referenced
  * signal are built, and a type with none of them does not run at all. Throws on an
  * unknown config key or a rule its plug-in rejects.
+ *
+ * Every type runs in parallel under its rules' `timeout_ms`. A type that throws or overruns
+ * costs its own rules, not the request: they report `error` and do not match, unless a rule
+ * says `on_error: fail`, which makes `evaluate` reject with SY_ERR_SIGNAL_FAILED naming it.
  */
 export async function createSignalPipeline(
   signalsConfig: Readonly<Record<string, readonly unknown[]>>,
@@ -72,18 +124,27 @@ export async function createSignalPipeline(
     if (plugin === undefined) throw new Error(`signals.${configKey}: unknown signal type`);
     return { plugin, rules };
   });
-  const pending = configured.map(({ plugin, rules }) => buildExtractor(plugin, rules, referenced, context));
-  const built = (await Promise.all(pending)).filter((entry): entry is BuiltExtractor => entry !== undefined);
+  const settled = await Promise.allSettled(configured.map(({ plugin, rules }) => buildExtractor(plugin, rules, referenced, context)));
+  const built = settled.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value !== undefined ? [outcome.value] : []));
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure !== undefined) {
+    // The types that did build hold model leases that no config will release.
+    await closeAll(built);
+    throw failure.reason;
+  }
 
   return {
     types: built.map((entry) => entry.extractor.type),
     async evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet> {
       const perExtractor = await Promise.all(built.map((entry) => runExtractor(entry, request, abort)));
+      const failed = failurePolicyError(built, perExtractor);
+      if (failed !== undefined) throw failed;
       const signals = new Map<SignalId, SignalResult>();
       for (const results of perExtractor) {
         for (const result of results) signals.set(`${result.type}:${result.name}`, result);
       }
       return signals;
     },
+    close: () => closeAll(built),
   };
 }

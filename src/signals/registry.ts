@@ -1,5 +1,8 @@
 import { authzSignalPlugin } from './authz.js';
+import { complexitySignalPlugin } from './complexity.js';
 import { contextSignalPlugin } from './context.js';
+import { domainSignalPlugin } from './domain.js';
+import { embeddingSignalPlugin } from './embedding.js';
 import { jailbreakSignalPlugin } from './jailbreak.js';
 import { keywordSignalPlugin } from './keyword.js';
 import { languageSignalPlugin } from './language.js';
@@ -10,6 +13,9 @@ import type { SignalPlugin } from './signal.js';
 export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   keywordSignalPlugin,
   contextSignalPlugin,
+  embeddingSignalPlugin,
+  domainSignalPlugin,
+  complexitySignalPlugin,
   jailbreakSignalPlugin,
   piiSignalPlugin,
   languageSignalPlugin,

@@ -15,6 +15,8 @@ export interface RouterMetrics {
   routingObserved(seconds: number): void;
   /** Something the semantic cache did (hit, miss, write, eviction, backend error, …). */
   cacheEvent(event: CacheEvent): void;
+  /** A signal rule could not be evaluated (error or timeout) and counted as not matched. */
+  signalFailed(signal: string): void;
 }
 
 /** What the semantic cache counts; `backend_error` covers every failed Redis operation. */
@@ -43,6 +45,7 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly errors: Counter<'code'>;
   private readonly routingDuration: Histogram;
   private readonly cacheEvents: Counter<'event'>;
+  private readonly signalFailures: Counter<'signal'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -76,6 +79,12 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       labelNames: ['event'] as const,
       registers: [registry],
     });
+    this.signalFailures = new Counter({
+      name: 'switchyard_signal_failures_total',
+      help: 'Signal rules that failed or timed out and were treated as not matched, by type:name.',
+      labelNames: ['signal'] as const,
+      registers: [registry],
+    });
   }
 
   get contentType(): string {
@@ -92,6 +101,10 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   errorReplied(code: string): void {
     this.errors.inc({ code });
+  }
+
+  signalFailed(signal: string): void {
+    this.signalFailures.inc({ signal });
   }
 
   routingObserved(seconds: number): void {

@@ -1,6 +1,7 @@
 import { passesLuhn } from '../../src/signals/pii/credit-card-recognizer.js';
 import { passesIbanChecksum } from '../../src/signals/pii/iban-recognizer.js';
 import { detectPii } from '../../src/signals/pii/pii-detector.js';
+import { taggerTokens } from '../../src/signals/pii/tagger-features.js';
 import { isValidSsn } from '../../src/signals/pii/us-ssn-recognizer.js';
 import { piiSignalPlugin } from '../../src/signals/pii.js';
 
@@ -42,6 +43,39 @@ describe('structured PII recognizers', () => {
 
   it('finds names and street addresses from context', () => {
     expect(types('Dear Mr. John Smith, we will ship to 1600 Pennsylvania Avenue NW, Apt. 5.')).toEqual(['PERSON:John Smith', 'STREET_ADDRESS:1600 Pennsylvania Avenue NW, Apt. 5']);
+  });
+
+  it('validates phone numbers by form and context', () => {
+    expect(types('ring (202) 456-1111 ext. 23 or 415-555-0132')).toEqual(['PHONE_NUMBER:(202) 456-1111 ext. 23', 'PHONE_NUMBER:415-555-0132']);
+    expect(types('Desk: 5403926876\nFax: +14155550132')).toEqual(['PHONE_NUMBER:5403926876', 'PHONE_NUMBER:+14155550132']);
+    // A date-time, a licence number and an order number are digit groups, not phones.
+    expect(types('Meeting on 2024-03-05 10:30, my driver licence is 415-555-0132, order 55521 9912.')).toEqual([]);
+  });
+});
+
+describe('name and address tagger', () => {
+  it('splits possessives and keeps offsets', () => {
+    expect(taggerTokens("O'Brien's car,\n12 Main").map((t) => [t.text, t.start, t.lineStart])).toEqual([
+      ["O'Brien", 0, false],
+      ["'", 7, false],
+      ['s', 8, false],
+      ['car', 10, false],
+      [',', 13, false],
+      ['12', 15, true],
+      ['Main', 18, false],
+    ]);
+  });
+
+  it('finds names and addresses in sentences unlike its training templates', () => {
+    expect(types('Please send the contract to Margaret Okafor before Friday.')).toEqual(['PERSON:Margaret Okafor']);
+    expect(types('Hi Priya, can you review the PR from Daniel?')).toEqual(['PERSON:Priya', 'PERSON:Daniel']);
+    expect(types('My neighbour Tomasz Wiśniewski lives at 42 Elm Grove Road, Leeds LS6 2AB.')).toEqual(['PERSON:Tomasz Wiśniewski', 'STREET_ADDRESS:42 Elm Grove Road, Leeds LS6 2AB']);
+  });
+
+  it('leaves capitalised technical words and places alone', () => {
+    for (const text of ['Explain how Kubernetes schedules pods across nodes.', 'Write a Python function that parses JSON from Amazon S3.', 'The capital of France is Paris.']) expect(types(text)).toEqual([]);
+    // A lone zip code is not a street address.
+    expect(types('my zip code is 35350')).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { matchesOf, type PiiEntity, type PiiRecognizer } from './pii-entity.js';
 
-// 12 to 19 digits, optionally grouped by single spaces or dashes, not inside a longer number.
-const CANDIDATE = /(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d-])/g;
+// 12 to 19 digits, optionally grouped by single spaces or dashes, not inside a longer number or after a "+" (phones).
+const CANDIDATE = /(?<![\d+-])\d(?:[ -]?\d){11,18}(?![\d-])/g;
 
 /** The Luhn (mod 10) check every payment card number passes. */
 export function passesLuhn(digits: string): boolean {

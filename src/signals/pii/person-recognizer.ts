@@ -1,32 +1,26 @@
-import { matchesOf, type PiiEntity, type PiiRecognizer } from './pii-entity.js';
+import type { PiiEntity, PiiRecognizer } from './pii-entity.js';
+import { nameAndAddressSpans } from './name-address-tagger.js';
 
-// A capitalised name word (letters, inner apostrophe or hyphen) and an optional middle initial.
-const NAME = String.raw`\p{Lu}[\p{Ll}\p{M}]+(?:['-]\p{Lu}?[\p{Ll}\p{M}]+)?`;
-const FULL_NAME = String.raw`${NAME}(?:\s+\p{Lu}\.?(?=\s))?(?:\s+${NAME}){0,2}`;
-const TITLE = String.raw`(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mister)\.?`;
-const INTRO = String.raw`(?:[Mm]y name is|[Mm]y name's|[Nn]ame:|[Ii] am|[Ii]'m|[Tt]his is|[Cc]all me|[Nn]amed|[Cc]alled|[Dd]ear|[Hh]i|[Hh]ello|[Ss]incerely,?|[Rr]egards,?|[Tt]hanks,?|[Cc]ontact|[Aa]sk for|[Ss]poke (?:to|with))`;
-const TITLED = new RegExp(String.raw`\b${TITLE}\s+(${FULL_NAME})`, 'gu');
-const INTRODUCED = new RegExp(String.raw`\b${INTRO}\s+(${FULL_NAME})`, 'gu');
-// Capitalised words after an intro phrase that are not names.
-const NOT_NAMES = new Set(['Mr', 'Mrs', 'Ms', 'Miss', 'Mx', 'Dr', 'Prof', 'Mister', 'I', 'The', 'A', 'An', 'It', 'This', 'That', 'There', 'Here', 'Not', 'Sure', 'Going', 'Looking', 'Trying', 'Glad', 'Happy', 'Sorry', 'So', 'Very', 'Just', 'Also', 'All', 'Everyone', 'Team', 'Sir', 'Madam', 'Customer', 'Support', 'Service']);
-
-function entitiesOf(pattern: RegExp, text: string, score: number): PiiEntity[] {
-  return matchesOf(pattern, text).flatMap((m) => {
-    const name = m[1]!;
-    const words = name.split(/\s+/u);
-    if (NOT_NAMES.has(words[0]!)) return [];
-    const start = m.index + m[0].length - name.length;
-    return [{ type: 'PERSON', start, end: start + name.length, score }];
-  });
-}
+// Lower-case particles inside capitalised names: Maika van de Noort, Leonardo da Vinci.
+const PARTICLES = new Set(['van', 'de', 'der', 'den', 'von', 'da', 'di', 'del', 'della', 'la', 'le', 'du', 'dos', 'das', 'bin', 'al', 'y', 'ter', 'ten']);
+const WORD = /\p{L}[\p{L}\p{M}'’-]*/gu;
 
 /**
- * PERSON: capitalised names after a title (Mr., Dr.) or an introduction ("my name is", "Dear").
- * Context-only, so it misses a bare name in running text; see the PII section of the model card.
+ * Whether a tagged span reads as a name. In text with capitals every word of a name is capitalised
+ * (or a particle); in all-lower-case text, where case gives no evidence, a lone word is more
+ * often a term ("jailbreak attempt") than a name, so it takes at least two words.
  */
+function readsAsName(span: string, caseless: boolean): boolean {
+  const words = span.match(WORD) ?? [];
+  if (caseless) return words.length >= 2;
+  return words.every((w) => w[0] !== w[0]!.toLowerCase() || PARTICLES.has(w));
+}
+
+/** PERSON: people's names as the bundled sequence tagger marks them (models/pii/MODEL_CARD.md). */
 export const personRecognizer: PiiRecognizer = {
   type: 'PERSON',
   find(text): PiiEntity[] {
-    return [...entitiesOf(TITLED, text, 0.85), ...entitiesOf(INTRODUCED, text, 0.7)];
+    const caseless = text === text.toLowerCase();
+    return nameAndAddressSpans(text).filter((s) => s.type === 'PERSON' && readsAsName(text.slice(s.start, s.end), caseless));
   },
 };

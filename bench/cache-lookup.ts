@@ -1,0 +1,121 @@
+/**
+ * Semantic-cache lookup latency at 1k, 10k and 100k entries (p50/p99, embedding excluded and
+ * included), memory per entry, and the hit / wrong-answer rates on the labelled pair set at the
+ * default threshold. Run: `npx tsx bench/cache-lookup.ts [--sizes 1000,10000,100000] [--ef-search 64]`.
+ * Writes bench/results/cache-lookup.json.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SIMILARITY_THRESHOLD } from '../src/cache/default-threshold.js';
+import { LocalCacheIndex } from '../src/cache/local-cache-index.js';
+import { nearMissReason } from '../src/cache/near-miss-guard.js';
+import { evaluateThreshold, readPairSet, scorePairs } from '../src/cache/pair-set-evaluation.js';
+import { promptFacts } from '../src/cache/prompt-facts.js';
+import { BUNDLED_EMBEDDER_DIR } from '../src/classifiers/bundled-models.js';
+import { WordVectorEmbedder } from '../src/classifiers/word-vector-embedder.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LOOKUPS = 2000;
+const NAMESPACES = 64;
+const DEFAULT_HNSW = { m: 16, efConstruction: 200, efSearch: 64 };
+
+/** A deterministic pseudo-random source (mulberry32), so every run builds the same cache. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function summary(times: number[]): { p50: number; p99: number } {
+  times.sort((a, b) => a - b);
+  return { p50: Number(percentile(times, 0.5).toFixed(4)), p99: Number(percentile(times, 0.99).toFixed(4)) };
+}
+
+async function main(): Promise<void> {
+  const sizesArg = process.argv.indexOf('--sizes');
+  const sizes = sizesArg === -1 ? [1000, 10_000, 100_000] : process.argv[sizesArg + 1]!.split(',').map(Number);
+  const efArg = process.argv.indexOf('--ef-search');
+  const HNSW = efArg === -1 ? DEFAULT_HNSW : { ...DEFAULT_HNSW, efSearch: Number(process.argv[efArg + 1]) };
+  const embedder = await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR);
+  const vocabulary = (await readFile(path.join(BUNDLED_EMBEDDER_DIR, 'vocab.txt'), 'utf8')).split('\n').slice(100, 20_000);
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => createHash('sha256').update(`ns${i}`).digest('hex'));
+  const results: Record<string, unknown>[] = [];
+
+  for (const size of sizes) {
+    const next = random(size);
+    const sentence = (): string => Array.from({ length: 6 + Math.floor(next() * 10) }, () => vocabulary[Math.floor(next() * vocabulary.length)]).join(' ');
+    global.gc?.();
+    const before = process.memoryUsage();
+    const index = new LocalCacheIndex({ embeddingDimensions: embedder.dimensions, maxEntries: size, evictionPolicy: 'lru', hnsw: HNSW });
+    const queries: { namespace: string; query: string }[] = [];
+    const buildStart = performance.now();
+    for (let i = 0; i < size; i++) {
+      const query = sentence();
+      const namespace = namespaces[i % NAMESPACES]!;
+      if (i % Math.ceil(size / LOOKUPS) === 0) queries.push({ namespace, query });
+      const completion = { model: 'bench', content: `answer ${i}: ${query}` };
+      index.insert({ id: `e${i}`, namespace, query, vector: embedder.embedOne(promptFacts(query).embeddingText), expiresAt: Number.MAX_SAFE_INTEGER, completion });
+    }
+    const buildSeconds = (performance.now() - buildStart) / 1000;
+    global.gc?.();
+    const after = process.memoryUsage();
+    // Half the lookups repeat a stored query (hits), half are new text (misses).
+    const lookups = queries.flatMap(({ namespace, query }) => [
+      { namespace, query },
+      { namespace, query: sentence() },
+    ]);
+    const vectors = lookups.map(({ query }) => embedder.embedOne(promptFacts(query).embeddingText));
+    const lookup = (namespace: string, query: string, vector: Float32Array | undefined): boolean => {
+      const facts = promptFacts(query);
+      const embedded = vector ?? embedder.embedOne(facts.embeddingText);
+      return index
+        .candidates(namespace, embedded, DEFAULT_SIMILARITY_THRESHOLD, Date.now())
+        .some(({ entry }) => nearMissReason(facts, promptFacts(entry.query)) === undefined);
+    };
+    // One pass per variant (after a warm-up pass), so neither runs on the other's warm caches.
+    const timePass = (withEmbedding: boolean): number[] =>
+      lookups.map(({ namespace, query }, i) => {
+        const start = performance.now();
+        lookup(namespace, query, withEmbedding ? undefined : vectors[i]);
+        return performance.now() - start;
+      });
+    timePass(true);
+    const excluded = timePass(false);
+    const included = timePass(true);
+    const hits = queries.filter(({ namespace, query }) => lookup(namespace, query, undefined)).length;
+    const row = {
+      entries: size,
+      buildSeconds: Number(buildSeconds.toFixed(1)),
+      lookupMsEmbeddingExcluded: summary(excluded),
+      lookupMsEmbeddingIncluded: summary(included),
+      repeatHitRate: Number((hits / queries.length).toFixed(3)),
+      bytesPerEntry: {
+        rss: Math.round((after.rss - before.rss) / size),
+        heap: Math.round((after.heapUsed - before.heapUsed) / size),
+        external: Math.round((after.external + after.arrayBuffers - before.external - before.arrayBuffers) / size),
+      },
+    };
+    console.log(JSON.stringify(row));
+    results.push(row);
+  }
+
+  const pairs = await readPairSet(path.join(ROOT, 'test', 'fixtures', 'cache', 'pairs.jsonl'));
+  const scored = await scorePairs(embedder, pairs);
+  const sweep = [0.6, 0.7, 0.75, 0.8, 0.85, 0.9].map((threshold) => evaluateThreshold(scored, threshold));
+  const atDefault = evaluateThreshold(scored, DEFAULT_SIMILARITY_THRESHOLD);
+  console.log(JSON.stringify({ pairSet: atDefault }));
+  const output = { machine: `${process.platform} ${process.arch}, node ${process.version}`, hnsw: HNSW, lookups: results, pairSet: { atDefault, sweep } };
+  await writeFile(path.join(ROOT, 'bench', 'results', 'cache-lookup.json'), `${JSON.stringify(output, null, 2)}\n`);
+}
+
+await main();

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
+import type { Embedder } from '../classifiers/embedder.js';
+import { FeatureClassifier } from '../classifiers/feature-classifier.js';
+import { HfClassifier } from '../classifiers/hf-classifier.js';
+import { checkModelFolder, type ModelFolderKind } from '../classifiers/model-folder.js';
+import type { TextClassifier } from '../classifiers/text-classifier.js';
+import { WordVectorEmbedder } from '../classifiers/word-vector-embedder.js';
+
+/** A model borrowed from the cache; `release` hands it back once the borrower (a config) retires. */
+export interface ModelLease<Model> {
+  readonly model: Model;
+  release(): void;
+}
+
+interface CacheEntry {
+  readonly loading: Promise<unknown>;
+  users: number;
+}
+
+/**
+ * Each model folder is loaded once per process, whatever number of rules, signal types and
+ * config versions use it: a hot reload compiles the new config while the old one still serves,
+ * and both must share one copy rather than double the resident memory. An entry is dropped when
+ * its last lease is released, so a folder edited on disk is read afresh by the next config.
+ */
+const entries = new Map<string, CacheEntry>();
+
+function lease<Model>(key: string, load: () => Promise<Model>): Promise<ModelLease<Model>> {
+  let entry = entries.get(key);
+  if (entry === undefined) {
+    const loading = load();
+    entry = { loading, users: 0 };
+    entries.set(key, entry);
+    // A folder that failed to load is not remembered: the user may fix it and reload.
+    loading.catch(() => {
+      if (entries.get(key)?.loading === loading) entries.delete(key);
+    });
+  }
+  const held = entry;
+  held.users += 1;
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    held.users -= 1;
+    if (held.users === 0 && entries.get(key) === held) entries.delete(key);
+  };
+  return (held.loading as Promise<Model>).then(
+    (model) => ({ model, release }),
+    (error: unknown) => {
+      release();
+      throw error;
+    },
+  );
+}
+
+/** Throws one message naming the folder and every missing or broken file, before any load starts. */
+function assertFolder(dir: string, kind: ModelFolderKind): void {
+  const problems = checkModelFolder(dir, kind);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
+/** The folder a rule names (`model_path`, relative to the config file), or the bundled default. */
+export function modelFolder(modelPath: string | undefined, configDir: string, bundled: string): string {
+  return modelPath === undefined ? bundled : resolve(configDir, modelPath);
+}
+
+/** Leases the sentence embedder of a word-vector folder (the bundled one by default). */
+export async function leaseEmbedder(dir: string = BUNDLED_EMBEDDER_DIR): Promise<ModelLease<Embedder>> {
+  assertFolder(dir, 'word-vector-embedder');
+  return lease(`embedder:${dir}`, () => WordVectorEmbedder.load(dir));
+}
+
+/**
+ * The layout of a classifier folder: the bundled feature classifier declares its features in
+ * config.json (`switchyard_features`); anything else is read as a Hugging Face export, whose
+ * tokenizer.json the folder check then asks for.
+ */
+function classifierKind(dir: string): ModelFolderKind {
+  const configPath = join(dir, 'config.json');
+  if (!existsSync(configPath)) return 'hf-classifier';
+  try {
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { switchyard_features?: unknown };
+    return config.switchyard_features === undefined ? 'hf-classifier' : 'feature-classifier';
+  } catch {
+    // checkModelFolder reports the unreadable config.json with its parse error.
+    return 'hf-classifier';
+  }
+}
+
+/**
+ * Leases the text classifier of a folder (the bundled domain classifier by default): a Hugging
+ * Face export (config.json with id2label, tokenizer.json, model.onnx) or a bundled feature
+ * classifier, which also leases the bundled embedder it was trained with.
+ */
+export async function leaseClassifier(dir: string = BUNDLED_DOMAIN_DIR): Promise<ModelLease<TextClassifier>> {
+  const kind = classifierKind(dir);
+  assertFolder(dir, kind);
+  if (kind === 'hf-classifier') return lease(`hf-classifier:${dir}`, () => HfClassifier.load(dir));
+  const embedder = await leaseEmbedder();
+  try {
+    const classifier = await lease(`feature-classifier:${dir}`, () => FeatureClassifier.load(dir, embedder.model));
+    return {
+      model: classifier.model,
+      release: () => {
+        classifier.release();
+        embedder.release();
+      },
+    };
+  } catch (error) {
+    embedder.release();
+    throw error;
+  }
+}
+
+/** How many model folders are loaded or loading now (for tests and start-up reports). */
+export function loadedModelCount(): number {
+  return entries.size;
+}

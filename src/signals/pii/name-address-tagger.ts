@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SequenceTagger, type TaggedSpan, type TaggerWeights } from './sequence-tagger.js';
+import { parseWordClusters } from './tagger-features.js';
+
+/** Tag name in the model → Presidio entity type. */
+const ENTITY_TYPES: Readonly<Record<string, string>> = { PER: 'PERSON', ADDR: 'STREET_ADDRESS' };
+
+/** A file of models/pii from src/signals/pii (tsx, jest) or dist/src/signals/pii (built). */
+function modelFile(name: string): string {
+  const candidates = [`../../../models/pii/${name}`, `../../../../models/pii/${name}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+}
+
+let tagger: SequenceTagger | undefined;
+let last: { text: string; spans: TaggedSpan[] } | undefined;
+
+/**
+ * PERSON and STREET_ADDRESS spans of a text from the bundled tagger (loaded on first use). The
+ * last text's result is kept, because both recognizers ask about the same text in turn.
+ */
+export function nameAndAddressSpans(text: string): readonly TaggedSpan[] {
+  if (last?.text === text) return last.spans;
+  tagger ??= new SequenceTagger(JSON.parse(readFileSync(modelFile('tagger.json'), 'utf8')) as TaggerWeights, parseWordClusters(readFileSync(modelFile('word-clusters.txt'), 'utf8')));
+  const spans = tagger.tag(text).map((s) => ({ ...s, type: ENTITY_TYPES[s.type] ?? s.type }));
+  last = { text, spans };
+  return spans;
+}
