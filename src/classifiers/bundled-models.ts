@@ -12,3 +12,9 @@ export const BUNDLED_EMBEDDER_DIR = bundledModelDir('embedder');
 
 /** Folder of the bundled 14-category MMLU-Pro domain classifier. */
 export const BUNDLED_DOMAIN_DIR = bundledModelDir('domain');
+
+/** Folder of the bundled jailbreak and prompt-injection classifier. */
+export const BUNDLED_JAILBREAK_DIR = bundledModelDir('jailbreak');
+
+/** Folder of the bundled PII name and street-address tagger. */
+export const BUNDLED_PII_DIR = bundledModelDir('pii');

@@ -1,15 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUNDLED_PII_DIR } from '../../classifiers/bundled-models.js';
 import { SequenceTagger, type TaggedSpan, type TaggerWeights } from './sequence-tagger.js';
 import { parseWordClusters } from './tagger-features.js';
 
 /** Tag name in the model → Presidio entity type. */
 const ENTITY_TYPES: Readonly<Record<string, string>> = { PER: 'PERSON', ADDR: 'STREET_ADDRESS' };
 
-/** A file of models/pii from src/signals/pii (tsx, jest) or dist/src/signals/pii (built). */
 function modelFile(name: string): string {
-  const candidates = [`../../../models/pii/${name}`, `../../../../models/pii/${name}`].map((p) => fileURLToPath(new URL(p, import.meta.url)));
-  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+  return path.join(BUNDLED_PII_DIR, name);
 }
 
 let tagger: SequenceTagger | undefined;
