@@ -11,7 +11,7 @@ import type { routeChatCompletion } from '../router/route-request.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
-import type { HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
+import type { BodySendMode, HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
 import { readHeaderMap } from './header-map.js';
 import { commonReply, headerMutation, immediateResponse } from './responses.js';
 
@@ -133,10 +133,14 @@ export class RoutingStreamProcessor implements StreamProcessor {
       if (status < 200 || status > 299 || message.end_of_stream) this.stopCapture();
       else this.capture.eventStream = isEventStream;
     }
-    // Body modes in a mode_override are absolute (unset = NONE), so the request mode is restated.
+    // Only a cache write reads the response body. Without one, the body bypasses the sidecar
+    // (NONE): every STREAMED chunk would otherwise wait for a reply, adding a gRPC round trip to
+    // each SSE event. Body modes in a mode_override are absolute (unset = NONE), so the request
+    // mode is restated.
+    const responseBodyMode: BodySendMode | undefined = this.capture === undefined ? 'NONE' : isEventStream ? 'STREAMED' : undefined;
     const modeOverride =
-      isEventStream && envoy.allowModeOverride
-        ? { request_body_mode: envoy.processingMode.requestBodyMode, response_body_mode: 'STREAMED' as const }
+      responseBodyMode !== undefined && envoy.allowModeOverride
+        ? { request_body_mode: envoy.processingMode.requestBodyMode, response_body_mode: responseBodyMode }
         : undefined;
     // The routing time is measured here, at the transport edge, because the router core has no clock.
     const mutation = headerMutation([...routed.responseHeaders, [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)]]);
