@@ -82,7 +82,7 @@ async function compileRule(rule: JailbreakRule, context: SignalBuildContext): Pr
     return { name: rule.name, includeHistory, threshold: rule.threshold ?? DEFAULT_CONTRASTIVE_THRESHOLD, score: await contrastiveScorer(rule) };
   }
   const dir = rule.model_path === undefined ? BUNDLED_JAILBREAK_DIR : resolve(context.configDir, rule.model_path);
-  const classifier = await sharedJailbreakClassifier(dir);
+  const classifier = await sharedJailbreakClassifier(dir, bundledEmbedder());
   if (rule.threshold !== undefined && rule.threshold < 0) throw new Error(`jailbreak rule "${rule.name}": a classifier threshold is a probability in [0, 1]`);
   return { name: rule.name, includeHistory, threshold: rule.threshold ?? classifier.recommendedThreshold, score: (texts) => classifier.score(texts) };
 }

@@ -3,7 +3,7 @@
 Positives (label 1): real jailbreaks, jailbreak templates wrapped around questions, prompt
 injections and plainly harmful requests. Negatives (label 0): everyday prompts plus hard
 negatives that share the attackers' vocabulary (NotInject trigger words, XSTest safe prompts,
-benign role-play, security coding requests).
+WildGuardTest benign prompts about sensitive topics, benign role-play, security coding requests).
 
 Left out on purpose: BIPIA. Its attack instructions ("What is the capital of Brazil?") are attacks
 only by where they are placed inside a retrieved document, and NotInject ships the very same
@@ -64,6 +64,7 @@ def negatives(rng):
     out["notinject"] = [r["prompt"] for n in ("one", "two", "three") for r in _json(f"notinject/NotInject_{n}.json")]
     out["notinject-valid-benign"] = [r["prompt"] for r in _json("notinject/valid.json") if r["label"] == 0]
     out["xstest-safe"] = [r["prompt"] for r in _csv("xstest/xstest_prompts.csv") if r["label"] == "safe"]
+    out["wildguard-benign"] = [r["prompt"] for r in _json("notinject/wildguard.json") if r["label"] == 0]
     out["awesome-chatgpt-prompts"] = [r["prompt"] for r in _csv("awesome-chatgpt-prompts/prompts.csv") if "DAN" not in r["act"]]
     out["cyberseceval-mitre-benign"] = [r["mutated_prompt"] for r in _json("cyberseceval/mitre_frr.json")]
     clinc = _json("clinc150/data_full.json")

@@ -3,17 +3,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import type { Embedder } from '../../classifiers/embedder.js';
 import { assertModelFolder } from '../../classifiers/model-folder.js';
 import { openOnnxSession } from '../../classifiers/onnx-session.js';
 import { normalizeForDetection } from '../../router/text-normalization.js';
-import { jailbreakFeatureIds, tokenize, tokenWindows } from './jailbreak-features.js';
+import { jailbreakFeatureIds, scoringWindows } from './jailbreak-features.js';
 
 /** config.json of the bundled jailbreak model, as training/jailbreak/train_jailbreak.py writes it. */
 interface JailbreakModelConfig {
   readonly recommended_threshold: number;
   readonly switchyard_features: {
     readonly ngrams: { readonly buckets: number };
-    readonly windows: { readonly size: number; readonly stride: number };
+    readonly embedding: { readonly dimensions: number };
+    readonly windows: { readonly max_tokens: number };
   };
 }
 
@@ -30,51 +32,61 @@ function positiveInteger(value: unknown, what: string): number {
 
 /**
  * The bundled jailbreak and prompt-injection classifier (models/jailbreak/MODEL_CARD.md): hashed
- * word and character n-grams into a small network. A long text is scored as a whole and window by
- * window, and the highest score counts, so benign padding around an attack does not hide it.
+ * word and character n-grams plus the bundled embedder's sentence vector into a small network. A
+ * text is scored as a whole and as sentence-aligned windows, and the highest score counts, so
+ * benign padding around an attack does not hide it.
  */
 export class JailbreakClassifier {
   private constructor(
     private readonly session: ort.InferenceSession,
+    private readonly embedder: Embedder,
     private readonly buckets: number,
-    private readonly windowSize: number,
-    private readonly windowStride: number,
+    private readonly windowTokens: number,
     /** The threshold the model card's figures were measured at. */
     readonly recommendedThreshold: number,
   ) {}
 
-  /** Loads a model folder (config.json + model.onnx); throws naming what is missing. */
-  static async load(dir: string): Promise<JailbreakClassifier> {
+  /** Loads a model folder (config.json + model.onnx); `embedder` must be the one it was trained with (models/embedder). */
+  static async load(dir: string, embedder: Embedder): Promise<JailbreakClassifier> {
     assertModelFolder(dir, 'feature-classifier');
     const configPath = join(dir, 'config.json');
     const config = JSON.parse(await readFile(configPath, 'utf8')) as JailbreakModelConfig;
     const features = config.switchyard_features;
     const buckets = positiveInteger(features?.ngrams?.buckets, `${configPath}: switchyard_features.ngrams.buckets`);
-    const size = positiveInteger(features?.windows?.size, `${configPath}: switchyard_features.windows.size`);
-    const stride = positiveInteger(features?.windows?.stride, `${configPath}: switchyard_features.windows.stride`);
+    const windowTokens = positiveInteger(features?.windows?.max_tokens, `${configPath}: switchyard_features.windows.max_tokens`);
+    const dimensions = positiveInteger(features?.embedding?.dimensions, `${configPath}: switchyard_features.embedding.dimensions`);
+    if (dimensions !== embedder.dimensions) throw new Error(`${configPath}: the model expects ${dimensions}-dimensional sentence vectors, the embedder gives ${embedder.dimensions}`);
     const threshold = config.recommended_threshold;
     if (typeof threshold !== 'number' || threshold < 0 || threshold > 1) throw new Error(`${configPath}: recommended_threshold must be a number in [0, 1]`);
-    return new JailbreakClassifier(await openOnnxSession(join(dir, 'model.onnx')), buckets, size, stride, threshold);
+    return new JailbreakClassifier(await openOnnxSession(join(dir, 'model.onnx')), embedder, buckets, windowTokens, threshold);
   }
 
   /** The jailbreak probability of each text (0..1), after Unicode-trick normalisation. */
   async score(texts: readonly string[]): Promise<number[]> {
-    const groups = texts.map((text) => tokenWindows(tokenize(normalizeForDetection(text)), this.windowSize, this.windowStride));
-    const rows = groups.flat().map((tokens) => jailbreakFeatureIds(tokens, this.buckets));
-    if (rows.length === 0) return [];
-    const width = Math.max(...rows.map((row) => row.length));
-    const ids = new BigInt64Array(rows.length * width);
+    const groups = texts.map((text) => scoringWindows(normalizeForDetection(text), this.windowTokens));
+    const windows = groups.flat();
+    if (windows.length === 0) return [];
+    const memo = new Map<string, number>();
+    const rows = windows.map((tokens) => jailbreakFeatureIds(tokens, this.buckets, memo));
+    const embeddings = await this.embedder.embed(windows.map((tokens) => tokens.join(' ')));
+    // Overlapping windows share their n-grams: the model looks each distinct id up once and takes
+    // every window's bag as a weighted row over them (1/sqrt(n) per occurrence).
+    const columns = new Map<number, number>();
+    for (const row of rows) for (const id of row) if (!columns.has(id)) columns.set(id, columns.size);
+    const width = columns.size;
     const weights = new Float32Array(rows.length * width);
     rows.forEach((row, r) => {
       const weight = 1 / Math.sqrt(row.length);
-      row.forEach((id, i) => {
-        ids[r * width + i] = BigInt(id);
-        weights[r * width + i] = weight;
-      });
+      for (const id of row) weights[r * width + columns.get(id)!]! += weight;
     });
+    const ids = BigInt64Array.from(columns.keys(), (id) => BigInt(id));
+    const dimensions = this.embedder.dimensions;
+    const embedding = new Float32Array(rows.length * dimensions);
+    embeddings.forEach((vector, r) => embedding.set(vector, r * dimensions));
     const result = await this.session.run({
-      ngram_ids: new ort.Tensor('int64', ids, [rows.length, width]),
+      ngram_ids: new ort.Tensor('int64', ids, [width]),
       ngram_weights: new ort.Tensor('float32', weights, [rows.length, width]),
+      embedding: new ort.Tensor('float32', embedding, [rows.length, dimensions]),
     });
     const probabilities = result['score']!.data as Float32Array;
     let next = 0;
@@ -88,11 +100,11 @@ export class JailbreakClassifier {
 
 const loaded = new Map<string, Promise<JailbreakClassifier>>();
 
-/** One classifier per model folder for the whole process: configs reloads share the session. */
-export function sharedJailbreakClassifier(dir: string): Promise<JailbreakClassifier> {
+/** One classifier per model folder for the whole process (config reloads share the session); the first caller's embedder is kept. */
+export function sharedJailbreakClassifier(dir: string, embedder: Promise<Embedder>): Promise<JailbreakClassifier> {
   let classifier = loaded.get(dir);
   if (classifier === undefined) {
-    classifier = JailbreakClassifier.load(dir);
+    classifier = embedder.then((e) => JailbreakClassifier.load(dir, e));
     // A failed load is not cached, so fixing the folder and reloading the config recovers.
     classifier.catch(() => loaded.delete(dir));
     loaded.set(dir, classifier);
