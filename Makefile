@@ -38,8 +38,11 @@ test-e2e: build ## End-to-end tests (gateway + sidecar + stubs + openai SDK)
 test-conformance: install ## Envoy-behaviour conformance tests
 	$(NODE_TEST) test/conformance
 
-demo: build ## Route the prompt suite through the whole stack against stub models
-	node bin/switchyard.js demo --config examples/seed-tutorial.yaml
+demo: build ## Route the prompt suite through the whole stack against stub models (seed, then default config)
+	@echo "== examples/seed-tutorial.yaml (the Athena tutorial's keyword config)"
+	@node bin/switchyard.js demo --config examples/seed-tutorial.yaml
+	@echo "== examples/default.yaml (semantic signals, safety, semantic cache)"
+	@node bin/switchyard.js demo --config examples/default.yaml
 
 bench: build ## Run the benchmarks (numbers go to bench/results/)
 	@for f in bench/*.ts; do echo "== $$f"; npx tsx $$f || exit 1; done

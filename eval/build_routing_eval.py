@@ -162,10 +162,14 @@ def main():
     rows += [(f"written_cloud_{i}", t, "cloud", "written") for i, t in enumerate(CLOUD_WRITTEN)]
     rows += [(f"written_local_{i}", t, "local", "written") for i, t in enumerate(LOCAL_WRITTEN)]
     rows += list(drawn())
+    # Jailbreak, benign-but-edgy and PII prompts, written for this project with their labels.
+    safety = (Path(__file__).resolve().parent / "safety.jsonl").read_text(encoding="utf-8").splitlines()
     with open(OUT, "w", encoding="utf-8") as f:
         for ident, text, tier, source in rows:
             f.write(json.dumps({"id": ident, "text": text, "expect_tier": tier, "split": split_of(ident), "source": source}, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows)} prompts to {OUT}")
+        for line in safety:
+            f.write(line + "\n")
+    print(f"wrote {len(rows) + len(safety)} prompts to {OUT}")
 
 
 if __name__ == "__main__":

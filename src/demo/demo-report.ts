@@ -10,13 +10,16 @@ export interface DemoResult {
   readonly routingMs: number | undefined;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Answered by the semantic cache (`x-vsr-cache-hit: true`): no model was called. */
+  readonly cacheHit: boolean;
 }
 
 /** Totals under the table. */
 export interface DemoSummary {
   readonly requests: number;
-  /** Requests that went to a model with a zero prompt price. */
+  /** Requests that went to a model with a zero prompt price, or were answered from the cache. */
   readonly local: number;
+  readonly cacheHits: number;
   readonly currency: string;
   readonly routedCost: number;
   /** The most expensive model (by prompt, then completion price) and what all requests would cost there. */
@@ -50,13 +53,20 @@ export function summarise(results: readonly DemoResult[], config: RuntimeConfig)
   let routedCost = 0;
   let baselineCost = 0;
   let local = 0;
+  let cacheHits = 0;
   for (const result of results) {
     const pricing = config.models.get(result.model)?.pricing;
+    // The baseline has no router, so no cache either: it pays for every request.
+    baselineCost += cost(baseline.pricing, result.promptTokens, result.completionTokens);
+    if (result.cacheHit) {
+      cacheHits += 1;
+      local += 1;
+      continue;
+    }
     if (pricing !== undefined && pricing.promptPer1M === 0) local += 1;
     routedCost += cost(pricing, result.promptTokens, result.completionTokens);
-    baselineCost += cost(baseline.pricing, result.promptTokens, result.completionTokens);
   }
-  return { requests: results.length, local, currency: baseline.pricing?.currency ?? 'USD', routedCost, baselineModel: baseline.name, baselineCost };
+  return { requests: results.length, local, cacheHits, currency: baseline.pricing?.currency ?? 'USD', routedCost, baselineModel: baseline.name, baselineCost };
 }
 
 function truncate(text: string, width: number): string {
@@ -70,7 +80,7 @@ export function formatReport(results: readonly DemoResult[], summary: DemoSummar
   const rows = results.map((result) => [
     result.category,
     truncate(result.prompt, PROMPT_WIDTH),
-    result.decision,
+    result.cacheHit ? 'cache-hit' : result.decision,
     result.model,
     result.routingMs === undefined ? '-' : result.routingMs.toFixed(3),
   ]);
@@ -85,7 +95,7 @@ export function formatReport(results: readonly DemoResult[], summary: DemoSummar
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),
     '',
-    `kept local: ${summary.local} of ${summary.requests} requests (${share.toFixed(1)}%)`,
+    `kept local: ${summary.local} of ${summary.requests} requests (${share.toFixed(1)}%)${summary.cacheHits > 0 ? `, ${summary.cacheHits} answered from the semantic cache` : ''}`,
     `token cost: ${money(summary.routedCost)} routed vs ${money(summary.baselineCost)} all on ${summary.baselineModel} (${saved.toFixed(1)}% saved)`,
     '',
   ].join('\n');

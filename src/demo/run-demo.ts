@@ -44,6 +44,7 @@ async function send(client: OpenAI, prompt: DemoPrompt): Promise<DemoResult> {
     routingMs: routingMs === null ? undefined : Number(routingMs),
     promptTokens: data.usage?.prompt_tokens ?? 0,
     completionTokens: data.usage?.completion_tokens ?? 0,
+    cacheHit: response.headers.get('x-vsr-cache-hit') === 'true',
   };
 }
 

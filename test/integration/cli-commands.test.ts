@@ -108,7 +108,7 @@ describe('switchyard CLI', () => {
     const written = path.join(dir, 'config.yaml');
     expect(await readFile(written, 'utf8')).toBe(await readFile(path.join(REPO_ROOT, 'examples', 'default.yaml'), 'utf8'));
     const validated = await cli('validate', '--config', written);
-    expect(validated.stdout).toBe(`${written}: ok (2 models, 3 decisions)\n`);
+    expect(validated.stdout).toBe(`${written}: ok (2 models, 4 decisions)\n`);
 
     await writeFile(written, 'mine\n');
     const second = await cli('init', '--dir', dir);
