@@ -140,7 +140,7 @@ async function locateSignalBuildFailures(document: ConfigDocument, referenced: R
 }
 
 /** The content hash that names a config version: the first 12 hex digits of its SHA-256. */
-export function configVersion(text: string): string {
+function configVersion(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 

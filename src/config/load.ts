@@ -6,7 +6,7 @@ import { checkReferences, type CheckedSection } from './check-references.js';
 import { compileConfig } from './compile.js';
 import type { ConfigDocument } from './config-document.js';
 import type { ConfigProblem } from './config-problem.js';
-import { hasErrors, type Diagnostic } from './diagnostic.js';
+import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostic.js';
 import { expandEnvironment, type ConfigEnvironment } from './env-expansion.js';
 import type { RuntimeConfig } from './runtime-config.js';
 import { CONFIG_SCHEMA } from './schema.js';
@@ -90,4 +90,14 @@ export async function loadConfigFile(path: string, options: LoadConfigOptions = 
     return { diagnostics: [{ file: path, line: 1, col: 1, severity: 'error', code: 'SY_CFG_FILE', message: `cannot read config file "${path}": ${reason}` }] };
   }
   return loadConfigText(text, path, options);
+}
+
+/**
+ * Loads a config file for a command that runs on it: every diagnostic, warnings included, is
+ * written formatted to `write`, one per line; the config is absent when any is an error.
+ */
+export async function loadConfigFileReporting(path: string, write: (text: string) => unknown, options: LoadConfigOptions = {}): Promise<RuntimeConfig | undefined> {
+  const { config, diagnostics } = await loadConfigFile(path, options);
+  for (const diagnostic of diagnostics) write(`${formatDiagnostic(diagnostic)}\n`);
+  return config;
 }

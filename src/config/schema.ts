@@ -178,7 +178,7 @@ const ENVOY = {
  * plug-in's `ruleSchema`, so a new signal type needs no change here. Defaults live in the
  * schema and are filled in by Ajv (`useDefaults`).
  */
-export function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
+function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
   const signalSections: Record<string, unknown> = {};
   for (const plugin of plugins) signalSections[plugin.configKey] = { type: 'array', items: plugin.ruleSchema };
 

@@ -9,7 +9,7 @@ import type { RuleNode } from './decision.js';
 export type CompiledRule = (signals: SignalSet) => number | undefined;
 
 /** The SignalId a leaf names. */
-export function leafSignalId(type: string, name: string): SignalId {
+function leafSignalId(type: string, name: string): SignalId {
   return `${type}:${name}`;
 }
 

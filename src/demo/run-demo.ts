@@ -2,9 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { formatDiagnostic } from '../config/diagnostic.js';
-import { loadConfigFile } from '../config/load.js';
-import type { RuntimeConfig } from '../config/runtime-config.js';
+import { loadConfigFileReporting } from '../config/load.js';
 import { ROUTING_LATENCY_HEADER } from '../extproc/stream-processor.js';
 import { startSwitchyard, type SwitchyardStack } from '../serve-stack/switchyard-stack.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -25,12 +23,6 @@ export interface DemoOptions {
 
 /** The model every demo request asks for, so the router decides. */
 const AUTO_MODEL = 'auto';
-
-async function loadOrReport(file: string, options: DemoOptions, configDir?: string): Promise<RuntimeConfig | undefined> {
-  const { config, diagnostics } = await loadConfigFile(file, configDir === undefined ? {} : { configDir });
-  for (const diagnostic of diagnostics) options.writeError(`${formatDiagnostic(diagnostic)}\n`);
-  return config;
-}
 
 async function send(client: OpenAI, prompt: DemoPrompt): Promise<DemoResult> {
   const request = { model: AUTO_MODEL, messages: prompt.messages, ...(prompt.tools === undefined ? {} : { tools: prompt.tools }) };
@@ -56,7 +48,7 @@ async function send(client: OpenAI, prompt: DemoPrompt): Promise<DemoResult> {
  * everything, and resolves to the exit code (1 when the config does not load or a request fails).
  */
 export async function runDemoSuite(options: DemoOptions): Promise<number> {
-  const original = await loadOrReport(options.configPath, options);
+  const original = await loadConfigFileReporting(options.configPath, options.writeError);
   if (original === undefined) return 1;
   const prompts = await readPromptSuite(options.promptsPath);
   const stubs: StubUpstream[] = [];
@@ -71,7 +63,7 @@ export async function runDemoSuite(options: DemoOptions): Promise<number> {
     }
     const text = pointModelsAtStubs(await readFile(options.configPath, 'utf8'), { stubs: addresses, keepPathPrefix: false, loopbackListener: true });
     copy = await writeConfigCopy(text, path.basename(options.configPath));
-    const derived = await loadOrReport(copy.path, options, path.dirname(path.resolve(options.configPath)));
+    const derived = await loadConfigFileReporting(copy.path, options.writeError, { configDir: path.dirname(path.resolve(options.configPath)) });
     if (derived === undefined) return 1;
     stack = await startSwitchyard({
       config: derived,

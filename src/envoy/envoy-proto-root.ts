@@ -2,21 +2,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
+import { ENVOY_API_INCLUDE_DIRS } from './envoy-api-include-dirs.js';
 
 const require = createRequire(import.meta.url);
 
-/**
- * The Envoy API protos ship inside `@grpc/grpc-js-xds` (data-plane-api commit f8b75d1,
- * 2024-07-19, the Envoy 1.31 API). `google/protobuf/*` come from protobufjs itself.
- */
-const XDS_DEPS = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-const INCLUDE_DIRS: readonly string[] = [
-  join(XDS_DEPS, 'envoy-api'),
-  join(XDS_DEPS, 'xds'),
-  join(XDS_DEPS, 'googleapis'),
-  join(XDS_DEPS, 'protoc-gen-validate'),
-  dirname(require.resolve('protobufjs/package.json')),
-];
+/** The Envoy API protos, then protobufjs itself for `google/protobuf/*`. */
+const INCLUDE_DIRS: readonly string[] = [...ENVOY_API_INCLUDE_DIRS, dirname(require.resolve('protobufjs/package.json'))];
 
 /**
  * Files whose messages a Switchyard envoy.yaml uses, beyond what `Bootstrap` imports itself:

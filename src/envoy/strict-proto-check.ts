@@ -37,7 +37,7 @@ export function checkEnvoyBootstrap(config: unknown): ProtoProblem[] {
  * `google.protobuf.Any` must name a message known to `root` in `@type` and fit it, and the
  * protoc-gen-validate rules Envoy enforces at load time must hold. Returns every problem found.
  */
-export function checkProtoJson(root: protobuf.Root, typeName: string, value: unknown): ProtoProblem[] {
+function checkProtoJson(root: protobuf.Root, typeName: string, value: unknown): ProtoProblem[] {
   const checker = new ProtoJsonChecker(root);
   checker.checkMessage(root.lookupType(typeName), value, '$');
   return checker.problems;

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { ENVOY_API_INCLUDE_DIRS } from '../envoy/envoy-api-include-dirs.js';
 
 /** Envoy's ext_proc service as grpc-js sees it: the definition to serve and a client class to call it. */
 export interface ExtProcDefinitions {
@@ -17,24 +16,36 @@ const EXTERNAL_PROCESSOR_PROTO = 'envoy/service/ext_proc/v3/external_processor.p
  */
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
 
-let cached: ExtProcDefinitions | undefined;
+let packageDefinition: protoLoader.PackageDefinition | undefined;
 
 /**
- * Loads Envoy's own protos shipped inside `@grpc/grpc-js-xds` (a mid-2024 envoy-api snapshot).
+ * Envoy's own protos shipped inside `@grpc/grpc-js-xds`, from external_processor.proto down.
  * Parsing ~140 types takes a few hundred milliseconds, so it happens once per process.
  */
+function extProcPackageDefinition(): protoLoader.PackageDefinition {
+  packageDefinition ??= protoLoader.loadSync(EXTERNAL_PROCESSOR_PROTO, { ...LOADER_OPTIONS, includeDirs: [...ENVOY_API_INCLUDE_DIRS] });
+  return packageDefinition;
+}
+
+let cached: ExtProcDefinitions | undefined;
+
+/** The ext_proc service definition and client class, built once per process. */
 export function loadExtProcDefinitions(): ExtProcDefinitions {
   if (cached !== undefined) return cached;
-  const require = createRequire(import.meta.url);
-  const deps = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-  const packageDefinition = protoLoader.loadSync(EXTERNAL_PROCESSOR_PROTO, {
-    ...LOADER_OPTIONS,
-    includeDirs: ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((dir) => path.join(deps, dir)),
-  });
-  const envoy = grpc.loadPackageDefinition(packageDefinition)['envoy'] as unknown as EnvoyNamespace;
+  const envoy = grpc.loadPackageDefinition(extProcPackageDefinition())['envoy'] as unknown as EnvoyNamespace;
   const ExternalProcessor = envoy.service.ext_proc.v3.ExternalProcessor;
   cached = { service: ExternalProcessor.service, Client: ExternalProcessor };
   return cached;
+}
+
+let statusCodes: ReadonlyMap<string, number> | undefined;
+
+/** `envoy.type.v3.StatusCode` names → HTTP status numbers (`ImmediateResponse.status` uses that enum). */
+export function envoyStatusCodesByName(): ReadonlyMap<string, number> {
+  if (statusCodes !== undefined) return statusCodes;
+  const statusCode = extProcPackageDefinition()['envoy.type.v3.StatusCode'] as unknown as { type: { value: { name: string; number: number }[] } };
+  statusCodes = new Map(statusCode.type.value.map((entry) => [entry.name, entry.number]));
+  return statusCodes;
 }
 
 interface EnvoyNamespace {

@@ -25,7 +25,7 @@ export interface HttpBody {
   readonly end_of_stream: boolean;
 }
 
-/** The message kinds Envoy sends; `request` names the one that is set. */
+/** The message kinds Envoy sends; `request` names the one that is set, and a reply to it sets the member of the same name. */
 export type ProcessingRequestKind =
   | 'request_headers'
   | 'response_headers'

@@ -15,7 +15,7 @@ export type CommonReplyKind = 'request_headers' | 'request_body' | 'response_hea
  * `value` and rejects a reply that fills both), `append: false` to replace existing values
  * (the only append control ext_proc honours), and `append_action` for Envoys that read it.
  */
-export function headerValueOption(name: string, value: string): HeaderValueOption {
+function headerValueOption(name: string, value: string): HeaderValueOption {
   return {
     header: { key: name, raw_value: Buffer.from(value, 'utf8') },
     append: { value: false },

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { EnvoySettings, ProcessingModeSettings } from '../config/runtime-config.js';
-import type { ProcessingRequest } from '../extproc/ext-proc-messages.js';
+import type { ProcessingRequest, ProcessingRequestKind } from '../extproc/ext-proc-messages.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
-import type { ReplyKind, WireCommonResponse, WireImmediateResponse, WireProcessingResponse } from './ext-proc-wire.js';
+import type { WireCommonResponse, WireImmediateResponse, WireProcessingResponse } from './ext-proc-wire.js';
 import type { GatewayLogger } from './gateway-logger.js';
 import { applyModeOverride } from './processing-mode.js';
 
@@ -27,7 +27,7 @@ export type PhaseOutcome =
 type Direction = 'request' | 'response';
 
 interface Outstanding {
-  readonly kind: ReplyKind;
+  readonly kind: ProcessingRequestKind;
   readonly resolve: (outcome: PhaseOutcome) => void;
   timer: NodeJS.Timeout;
   timeoutOverridden: boolean;
@@ -47,7 +47,7 @@ const REMOTE_CLOSE_TIMEOUT_MS = 1000;
 
 const PASSTHROUGH: PhaseOutcome = { kind: 'passthrough' };
 
-function directionOf(kind: ReplyKind): Direction {
+function directionOf(kind: ProcessingRequestKind): Direction {
   return kind.startsWith('request') ? 'request' : 'response';
 }
 
@@ -78,7 +78,7 @@ export class ExtProcSession {
   }
 
   /** Sends one message and resolves with what became of it. */
-  send(kind: ReplyKind, message: ProcessingRequest): Promise<PhaseOutcome> {
+  send(kind: ProcessingRequestKind, message: ProcessingRequest): Promise<PhaseOutcome> {
     if (this.complete) return Promise.resolve(PASSTHROUGH);
     const call = this.open();
     return new Promise((resolve) => {

@@ -6,6 +6,8 @@
  * what Envoy has to cope with (both `value` and `raw_value`, BoolValue `append`, unknown enums).
  */
 
+import type { ProcessingRequestKind } from '../extproc/ext-proc-messages.js';
+
 export interface WireHeaderValue {
   readonly key: string;
   readonly value: string;
@@ -50,17 +52,9 @@ export interface WireProcessingMode {
   readonly response_body_mode: string | number;
 }
 
-/** The reply kinds that answer a message; `immediate_response` answers any of them. */
-export type ReplyKind =
-  | 'request_headers'
-  | 'response_headers'
-  | 'request_body'
-  | 'response_body'
-  | 'request_trailers'
-  | 'response_trailers';
-
 export interface WireProcessingResponse {
-  readonly response?: ReplyKind | 'immediate_response';
+  /** The member set: the kind of the message it answers, or `immediate_response`, which answers any of them. */
+  readonly response?: ProcessingRequestKind | 'immediate_response';
   readonly request_headers?: { readonly response: WireCommonResponse | null };
   readonly response_headers?: { readonly response: WireCommonResponse | null };
   readonly request_body?: { readonly response: WireCommonResponse | null };

@@ -38,7 +38,7 @@ const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND',
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** Maps an undici/socket error to SY_ERR_UPSTREAM_{UNAVAILABLE,TIMEOUT,FAILED} (503/504/502). */
-export function classifyUpstreamError(error: unknown): UpstreamError {
+function classifyUpstreamError(error: unknown): UpstreamError {
   const code = findErrorCode(error);
   const message = String((error as { message?: unknown } | null)?.message ?? error);
   if (code !== undefined && UNAVAILABLE.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', `upstream unavailable: ${message}`, { cause: error });

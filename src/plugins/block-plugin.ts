@@ -1,4 +1,4 @@
-import { openAIErrorBody } from '../errors.js';
+import { blockedReply } from './blocked-reply.js';
 import type { DecisionPluginType } from './decision-plugin.js';
 
 /** `block` configuration: why the request is refused. */
@@ -26,20 +26,7 @@ export const blockPlugin: DecisionPluginType<BlockConfiguration> = {
     return {
       apply({ decision, trace }) {
         const reason = configuration.reason ?? `blocked by decision ${decision}`;
-        return {
-          reply: {
-            kind: 'immediate',
-            status: 403,
-            headers: [
-              ['content-type', 'application/json'],
-              ['x-vsr-blocked-reason', reason],
-              ['x-vsr-selected-decision', decision],
-            ],
-            body: Buffer.from(JSON.stringify(openAIErrorBody('SY_ERR_BLOCKED', `request blocked: ${reason}`))),
-            trace: { ...trace, blocked: true },
-            details: 'blocked_by_decision',
-          },
-        };
+        return { reply: blockedReply({ decision, trace, reason, explanation: reason, details: 'blocked_by_decision' }) };
       },
     };
   },

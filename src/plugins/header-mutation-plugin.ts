@@ -13,7 +13,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 const ROUTING = new Set(['x-selected-model', 'x-switchyard-cluster', 'authorization']);
 
 /** Why a header name may not be mutated, or undefined when it may. */
-export function forbiddenHeaderReason(name: string): string | undefined {
+function forbiddenHeaderReason(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (lower.startsWith(':')) return 'pseudo-headers belong to the request line';
   if (HOP_BY_HOP.has(lower)) return 'it is a hop-by-hop or framing header';

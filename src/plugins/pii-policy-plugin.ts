@@ -1,6 +1,6 @@
-import { openAIErrorBody } from '../errors.js';
 import { DEFAULT_PII_THRESHOLD } from '../signals/pii.js';
 import { PII_TYPES } from '../signals/pii/pii-detector.js';
+import { blockedReply } from './blocked-reply.js';
 import type { DecisionPluginType } from './decision-plugin.js';
 import { planRedaction, redactJsonBody } from './pii-redaction.js';
 
@@ -41,14 +41,7 @@ export const piiPolicyPlugin: DecisionPluginType<PiiPolicyConfiguration> = {
         const types = redaction.types.join(',');
         if (configuration.action === 'block') {
           return {
-            reply: {
-              kind: 'immediate',
-              status: 403,
-              headers: [['content-type', 'application/json'], ['x-vsr-blocked-reason', `pii:${types}`], ['x-vsr-selected-decision', decision]],
-              body: Buffer.from(JSON.stringify(openAIErrorBody('SY_ERR_BLOCKED', `request blocked: it contains personal data (${types})`))),
-              trace: { ...trace, blocked: true },
-              details: 'pii_policy_denied',
-            },
+            reply: blockedReply({ decision, trace, reason: `pii:${types}`, explanation: `it contains personal data (${types})`, details: 'pii_policy_denied' }),
           };
         }
         return { editBody: (body) => redactJsonBody(body, redaction), responseHeaders: [['x-vsr-pii-redacted', types]] };

@@ -14,7 +14,7 @@ const MATCHED_HEADER_SUFFIX: Readonly<Record<string, string>> = {
 };
 
 /** `x-vsr-matched-…` header name of a signal type; a type missing from the table uses its own name. */
-export function matchedSignalHeader(type: string): string {
+function matchedSignalHeader(type: string): string {
   return `x-vsr-matched-${MATCHED_HEADER_SUFFIX[type] ?? type.replaceAll('_', '-')}`;
 }
 

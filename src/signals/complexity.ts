@@ -1,7 +1,6 @@
-import { BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
 import { maxSimilarity, type Embedder } from '../classifiers/embedder.js';
 import type { ClosableSignalExtractor } from './closable-extractor.js';
-import { leaseEmbedder, modelFolder } from './model-cache.js';
+import { leaseRuleEmbedders, promptVectors, type EmbedderRule } from './rule-embedders.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 
@@ -11,15 +10,12 @@ export interface ComplexityExamples {
 }
 
 /** One `signals.complexity[]` rule (Athena §1.3 field names). */
-export interface ComplexityRule extends SignalPolicyFields {
-  readonly name: string;
+export interface ComplexityRule extends SignalPolicyFields, EmbedderRule {
   readonly description?: string;
   /** Margin beyond which a prompt is hard (score > t) or easy (score < −t); default 0.1. */
   readonly threshold?: number;
   readonly hard: ComplexityExamples;
   readonly easy: ComplexityExamples;
-  /** A word-vector embedder folder, relative to the config file; defaults to models/embedder. */
-  readonly model_path?: string;
 }
 
 const EXAMPLES_SCHEMA = {
@@ -80,13 +76,7 @@ export const complexitySignalPlugin: SignalPlugin<ComplexityRule> = {
   ruleSchema: COMPLEXITY_RULE_SCHEMA,
   emittedNames: (rule) => COMPLEXITY_LEVELS.map((level) => `${rule.name}:${level}`),
   async create(rules, context: SignalBuildContext): Promise<ClosableSignalExtractor> {
-    const leases = await Promise.all(
-      rules.map((rule) =>
-        leaseEmbedder(modelFolder(rule.model_path, context.configDir, BUNDLED_EMBEDDER_DIR)).catch((error: unknown) => {
-          throw new Error(`complexity rule "${rule.name}": ${(error as Error).message}`, { cause: error });
-        }),
-      ),
-    );
+    const leases = await leaseRuleEmbedders('complexity', rules, context.configDir);
     const compiled = await Promise.all(
       rules.map(async (rule, i): Promise<CompiledComplexityRule> => {
         const embedder = leases[i]!.model;
@@ -102,14 +92,10 @@ export const complexitySignalPlugin: SignalPlugin<ComplexityRule> = {
     return {
       type: 'complexity',
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
-        const vectors = new Map<Embedder, Float32Array>();
+        const vectors = await promptVectors(compiled, request.lastUserText);
         const results: SignalResult[] = [];
         for (const rule of compiled) {
-          let query = vectors.get(rule.embedder);
-          if (query === undefined) {
-            query = (await rule.embedder.embed([request.lastUserText]))[0]!;
-            vectors.set(rule.embedder, query);
-          }
+          const query = vectors.get(rule.embedder)!;
           const hard = maxSimilarity(query, rule.hard);
           const easy = maxSimilarity(query, rule.easy);
           const margin = hard - easy;

@@ -1,3 +1,4 @@
+import { ruleError } from './rule-error.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 
 /** One `signals.context[]` rule; sizes are token counts like 512, "4K" or "1.5M". */
@@ -68,7 +69,7 @@ function compileContextRule(rule: ContextRule): CompiledContextRule {
     if (min > max) throw new Error(`min_tokens (${min}) is above max_tokens (${max})`);
     return { name: rule.name, min, max };
   } catch (error) {
-    throw new Error(`context rule "${rule.name}": ${(error as Error).message}`, { cause: error });
+    throw ruleError('context', rule.name, error);
   }
 }
 

@@ -2,6 +2,7 @@ import { BUNDLED_DOMAIN_DIR } from '../classifiers/bundled-models.js';
 import type { LabelScore, TextClassifier } from '../classifiers/text-classifier.js';
 import type { ClosableSignalExtractor } from './closable-extractor.js';
 import { leaseClassifier, modelFolder } from './model-cache.js';
+import { ruleError } from './rule-error.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 
@@ -70,7 +71,7 @@ export const domainSignalPlugin: SignalPlugin<DomainRule> = {
     try {
       compiled = rules.map((rule, i) => {
         const outcome = settled[i]!;
-        if (outcome.status === 'rejected') throw new Error(`domain rule "${rule.name}": ${(outcome.reason as Error).message}`, { cause: outcome.reason });
+        if (outcome.status === 'rejected') throw ruleError('domain', rule.name, outcome.reason);
         return compileRule(rule, outcome.value.model);
       });
     } catch (error) {

@@ -1,7 +1,6 @@
 import { cosineSimilarity, type Embedder } from '../classifiers/embedder.js';
-import { BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
 import type { ClosableSignalExtractor } from './closable-extractor.js';
-import { leaseEmbedder, modelFolder } from './model-cache.js';
+import { leaseRuleEmbedders, promptVectors, type EmbedderRule } from './rule-embedders.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 
@@ -9,16 +8,13 @@ import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-poli
 export type AggregationMethod = 'mean' | 'max' | 'any';
 
 /** One `signals.embeddings[]` rule (Athena §1.3 field names). */
-export interface EmbeddingRule extends SignalPolicyFields {
-  readonly name: string;
+export interface EmbeddingRule extends SignalPolicyFields, EmbedderRule {
   readonly description?: string;
   readonly candidates: readonly string[];
   /** Cosine similarity at or above which the rule matches. */
   readonly threshold: number;
   /** Default `max`, as in Athena's CLI. */
   readonly aggregation_method?: AggregationMethod;
-  /** A word-vector embedder folder, relative to the config file; defaults to models/embedder. */
-  readonly model_path?: string;
 }
 
 const EMBEDDING_RULE_SCHEMA = {
@@ -55,15 +51,6 @@ interface CompiledEmbeddingRule {
   readonly candidates: readonly Float32Array[];
 }
 
-/** Scores the prompt once per embedder, however many rules share it. */
-async function promptVectors(rules: readonly CompiledEmbeddingRule[], text: string): Promise<Map<Embedder, Float32Array>> {
-  const vectors = new Map<Embedder, Float32Array>();
-  for (const { embedder } of rules) {
-    if (!vectors.has(embedder)) vectors.set(embedder, (await embedder.embed([text]))[0]!);
-  }
-  return vectors;
-}
-
 /**
  * Embedding-similarity signal: the last user message against each rule's candidate prompts,
  * whose vectors are computed once when the config loads. Confidence and `value` carry the
@@ -75,13 +62,7 @@ export const embeddingSignalPlugin: SignalPlugin<EmbeddingRule> = {
   ruleSchema: EMBEDDING_RULE_SCHEMA,
   emittedNames: (rule) => [rule.name],
   async create(rules, context: SignalBuildContext): Promise<ClosableSignalExtractor> {
-    const leases = await Promise.all(
-      rules.map((rule) =>
-        leaseEmbedder(modelFolder(rule.model_path, context.configDir, BUNDLED_EMBEDDER_DIR)).catch((error: unknown) => {
-          throw new Error(`embedding rule "${rule.name}": ${(error as Error).message}`, { cause: error });
-        }),
-      ),
-    );
+    const leases = await leaseRuleEmbedders('embedding', rules, context.configDir);
     const compiled = await Promise.all(
       rules.map(async (rule, i): Promise<CompiledEmbeddingRule> => {
         const embedder = leases[i]!.model;

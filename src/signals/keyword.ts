@@ -1,3 +1,4 @@
+import { ruleError } from './rule-error.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 
 /** One `signals.keywords[]` rule. */
@@ -76,7 +77,7 @@ function compileKeywordRule(rule: KeywordRule): CompiledKeywordRule {
     const caseSensitive = rule.case_sensitive === true;
     return { name: rule.name, operator: rule.operator, patterns: rule.keywords.map((k) => keywordPattern(k, caseSensitive)) };
   } catch (error) {
-    throw new Error(`keyword rule "${rule.name}": ${(error as Error).message}`, { cause: error });
+    throw ruleError('keyword', rule.name, error);
   }
 }
 

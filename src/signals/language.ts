@@ -40,7 +40,7 @@ function languageIdentifier(): Promise<Identify> {
  * The ISO-639-1 code of a text by fastText lid.176 (bundled in `fasttext.wasm.js`) and the
  * model's probability; fastText reads one line, so line breaks become spaces.
  */
-export async function identifyLanguage(text: string): Promise<{ readonly code: string; readonly confidence: number }> {
+async function identifyLanguage(text: string): Promise<{ readonly code: string; readonly confidence: number }> {
   const line = text.replace(/\s+/gu, ' ').trim();
   if (line === '') return { code: FALLBACK, confidence: 0 };
   const result = await (await languageIdentifier())(line);

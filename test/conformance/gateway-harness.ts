@@ -18,7 +18,8 @@ export const TEST_SETTINGS: EnvoySettings = {
   processingMode: { requestHeaderMode: 'SEND', requestBodyMode: 'BUFFERED', responseHeaderMode: 'SEND', responseBodyMode: 'STREAMED' },
   failureModeAllow: false,
   allowModeOverride: true,
-  messageTimeoutMs: 300,
+  // Generous, so a loaded machine never times a reply out; timeouts.test.ts sets a short one.
+  messageTimeoutMs: 1000,
   maxMessageTimeoutMs: 2000,
   bufferLimitBytes: 64 * 1024,
   routeCacheAction: 'DEFAULT',

@@ -5,6 +5,9 @@ import { chatBody, CLUSTER_HEADER, routedBodyReply, startHarness, STUB_CLUSTER, 
 
 const routingHeadersReply = { request_headers: { response: { header_mutation: { set_headers: [setHeader(CLUSTER_HEADER, STUB_CLUSTER)] }, clear_route_cache: true } } };
 
+/** Short enough that each test waits the timer out quickly. */
+const SHORT_TIMEOUT = { messageTimeoutMs: 300 };
+
 describe('message timeouts (§3 I)', () => {
   let harness: Harness | undefined;
   afterEach(async () => {
@@ -17,7 +20,7 @@ describe('message timeouts (§3 I)', () => {
       await stream.next();
       await new Promise((resolve) => setTimeout(resolve, 400));
       stream.fail(grpc.status.INTERNAL, 'too late');
-    });
+    }, { settings: SHORT_TIMEOUT });
     const started = Date.now();
     const response = await harness.request({ body: chatBody() });
     expect(response.status).toBe(504);
@@ -36,7 +39,7 @@ describe('message timeouts (§3 I)', () => {
         await new Promise((resolve) => setTimeout(resolve, 400));
         stream.reply({ request_body: { response: { body_mutation: { body: Buffer.from('late') } } } });
       },
-      { settings: { failureModeAllow: true } },
+      { settings: { ...SHORT_TIMEOUT, failureModeAllow: true } },
     );
     const body = chatBody('kept as is');
     const response = await harness.request({ body });
@@ -54,7 +57,7 @@ describe('message timeouts (§3 I)', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       stream.reply(routedBodyReply());
       for (let message = await stream.next(); message !== undefined; message = await stream.next()) stream.reply({ [kindOf(message)]: {} });
-    });
+    }, { settings: SHORT_TIMEOUT });
     const response = await harness.request({ body: chatBody() });
     expect(response.status).toBe(200);
     expect(harness.gateway.counters().override_message_timeout_received).toBe(1);
@@ -65,7 +68,7 @@ describe('message timeouts (§3 I)', () => {
       await stream.next();
       stream.reply({ override_message_timeout: { seconds: 10, nanos: 0 } });
       await stream.next();
-    });
+    }, { settings: SHORT_TIMEOUT });
     const response = await harness.request({ body: chatBody() });
     expect(response.status).toBe(504);
     expect(harness.gateway.counters().override_message_timeout_ignored).toBe(1);

@@ -52,6 +52,14 @@ describe('embedding signal', () => {
     expect(loadedModelCount()).toBe(before);
   });
 
+  it('releases the other rules\' embedders when one rule\'s model folder is broken', async () => {
+    const before = loadedModelCount();
+    await expect(
+      embeddingSignalPlugin.create([rule(), rule({ name: 'broken', model_path: 'no-such-dir' })], { configDir: '/tmp' }),
+    ).rejects.toThrow('embedding rule "broken"');
+    expect(loadedModelCount()).toBe(before);
+  });
+
   it('names the folder and the missing file when model_path is broken', async () => {
     await expect(embeddingSignalPlugin.create([rule({ model_path: 'no-such-dir' })], { configDir: '/tmp' })).rejects.toThrow(
       'embedding rule "geography": model folder /tmp/no-such-dir does not exist',

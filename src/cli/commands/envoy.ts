@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { formatDiagnostic } from '../../config/diagnostic.js';
-import { loadConfigFile } from '../../config/load.js';
+import { loadConfigFileReporting } from '../../config/load.js';
 import { buildEnvoyConfig, renderEnvoyConfig } from '../../envoy/render-envoy-config.js';
 import { checkEnvoyBootstrap } from '../../envoy/strict-proto-check.js';
 import type { CliIo } from '../cli-io.js';
@@ -20,8 +19,7 @@ export interface EnvoyOptions {
  * the exit code is 1 when any is an error (warnings, such as deprecated fields, do not fail).
  */
 export async function runEnvoy(options: EnvoyOptions, io: CliIo): Promise<number> {
-  const { config, diagnostics } = await loadConfigFile(options.config);
-  for (const diagnostic of diagnostics) io.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+  const config = await loadConfigFileReporting(options.config, (text) => io.stderr.write(text));
   if (config === undefined) return 1;
   try {
     if (options.check === true) {

@@ -88,7 +88,7 @@ export interface EvalReport {
 const REQUEST_HEADERS: ReadonlyMap<string, string> = new Map([['content-type', 'application/json']]);
 
 /** The tier of a model from its pricing. */
-export function modelTier(model: ModelTarget | undefined): ModelTier {
+function modelTier(model: ModelTarget | undefined): ModelTier {
   const pricing = model?.pricing;
   return pricing === undefined || (pricing.promptPer1M === 0 && pricing.completionPer1M === 0) ? 'local' : 'cloud';
 }

@@ -1,5 +1,4 @@
-import { formatDiagnostic } from '../../config/diagnostic.js';
-import { loadConfigFile } from '../../config/load.js';
+import { loadConfigFileReporting } from '../../config/load.js';
 import { waitForShutdownSignal } from '../../serve-stack/shutdown-signal.js';
 import { startSwitchyard, type SidecarAddress } from '../../serve-stack/switchyard-stack.js';
 import { createLogger } from '../../telemetry/logger.js';
@@ -33,8 +32,7 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
     io.stderr.write('serve: --sidecar points the gateway at a remote sidecar; it cannot go with --no-gateway\n');
     return 1;
   }
-  const { config, diagnostics } = await loadConfigFile(options.config);
-  for (const diagnostic of diagnostics) io.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+  const config = await loadConfigFileReporting(options.config, (text) => io.stderr.write(text));
   if (config === undefined) return 1;
 
   const logger = createLogger();
