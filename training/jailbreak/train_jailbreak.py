@@ -1,4 +1,5 @@
-"""Trains and exports models/jailbreak: hashed n-grams + sentence vector -> hidden layer -> jailbreak probability.
+"""Trains and exports models/jailbreak: hashed n-grams + sentence vector -> hidden layer -> jailbreak probability,
+blended with a kNN vote over the training prompts.
 
     /usr/bin/python3 training/jailbreak/train_jailbreak.py [--out models/jailbreak] [--skip-source-holdout]
 
@@ -18,6 +19,10 @@ Evaluation, all on rows the model never trained on:
     a sentence are appended or prepended, after case and whitespace noise, and when split across two
     user turns (scored as the router does with include_history: each turn and the turns joined).
     Unicode tricks are undone by the router before scoring (src/router/text-normalization.ts), tested in TS.
+
+The kNN vote (jailbreak_knn.py) compares each window with the training prompts in the embedder's
+semantic channel; its k, temperature and blend weight are chosen on validation rows only, and the
+memory holds training rows only, so validation and test rows never vote for themselves.
 """
 import argparse
 import json
@@ -35,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from embedder_model import load_sentence_model  # noqa: E402
 from jailbreak_data import load_rows  # noqa: E402
 from jailbreak_features import BUCKETS, SENTENCE_BREAK, WINDOW, feature_ids, windows  # noqa: E402
+from jailbreak_knn import SEMANTIC_DIMS, BlendedModel, KnnVote, choose_knn, knn_memory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = 32
@@ -69,19 +75,21 @@ class JailbreakModel(nn.Module):
 
 
 class ExportModel(nn.Module):
-    """The same network as ONNX runs it: the request's distinct n-gram ids once, and per window a row
-    of weights over them (1/sqrt(n) per occurrence), so overlapping windows share one table lookup."""
+    """The blended network as ONNX runs it: the request's distinct n-gram ids once, and per window a row
+    of weights over them (1/sqrt(n) per occurrence), so overlapping windows share one table lookup.
+    The n-gram table is stored as float16 and the kNN memory as int8; both are widened in the graph."""
 
-    def __init__(self, trained):
+    def __init__(self, blended):
         super().__init__()
-        self.table = nn.Embedding(BUCKETS, HIDDEN)
-        self.table.weight.data.copy_(trained.bag.weight.data)
-        self.embedding = trained.embedding
-        self.out = trained.out
+        self.register_buffer("table16", blended.network.bag.weight.detach().half())
+        self.embedding = blended.network.embedding
+        self.out = blended.network.out
+        self.knn = blended.knn
 
     def forward(self, ngram_ids, ngram_weights, embedding):
-        bag = torch.matmul(ngram_weights, self.table(ngram_ids))
-        return torch.sigmoid(self.out(torch.relu(bag + self.embedding(embedding))).squeeze(-1))
+        bag = torch.matmul(ngram_weights, nn.functional.embedding(ngram_ids, self.table16).float())
+        network = torch.sigmoid(self.out(torch.relu(bag + self.embedding(embedding))).squeeze(-1))
+        return self.knn.blend_probability(network, embedding)
 
 
 class Featurizer:
@@ -304,13 +312,17 @@ def holdout_groups(rows):
     return attacks + [benign[i::BENIGN_HOLDOUT_GROUPS] for i in range(BENIGN_HOLDOUT_GROUPS)]
 
 
-def source_holdout(rows, train_rows, val_rows, featurizer, embedding_dims):
-    """One model per held-out group: no row of its sources and no padding taken from them."""
+def source_holdout(rows, train_rows, val_rows, featurizer, embedding_dims, knn):
+    """One model per held-out group: no row of its sources, no padding taken from them, none in its kNN memory.
+
+    `knn` is the (k, temperature, blend) chosen for the main model."""
     augmented = augment(train_rows, random.Random(SEED))
     results = {}
     for group in holdout_groups(rows):
         started = time.time()
-        model = train([e for e in augmented if e[2] not in group and e[3] not in group], featurizer, embedding_dims, epochs=HOLDOUT_EPOCHS)
+        network = train([e for e in augmented if e[2] not in group and e[3] not in group], featurizer, embedding_dims, epochs=HOLDOUT_EPOCHS)
+        memory, labels = knn_memory(featurizer, [r for r in train_rows if r[2] not in group])
+        model = BlendedModel(network, KnnVote(memory, labels, *knn)).eval()
         val = [r for r in val_rows if r[2] not in group]
         threshold = threshold_for(scores(model, featurizer, [t for t, y, _ in val if y == 0]))
         for source in group:
@@ -329,17 +341,26 @@ def source_holdout(rows, train_rows, val_rows, featurizer, embedding_dims):
     return results
 
 
-def export(model, featurizer, out, threshold, metrics, embedding_dims):
-    out.mkdir(parents=True, exist_ok=True)
-    exported = ExportModel(model).eval()
-    dummy = (torch.zeros((3,), dtype=torch.long), torch.ones((2, 3), dtype=torch.float32), torch.zeros((2, embedding_dims), dtype=torch.float32))
-    torch.onnx.export(
-        exported, dummy, str(out / "model.onnx"),
-        input_names=["ngram_ids", "ngram_weights", "embedding"], output_names=["score"],
-        dynamic_axes={"ngram_ids": {0: "ngrams"}, "ngram_weights": {0: "windows", 1: "ngrams"},
-                      "embedding": {0: "windows"}, "score": {0: "windows"}},
-        opset_version=13,
-    )
+@torch.no_grad()
+def exported_scores(exported, featurizer, texts):
+    """Scores through the export graph with the inputs the TS runtime builds (distinct ids, window weight rows)."""
+    out = []
+    for text in texts:
+        rows = [featurizer.ids[i] for i in featurizer.of(text)]
+        columns = {}
+        for row in rows:
+            for i in row.tolist():
+                columns.setdefault(i, len(columns))
+        weights = torch.zeros((len(rows), len(columns)))
+        for r, row in enumerate(rows):
+            for i in row.tolist():
+                weights[r, columns[i]] += 1.0 / np.sqrt(len(row))
+        embedding = torch.from_numpy(np.stack([featurizer.embeddings[i] for i in featurizer.of(text)]))
+        out.append(float(exported(torch.tensor(list(columns), dtype=torch.long), weights, embedding).max()))
+    return out
+
+
+def write_config(out, threshold, metrics, embedding_dims, parity, knn):
     config = {
         "model_type": "switchyard-jailbreak-classifier",
         "id2label": {"0": "benign", "1": "jailbreak"},
@@ -350,12 +371,29 @@ def export(model, featurizer, out, threshold, metrics, embedding_dims):
             "embedding": {"model": "models/embedder", "dimensions": embedding_dims, "input": "window tokens joined by spaces"},
             "windows": {"max_tokens": WINDOW, "sentence_break": SENTENCE_BREAK.pattern, "aggregate": "max over the whole text and its windows"},
         },
+        "knn": knn,
         "recommended_threshold": round(threshold, 4),
-        "parity_check": [{"text": t, "score": round(float(s), 6)} for t, s in zip(PARITY_TEXTS, scores(model, featurizer, PARITY_TEXTS))],
+        "parity_check": parity,
         "metrics": metrics,
         "trained_at": time.strftime("%Y-%m-%d"),
     }
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+
+
+def export(model, featurizer, out, embedding_dims):
+    """Writes model.onnx and returns the parity samples' scores through the exported graph."""
+    out.mkdir(parents=True, exist_ok=True)
+    exported = ExportModel(model).eval()
+    dummy = (torch.zeros((3,), dtype=torch.long), torch.ones((2, 3), dtype=torch.float32), torch.zeros((2, embedding_dims), dtype=torch.float32))
+    torch.onnx.export(
+        exported, dummy, str(out / "model.onnx"),
+        input_names=["ngram_ids", "ngram_weights", "embedding"], output_names=["score"],
+        dynamic_axes={"ngram_ids": {0: "ngrams"}, "ngram_weights": {0: "windows", 1: "ngrams"},
+                      "embedding": {0: "windows"}, "score": {0: "windows"}},
+        # Folding would store the widened float32 copies of the float16/int8 weights in the file.
+        opset_version=13, do_constant_folding=False,
+    )
+    return [{"text": t, "score": round(s, 6)} for t, s in zip(PARITY_TEXTS, exported_scores(exported, featurizer, PARITY_TEXTS))]
 
 
 def main():
@@ -371,25 +409,40 @@ def main():
     rng = random.Random(SEED)
     train_rows, val_rows, test_rows = split(rows, random.Random(SEED))
     started = time.time()
-    model = train(augment(train_rows, random.Random(SEED)), featurizer, embedding_dims)
+    network = train(augment(train_rows, random.Random(SEED)), featurizer, embedding_dims)
+    # The export stores the n-gram table as float16: measure with the same rounded weights.
+    network.bag.weight.data = network.bag.weight.data.half().float()
     print(f"trained in {time.time() - started:.1f}s ({len(featurizer.ids)} distinct windows)", flush=True)
+    network_threshold = threshold_for(scores(network, featurizer, [t for t, y, _ in val_rows if y == 0]))
+    k, temperature, blend, knn_table = choose_knn(network, featurizer, train_rows, val_rows, threshold_for)
+    print(f"kNN k={k} temperature={temperature} blend={blend}", flush=True)
+    memory, labels = knn_memory(featurizer, train_rows)
+    model = BlendedModel(network, KnnVote(memory, labels, k, temperature, blend)).eval()
     threshold = threshold_for(scores(model, featurizer, [t for t, y, _ in val_rows if y == 0]))
     metrics = {
         "threshold": round(threshold, 4),
         "threshold_rule": f"lowest score with windowed validation false positives <= {TARGET_FPR}",
         "random_holdout_test": rates(model, featurizer, test_rows, threshold),
         "random_holdout_validation": rates(model, featurizer, val_rows, threshold),
+        "random_holdout_test_network_without_knn": rates(network, featurizer, test_rows, network_threshold),
+        "random_holdout_validation_network_without_knn": rates(network, featurizer, val_rows, network_threshold),
+        "validation_recall_by_knn_setting": knn_table,
         "random_holdout_test_by_source": per_source(model, featurizer, test_rows, threshold),
         "random_holdout_test_benign_fpr_by_length": benign_length_fpr(model, featurizer, test_rows, threshold),
         "survival": survival(model, featurizer, test_rows, threshold, rng),
         "train_rows": len(train_rows),
     }
     print(json.dumps(metrics, indent=1), flush=True)
+    knn = {"k": k, "temperature": temperature, "blend": blend, "rows": len(labels), "attack_rows": int(labels.sum()),
+           "space": f"embedder semantic channel (first {SEMANTIC_DIMS} dims), unit-normalised", "memory": "training rows only, int8 per-row scale"}
+    out = Path(args.out)
+    parity = export(model, featurizer, out, embedding_dims)
+    print("parity", parity, flush=True)
+    write_config(out, threshold, metrics, embedding_dims, parity, knn)
     if not args.skip_source_holdout:
-        metrics["source_holdout"] = source_holdout(rows, train_rows, val_rows, featurizer, embedding_dims)
-    export(model, featurizer, Path(args.out), threshold, metrics, embedding_dims)
-    print(json.dumps(metrics.get("source_holdout", {}), indent=1))
-
+        metrics["source_holdout"] = source_holdout(rows, train_rows, val_rows, featurizer, embedding_dims, (k, temperature, blend))
+        write_config(out, threshold, metrics, embedding_dims, parity, knn)
+        print(json.dumps(metrics["source_holdout"], indent=1))
 
 if __name__ == "__main__":
     main()

@@ -32,9 +32,10 @@ function positiveInteger(value: unknown, what: string): number {
 
 /**
  * The bundled jailbreak and prompt-injection classifier (models/jailbreak/MODEL_CARD.md): hashed
- * word and character n-grams plus the bundled embedder's sentence vector into a small network. A
- * text is scored as a whole and as sentence-aligned windows, and the highest score counts, so
- * benign padding around an attack does not hide it.
+ * word and character n-grams plus the bundled embedder's sentence vector into a small network,
+ * blended inside the ONNX graph with a kNN vote of the nearest training prompts. A text is scored
+ * as a whole and as sentence-aligned windows, and the highest score counts, so benign padding
+ * around an attack does not hide it.
  */
 export class JailbreakClassifier {
   private constructor(
