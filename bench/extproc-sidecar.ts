@@ -14,6 +14,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import { loadExtProcDefinitions } from '../src/extproc/envoy-protos.js';
 import { ConfigStore } from '../src/config/watch.js';
 import { startExtProcServer } from '../src/extproc/server.js';
 import { createSilentLogger } from '../src/telemetry/logger.js';
@@ -38,6 +40,31 @@ interface LevelResult {
 }
 
 const SIDECAR_FLAG = '--sidecar';
+const FLOOR_FLAG = '--floor';
+
+/**
+ * The direct path for this benchmark: a bare ext_proc server on the same protos and grpc-js
+ * settings that answers every message at once with an empty reply of the matching kind. What the
+ * sidecar adds is its latency minus this one.
+ */
+async function serveFloor(): Promise<void> {
+  const server = new grpc.Server();
+  server.addService(loadExtProcDefinitions().service, {
+    Process: (call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown>>) => {
+      call.on('data', (message: Record<string, unknown>) => {
+        const kind = ['request_headers', 'request_body', 'response_headers', 'response_body'].find((k) => message[k] != null);
+        if (kind !== undefined) call.write({ [kind]: {} });
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  process.send!({ port });
+  process.once('message', () => server.tryShutdown(() => process.disconnect()));
+}
 
 async function serveSidecar(): Promise<void> {
   const store = new ConfigStore(await loadConfigOrThrow(SEED_CONFIG_PATH));
@@ -49,28 +76,28 @@ async function serveSidecar(): Promise<void> {
 }
 
 /** One Envoy-shaped request; the latency ends at the last reply, before the stream is closed. */
-async function oneRequest(client: ExtProcTestClient, index: number): Promise<number> {
+async function oneRequest(client: ExtProcTestClient, index: number, routed: boolean): Promise<number> {
   const body = PROMPTS[index % PROMPTS.length]!;
   const started = performance.now();
   const stream = client.open();
   await stream.send(requestHeadersMessage({ path: '/v1/chat/completions', body }));
-  const routed = await stream.send({ request_body: { body: Buffer.from(body), end_of_stream: true } });
+  const bodyReply = await stream.send({ request_body: { body: Buffer.from(body), end_of_stream: true } });
   await stream.send({ response_headers: { headers: envoyHeaderMap([[':status', '200'], ['content-type', 'application/json']]), end_of_stream: true } });
   const elapsed = performance.now() - started;
   // Envoy's default reset-close trips Node's HTTP/2 reset rate limit after 1000 streams per
   // connection (see bench/README.md), so the benchmark closes the way graceful-close Envoy does.
   await stream.closeGracefully();
-  if (routed['request_body']?.response?.clear_route_cache !== true) throw new Error('request was not routed');
+  if (routed && bodyReply['request_body']?.response?.clear_route_cache !== true) throw new Error('request was not routed');
   return elapsed;
 }
 
-async function runLevel(client: ExtProcTestClient, concurrency: number, requests: number): Promise<LevelResult> {
+async function runLevel(client: ExtProcTestClient, concurrency: number, requests: number, routed = true): Promise<LevelResult> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < requests) latencies.push(await oneRequest(client, next++));
+      while (next < requests) latencies.push(await oneRequest(client, next++, routed));
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -90,38 +117,50 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-async function main(): Promise<void> {
-  const flag = process.argv.indexOf('--requests');
-  const requests = flag === -1 ? 10_000 : Number(process.argv[flag + 1]);
-  const sidecar = fork(fileURLToPath(import.meta.url), [SIDECAR_FLAG], { execArgv: ['--import', 'tsx'] });
-  const port = await new Promise<number>((resolve) => sidecar.once('message', (message: { port: number }) => resolve(message.port)));
+/** Starts a child server (the sidecar or the floor) and measures every concurrency level against it. */
+async function measureServer(flag: string, requests: number): Promise<LevelResult[]> {
+  const child = fork(fileURLToPath(import.meta.url), [flag], { execArgv: ['--import', 'tsx', ...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_CPU_PROF']] : [])] });
+  const port = await new Promise<number>((resolve) => child.once('message', (message: { port: number }) => resolve(message.port)));
   const client = new ExtProcTestClient(port);
+  const routed = flag === SIDECAR_FLAG;
   try {
-    await runLevel(client, 16, WARMUP_REQUESTS);
+    await runLevel(client, 16, WARMUP_REQUESTS, routed);
     const results: LevelResult[] = [];
-    for (const concurrency of CONCURRENCY_LEVELS) results.push(await runLevel(client, concurrency, requests));
-    console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s');
-    for (const r of results) {
-      console.log(
-        `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}`,
-      );
-    }
-    const report = {
-      benchmark: 'extproc-sidecar',
-      config: path.relative(process.cwd(), SEED_CONFIG_PATH),
-      messages_per_request: ['request_headers', 'request_body', 'response_headers'],
-      machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown' },
-      date: new Date().toISOString(),
-      results,
-    };
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'extproc-sidecar.json');
-    await mkdir(path.dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`wrote ${out}`);
+    for (const concurrency of CONCURRENCY_LEVELS) results.push(await runLevel(client, concurrency, requests, routed));
+    return results;
   } finally {
     client.close();
-    sidecar.send('stop');
+    child.send('stop');
+    await new Promise((resolve) => child.once('exit', resolve));
   }
 }
 
-await (process.argv.includes(SIDECAR_FLAG) ? serveSidecar() : main());
+async function main(): Promise<void> {
+  const flag = process.argv.indexOf('--requests');
+  const requests = flag === -1 ? 10_000 : Number(process.argv[flag + 1]);
+  const results = await measureServer(SIDECAR_FLAG, requests);
+  const floor = await measureServer(FLOOR_FLAG, requests);
+  console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s   floor p50   floor p99   floor req/s');
+  results.forEach((r, i) => {
+    const f = floor[i]!;
+    console.log(
+      `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}  ${f.p50_ms.toFixed(3).padStart(10)}  ${f.p99_ms.toFixed(3).padStart(10)}  ${String(f.requests_per_second).padStart(12)}`,
+    );
+  });
+  const report = {
+    benchmark: 'extproc-sidecar',
+    config: path.relative(process.cwd(), SEED_CONFIG_PATH),
+    messages_per_request: ['request_headers', 'request_body', 'response_headers'],
+    floor: 'a bare ext_proc server on the same protos that answers every message with an empty reply',
+    machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown' },
+    date: new Date().toISOString(),
+    results,
+    floor_results: floor,
+  };
+  const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'extproc-sidecar.json');
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}
+
+await (process.argv.includes(SIDECAR_FLAG) ? serveSidecar() : process.argv.includes(FLOOR_FLAG) ? serveFloor() : main());
