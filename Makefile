@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck test test-unit test-integration test-e2e test-conformance demo bench models clean
+.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -21,7 +21,13 @@ typecheck: install ## Type-check without emitting
 lint: typecheck ## Type-check and look for copy-paste twins
 	@if command -v duplicates >/dev/null 2>&1; then duplicates --repo src; fi
 
-test: build ## Run every test; ends with "N passed, N failed"
+redis-server: ## Install Debian's redis-server when missing (the cache tests start their own)
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server from Debian"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+
+test: build redis-server ## Run every test; ends with "N passed, N failed"
 	@rm -f jest-results.json
 	@$(NODE_TEST) --json --outputFile=jest-results.json || true
 	@node scripts/test-summary.mjs jest-results.json
