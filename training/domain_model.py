@@ -14,8 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-# The embedder vector starts with its semantic channel (models/embedder: word_dimensions).
-SEMANTIC_DIMS = 100
+from knn_memory import SEMANTIC_DIMS, quantize_rows, semantic_unit  # noqa: E402,F401
 
 
 class DomainModel(nn.Module):
@@ -32,19 +31,6 @@ class DomainModel(nn.Module):
         bag = self.ngrams(flat_ids, offsets, per_sample_weights=flat_weights)
         features = self.dropout(torch.cat([bag, embedding], dim=1))
         return self.out(features), self.source_out(features)
-
-
-def semantic_unit(embedding):
-    semantic = embedding[:, :SEMANTIC_DIMS]
-    return semantic / semantic.norm(dim=1, keepdim=True).clamp_min(1e-6)
-
-
-def quantize_rows(matrix):
-    """Symmetric int8 per row: matrix ≈ q * scale[:, None]."""
-    scale = np.abs(matrix).max(axis=1) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
-    return q, scale.astype(np.float32)
 
 
 def knn_votes(query, memory, memory_labels, classes, k, temperature):

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { apiError, startE2eStack, unusedPort, type E2eStack } from '../helpers/e2e-stack.js';
+import { apiError, startE2eStack, type E2eStack } from '../helpers/e2e-stack.js';
+import { unusedPort } from '../helpers/free-port.js';
 
 const ASK = { model: 'auto', messages: [{ role: 'user' as const, content: 'What is a Python decorator?' }] };
 

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import OpenAI from 'openai';
 import { parseDocument } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
@@ -107,16 +105,6 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       await stubs.close();
     },
   };
-}
-
-/** A loopback port that nothing listens on (bound, then released). */
-export async function unusedPort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Runs a call that must fail with an API error (an HTTP error status) and returns the SDK's error. */

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { unusedPort } from './free-port.js';
 
 /** A real `redis-server` on a loopback port, without persistence, for one test file. */
 export interface RedisServer {
@@ -19,14 +20,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -58,7 +51,7 @@ async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals
  */
 export async function startRedisServer(): Promise<RedisServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-redis-'));
-  const port = await freePort();
+  const port = await unusedPort();
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], {

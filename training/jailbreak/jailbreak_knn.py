@@ -11,25 +11,11 @@ import numpy as np
 import torch
 from torch import nn
 
-# The embedder vector starts with its semantic channel (models/embedder: word_dimensions).
-SEMANTIC_DIMS = 100
+from knn_memory import SEMANTIC_DIMS, quantize_rows, semantic_unit  # noqa: E402,F401
 # Candidates searched on validation rows; blend 0 is the network alone.
 KS = (10, 20)
 TEMPERATURES = (10.0, 20.0, 30.0)
 BLENDS = (0.0, 0.3, 0.4, 0.5, 0.6)
-
-
-def semantic_unit(embedding):
-    semantic = embedding[:, :SEMANTIC_DIMS]
-    return semantic / semantic.norm(dim=1, keepdim=True).clamp_min(1e-6)
-
-
-def quantize_rows(matrix):
-    """Symmetric int8 per row: matrix ≈ q * scale[:, None]."""
-    scale = np.abs(matrix).max(axis=1) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
-    return q, scale.astype(np.float32)
 
 
 def knn_memory(featurizer, rows):
