@@ -1,4 +1,5 @@
 import { DEFAULT_PII_THRESHOLD } from '../signals/pii.js';
+import { loadNameAddressTagger } from '../signals/pii/name-address-tagger.js';
 import { PII_TYPES } from '../signals/pii/pii-detector.js';
 import { blockedReply } from './blocked-reply.js';
 import type { DecisionPluginType } from './decision-plugin.js';
@@ -31,6 +32,7 @@ export const piiPolicyPlugin: DecisionPluginType<PiiPolicyConfiguration> = {
     },
   },
   compile(configuration) {
+    loadNameAddressTagger();
     const allowed = new Set(configuration.pii_types_allowed);
     const threshold = configuration.threshold ?? DEFAULT_PII_THRESHOLD;
     return {

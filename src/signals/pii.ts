@@ -1,3 +1,4 @@
+import { loadNameAddressTagger } from './pii/name-address-tagger.js';
 import { detectPii, PII_TYPES } from './pii/pii-detector.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 
@@ -38,6 +39,7 @@ export const piiSignalPlugin: SignalPlugin<PiiRule> = {
   ruleSchema: PII_RULE_SCHEMA,
   emittedNames: (rule) => [rule.name],
   create(rules): SignalExtractor {
+    loadNameAddressTagger();
     return {
       type: 'pii',
       extract(request: RequestView): readonly SignalResult[] {

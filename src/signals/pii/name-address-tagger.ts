@@ -15,13 +15,21 @@ let tagger: SequenceTagger | undefined;
 let last: { text: string; spans: TaggedSpan[] } | undefined;
 
 /**
- * PERSON and STREET_ADDRESS spans of a text from the bundled tagger (loaded on first use). The
- * last text's result is kept, because both recognizers ask about the same text in turn.
+ * Loads the bundled tagger once per process. Config compilation calls it (through the PII
+ * signal and plug-in), so the synchronous file read never lands on a request.
+ */
+export function loadNameAddressTagger(): SequenceTagger {
+  tagger ??= new SequenceTagger(JSON.parse(readFileSync(modelFile('tagger.json'), 'utf8')) as TaggerWeights, parseWordClusters(readFileSync(modelFile('word-clusters.txt'), 'utf8')));
+  return tagger;
+}
+
+/**
+ * PERSON and STREET_ADDRESS spans of a text from the bundled tagger. The last text's result is
+ * kept, because both recognizers ask about the same text in turn.
  */
 export function nameAndAddressSpans(text: string): readonly TaggedSpan[] {
   if (last?.text === text) return last.spans;
-  tagger ??= new SequenceTagger(JSON.parse(readFileSync(modelFile('tagger.json'), 'utf8')) as TaggerWeights, parseWordClusters(readFileSync(modelFile('word-clusters.txt'), 'utf8')));
-  const spans = tagger.tag(text).map((s) => ({ ...s, type: ENTITY_TYPES[s.type] ?? s.type }));
+  const spans = loadNameAddressTagger().tag(text).map((s) => ({ ...s, type: ENTITY_TYPES[s.type] ?? s.type }));
   last = { text, spans };
   return spans;
 }
