@@ -60,10 +60,33 @@ class SignalTimeoutError extends Error {
   }
 }
 
-/** Runs one extractor under its timeout; a throw or an overrun becomes an error result per rule. */
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Every rule of an extractor that failed, as not-matched results carrying the error. */
+function failedResults(built: BuiltExtractor, error: unknown): readonly SignalResult[] {
+  const message = error instanceof Error ? error.message : String(error);
+  return [...built.policies.keys()].map((name) => ({ type: built.extractor.type, name, matched: false, confidence: 0, error: message }));
+}
+
+/**
+ * Runs one extractor under its timeout; a throw or an overrun becomes an error result per rule.
+ * A synchronous extractor (keyword, context, PII) has finished before any timer could fire, so
+ * only an asynchronous result is raced against the timeout: no timer or listener per request
+ * for the cheap signals.
+ */
 async function runExtractor(built: BuiltExtractor, request: RequestView, abort: AbortSignal): Promise<readonly SignalResult[]> {
   const { extractor, timeoutMs } = built;
   const controller = new AbortController();
+  let extraction: readonly SignalResult[] | Promise<readonly SignalResult[]>;
+  try {
+    extraction = extractor.extract(request, controller.signal);
+  } catch (error) {
+    if (abort.aborted) throw error;
+    return failedResults(built, error);
+  }
+  if (!isPromiseLike(extraction)) return extraction;
   const forwardAbort = (): void => controller.abort(abort.reason);
   abort.addEventListener('abort', forwardAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
@@ -75,13 +98,11 @@ async function runExtractor(built: BuiltExtractor, request: RequestView, abort: 
     }, timeoutMs);
   });
   try {
-    const extraction = Promise.resolve().then(() => extractor.extract(request, controller.signal));
     return await Promise.race([extraction, overrun]);
   } catch (error) {
     // The request itself was cancelled: nothing to route, the transport handles it.
     if (abort.aborted) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    return [...built.policies.keys()].map((name) => ({ type: extractor.type, name, matched: false, confidence: 0, error: message }));
+    return failedResults(built, error);
   } finally {
     clearTimeout(timer);
     abort.removeEventListener('abort', forwardAbort);
