@@ -9,6 +9,12 @@ import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.
 import { immediateResponse } from './responses.js';
 import { RoutingStreamProcessor, type ChatRouter, type StreamProcessor } from './stream-processor.js';
 
+/**
+ * The abort reason when Envoy ends a stream. Envoy resets every stream after its last reply by
+ * default, so a shared reason spares a DOMException (and its stack trace) per request.
+ */
+const STREAM_ENDED = new Error('ext_proc stream ended');
+
 /** Where a stream gets its config snapshot: the store a reload swaps. */
 export interface ConfigSource {
   current(): RuntimeConfig;
@@ -75,12 +81,12 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   call.on('cancelled', () => {
     finished = true;
     processor.close();
-    abort.abort();
+    abort.abort(STREAM_ENDED);
   });
   call.on('error', (error: grpc.ServiceError) => {
     finished = true;
     processor.close();
-    abort.abort();
+    abort.abort(STREAM_ENDED);
     if (error.code === grpc.status.CANCELLED) return;
     logger.warn({ err: error }, 'ext_proc stream failed');
   });
