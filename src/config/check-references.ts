@@ -5,7 +5,8 @@ import type { ConfigPathSegment, ConfigProblem } from './config-problem.js';
 import { formatConfigPath } from './config-problem.js';
 import { parseEndpointAddress } from './endpoint-address.js';
 import { resolveProviderSettings } from './provider-settings.js';
-import { normaliseRuleTree } from './rule-tree.js';
+import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
+import { composerDocuments } from './signal-composers.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
 export type CheckedSection = 'providers' | 'signals' | 'decisions';
@@ -81,28 +82,41 @@ function checkSignals(document: ConfigDocument, plugins: readonly SignalPlugin[]
   );
 }
 
+/** Problems of leaves naming a signal type or rule that no `signals:` section defines. */
+function checkLeaves(
+  leaves: readonly LocatedLeaf[],
+  owner: string,
+  emitted: ReadonlyMap<string, ReadonlySet<string>>,
+  plugins: readonly SignalPlugin[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const leaf of leaves) {
+    const names = emitted.get(leaf.type);
+    const plugin = plugins.find((candidate) => candidate.type === leaf.type);
+    if (names === undefined || plugin === undefined) {
+      problems.push({ path: [...leaf.path, 'type'], code: 'SY_CFG_UNKNOWN_SIGNAL', message: `${owner} uses unknown signal type "${leaf.type}" (known: ${plugins.map((p) => p.type).join(', ')})` });
+    } else if (!names.has(leaf.name)) {
+      const defined = [...names];
+      problems.push({
+        path: [...leaf.path, 'name'],
+        code: 'SY_CFG_UNKNOWN_SIGNAL',
+        message: `${owner} uses ${leaf.type} signal "${leaf.name}", which signals.${plugin.configKey} does not define (defined: ${defined.length === 0 ? 'none' : defined.join(', ')})`,
+      });
+    }
+  }
+  return problems;
+}
+
 function checkDecisions(document: ConfigDocument, plugins: readonly SignalPlugin[], clean: ReadonlySet<CheckedSection>): ConfigProblem[] {
   const problems = findDuplicates(document.decisions.map((decision, i) => ({ name: decision.name, path: ['decisions', i, 'name'] })), 'decision name');
   const emitted = clean.has('signals') ? emittedSignalNames(document, plugins) : undefined;
   const modelNames = clean.has('providers') ? new Set(document.providers.models.map((model) => model.name)) : undefined;
 
   document.decisions.forEach((decision, i) => {
-    const tree = normaliseRuleTree(decision.rules, ['decisions', i, 'rules'], decision.name);
+    const owner = `decision "${decision.name}"`;
+    const tree = normaliseRuleTree(decision.rules, ['decisions', i, 'rules'], owner);
     problems.push(...tree.problems);
-    for (const leaf of emitted === undefined ? [] : tree.leaves) {
-      const names = emitted?.get(leaf.type);
-      const plugin = plugins.find((candidate) => candidate.type === leaf.type);
-      if (names === undefined || plugin === undefined) {
-        problems.push({ path: [...leaf.path, 'type'], code: 'SY_CFG_UNKNOWN_SIGNAL', message: `decision "${decision.name}" uses unknown signal type "${leaf.type}" (known: ${plugins.map((p) => p.type).join(', ')})` });
-      } else if (!names.has(leaf.name)) {
-        const defined = [...names];
-        problems.push({
-          path: [...leaf.path, 'name'],
-          code: 'SY_CFG_UNKNOWN_SIGNAL',
-          message: `decision "${decision.name}" uses ${leaf.type} signal "${leaf.name}", which signals.${plugin.configKey} does not define (defined: ${defined.length === 0 ? 'none' : defined.join(', ')})`,
-        });
-      }
-    }
+    if (emitted !== undefined) problems.push(...checkLeaves(tree.leaves, owner, emitted, plugins));
     decision.modelRefs.forEach((ref, j) => {
       if (modelNames !== undefined && !modelNames.has(ref.model)) {
         problems.push({ path: ['decisions', i, 'modelRefs', j, 'model'], code: 'SY_CFG_UNKNOWN_MODEL', message: `decision "${decision.name}" refers to model "${ref.model}", which is not configured (configured: ${[...modelNames].join(', ')})` });
@@ -110,6 +124,40 @@ function checkDecisions(document: ConfigDocument, plugins: readonly SignalPlugin
     });
   });
   return problems;
+}
+
+/**
+ * A composer is a rule tree like a decision's. It may not name its own signal type: composers
+ * filter after every signal has run, so one composed result cannot wait on another.
+ */
+function checkComposers(document: ConfigDocument, plugins: readonly SignalPlugin[]): ConfigProblem[] {
+  const emitted = emittedSignalNames(document, plugins);
+  return composerDocuments(document, plugins).flatMap((composer) => {
+    const tree = normaliseRuleTree(composer.tree, composer.path, composer.owner);
+    const ownType = tree.leaves
+      .filter((leaf) => leaf.type === composer.plugin.type)
+      .map((leaf): ConfigProblem => ({
+        path: [...leaf.path, 'type'],
+        code: 'SY_CFG_COMPOSER_REFERENCE',
+        message: `${composer.owner} names ${leaf.type} signal "${leaf.name}"; a composer runs after every signal and may only name other signal types`,
+      }));
+    return [...tree.problems, ...ownType, ...checkLeaves(tree.leaves.filter((leaf) => leaf.type !== composer.plugin.type), composer.owner, emitted, plugins)];
+  });
+}
+
+/** Warnings for rule fields a plug-in accepts without acting on them. */
+function unsupportedFieldWarnings(document: ConfigDocument, plugins: readonly SignalPlugin[]): ConfigProblem[] {
+  return plugins.flatMap((plugin) =>
+    (document.signals[plugin.configKey] ?? []).flatMap((rule, index) =>
+      (plugin.unsupportedFields?.(rule) ?? []).map((field): ConfigProblem => ({
+        path: ['signals', plugin.configKey, index, ...field.path],
+        at: 'key',
+        severity: 'warning',
+        code: 'SY_CFG_UNSUPPORTED',
+        message: `${plugin.type} rule "${rule.name}": ${field.reason}`,
+      })),
+    ),
+  );
 }
 
 /**
@@ -121,7 +169,7 @@ function checkDecisions(document: ConfigDocument, plugins: readonly SignalPlugin
 export function checkReferences(document: ConfigDocument, plugins: readonly SignalPlugin[], clean: ReadonlySet<CheckedSection>): ConfigProblem[] {
   return [
     ...(clean.has('providers') ? checkProviders(document) : []),
-    ...(clean.has('signals') ? checkSignals(document, plugins) : []),
+    ...(clean.has('signals') ? [...checkSignals(document, plugins), ...checkComposers(document, plugins), ...unsupportedFieldWarnings(document, plugins)] : []),
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
   ];
 }

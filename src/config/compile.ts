@@ -3,7 +3,9 @@ import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
 import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
 import { createDecisionEngine } from '../decisions/engine.js';
 import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
-import { createSignalPipeline } from '../signals/pipeline.js';
+import { collectSignalIds, compileRule } from '../decisions/compile-rule.js';
+import { createSignalPipeline, type SignalComposer } from '../signals/pipeline.js';
+import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import type { SignalId, SignalPipeline } from '../signals/signal.js';
 import { clusterName } from './cluster-name.js';
 import type { ConfigDocument, EnvoyDocument, ModelDocument, RouterDocument } from './config-document.js';
@@ -13,6 +15,7 @@ import { durationToMs } from './duration.js';
 import { parseEndpointAddress } from './endpoint-address.js';
 import { resolveProviderSettings } from './provider-settings.js';
 import { normaliseRuleTree } from './rule-tree.js';
+import { composerDocuments } from './signal-composers.js';
 import type { EnvoySettings, ModelEndpoint, ModelTarget, ReasoningFamily, RouterSettings, RuntimeConfig } from './runtime-config.js';
 
 /** Where a config came from: its path, its text (hashed into the version) and its folder. */
@@ -62,7 +65,7 @@ function compileDecisions(document: ConfigDocument): DecisionSpec[] {
     name: decision.name,
     ...(decision.description === undefined ? {} : { description: decision.description }),
     priority: decision.priority,
-    rule: normaliseRuleTree(decision.rules, ['decisions', i, 'rules'], decision.name).rule,
+    rule: normaliseRuleTree(decision.rules, ['decisions', i, 'rules'], `decision "${decision.name}"`).rule,
     modelRefs: decision.modelRefs.map((ref) => ({
       model: ref.model,
       useReasoning: ref.use_reasoning,
@@ -71,6 +74,24 @@ function compileDecisions(document: ConfigDocument): DecisionSpec[] {
     })),
     plugins: decision.plugins.map((plugin) => ({ type: plugin.type, configuration: plugin.configuration })),
   }));
+}
+
+/**
+ * The composers of the signal rules some decision references, compiled, and every signal those
+ * need: a composer's signals run even when no decision names them.
+ */
+function compileComposers(document: ConfigDocument, referenced: ReadonlySet<SignalId>): { composers: SignalComposer[]; referenced: Set<SignalId> } {
+  const needed = new Set(referenced);
+  const composers: SignalComposer[] = [];
+  for (const composer of composerDocuments(document, SIGNAL_PLUGINS)) {
+    const signalIds = composer.emittedNames.map((name): SignalId => `${composer.plugin.type}:${name}`);
+    if (!signalIds.some((id) => referenced.has(id))) continue;
+    const { rule } = normaliseRuleTree(composer.tree, composer.path, composer.owner);
+    const holds = compileRule(rule);
+    collectSignalIds(rule, needed);
+    composers.push({ signalIds, holds: (signals) => holds(signals) !== undefined });
+  }
+  return { composers, referenced: needed };
 }
 
 function compileRouter(router: RouterDocument): RouterSettings {
@@ -164,11 +185,12 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   } catch (error) {
     return { problems: [{ path: ['decisions'], at: 'key', code: 'SY_CFG_SCHEMA', message: `decisions could not be compiled: ${(error as Error).message}` }] };
   }
+  const { composers, referenced } = compileComposers(document, decisions.referencedSignals);
   let signals: SignalPipeline;
   try {
-    signals = await createSignalPipeline(document.signals, decisions.referencedSignals, { configDir: source.configDir });
+    signals = await createSignalPipeline(document.signals, referenced, { configDir: source.configDir }, composers);
   } catch (error) {
-    return { problems: await locateSignalBuildFailures(document, decisions.referencedSignals, source.configDir, error) };
+    return { problems: await locateSignalBuildFailures(document, referenced, source.configDir, error) };
   }
 
   const config: RuntimeConfig = {

@@ -13,6 +13,8 @@ export interface ConfigProblem {
   readonly message: string;
   /** Point at the key of the last path segment instead of its value (unknown keys, duplicates). */
   readonly at?: 'key' | 'value';
+  /** A warning is reported but does not stop the config from loading; default error. */
+  readonly severity?: 'error' | 'warning';
 }
 
 /** Renders a path the way users read it: `providers.models[1].endpoints[0]`. */

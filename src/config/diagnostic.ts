@@ -17,6 +17,8 @@
  * | SY_CFG_BAD_ENDPOINT             | a model endpoint is not `host[:port][/path]`                                             |
  * | SY_CFG_SIGNAL_BUILD             | a signal plug-in refused its rules while the config was compiled                         |
  * | SY_CFG_CONFLICT                 | a setting given both at the top level and under `providers` has two different values     |
+ * | SY_CFG_COMPOSER_REFERENCE       | a signal rule's `composer` names a signal of the rule's own type (composers run after every signal) |
+ * | SY_CFG_UNSUPPORTED              | warning: a field accepted for Athena compatibility that Switchyard does not act on         |
  */
 export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_FILE',
@@ -32,6 +34,8 @@ export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_BAD_ENDPOINT',
   'SY_CFG_SIGNAL_BUILD',
   'SY_CFG_CONFLICT',
+  'SY_CFG_COMPOSER_REFERENCE',
+  'SY_CFG_UNSUPPORTED',
 ] as const;
 
 /** One of the documented config diagnostic codes. */

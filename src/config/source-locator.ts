@@ -34,7 +34,7 @@ export class SourceLocator {
 
   /** A diagnostic at the YAML node a problem's path names (or its closest existing ancestor). */
   atProblem(document: Document, problem: ConfigProblem): Diagnostic {
-    return this.atParsedOffset(nodeOffset(document, problem.path, problem.at ?? 'value'), problem.code, problem.message);
+    return this.atParsedOffset(nodeOffset(document, problem.path, problem.at ?? 'value'), problem.code, problem.message, problem.severity ?? 'error');
   }
 }
 

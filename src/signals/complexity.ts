@@ -7,6 +7,8 @@ import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-poli
 /** Example prompts of one side of a complexity rule. */
 export interface ComplexityExamples {
   readonly candidates: readonly string[];
+  /** Athena's image channel; accepted so its configs load, not scored (no image encoder ships). */
+  readonly image_candidates?: readonly string[];
 }
 
 /** One `signals.complexity[]` rule (Athena §1.3 field names). */
@@ -16,13 +18,18 @@ export interface ComplexityRule extends SignalPolicyFields, EmbedderRule {
   readonly threshold?: number;
   readonly hard: ComplexityExamples;
   readonly easy: ComplexityExamples;
+  /** A rule tree over other signals that must hold for this rule's level to stand (applied by the pipeline). */
+  readonly composer?: unknown;
 }
 
 const EXAMPLES_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['candidates'],
-  properties: { candidates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, pattern: '\\S' } } },
+  properties: {
+    candidates: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, pattern: '\\S' } },
+    image_candidates: { type: 'array', items: { type: 'string', minLength: 1 } },
+  },
 } as const;
 
 const COMPLEXITY_RULE_SCHEMA = {
@@ -35,6 +42,7 @@ const COMPLEXITY_RULE_SCHEMA = {
     threshold: { type: 'number', minimum: 0, maximum: 2 },
     hard: EXAMPLES_SCHEMA,
     easy: EXAMPLES_SCHEMA,
+    composer: { $ref: '#/$defs/rule' },
     model_path: { type: 'string', minLength: 1 },
     ...SIGNAL_POLICY_PROPERTIES,
   },
@@ -75,6 +83,10 @@ export const complexitySignalPlugin: SignalPlugin<ComplexityRule> = {
   configKey: 'complexity',
   ruleSchema: COMPLEXITY_RULE_SCHEMA,
   emittedNames: (rule) => COMPLEXITY_LEVELS.map((level) => `${rule.name}:${level}`),
+  unsupportedFields: (rule) =>
+    (['hard', 'easy'] as const)
+      .filter((side) => (rule[side].image_candidates?.length ?? 0) > 0)
+      .map((side) => ({ path: [side, 'image_candidates'], reason: `${side}.image_candidates are not scored: no image encoder is bundled, so this rule scores the text of the prompt only` })),
   async create(rules, context: SignalBuildContext): Promise<ClosableSignalExtractor> {
     const leases = await leaseRuleEmbedders('complexity', rules, context.configDir);
     const compiled = await Promise.all(

@@ -121,6 +121,25 @@ function failurePolicyError(built: readonly BuiltExtractor[], perExtractor: read
   return undefined;
 }
 
+/**
+ * A signal rule's composer, compiled: when `holds` is false after every signal has run, the
+ * rule's matched results are withdrawn (Athena's `applySignalComposers`).
+ */
+export interface SignalComposer {
+  readonly signalIds: readonly SignalId[];
+  holds(signals: SignalSet): boolean;
+}
+
+function applyComposers(signals: Map<SignalId, SignalResult>, composers: readonly SignalComposer[]): void {
+  for (const composer of composers) {
+    if (composer.holds(signals)) continue;
+    for (const id of composer.signalIds) {
+      const result = signals.get(id);
+      if (result?.matched === true) signals.set(id, { ...result, matched: false, confidence: 0 });
+    }
+  }
+}
+
 async function closeAll(built: readonly BuiltExtractor[]): Promise<void> {
   await Promise.all(built.map(async ({ extractor }) => (isClosable(extractor) ? extractor.close() : undefined)));
 }
@@ -134,11 +153,14 @@ async function closeAll(built: readonly BuiltExtractor[]): Promise<void> {
  * Every type runs in parallel under its rules' `timeout_ms`. A type that throws or overruns
  * costs its own rules, not the request: they report `error` and do not match, unless a rule
  * says `on_error: fail`, which makes `evaluate` reject with SY_ERR_SIGNAL_FAILED naming it.
+ * `composers` then withdraw the matches of rules whose composer does not hold; the signals a
+ * composer names must be in `referenced`.
  */
 export async function createSignalPipeline(
   signalsConfig: Readonly<Record<string, readonly unknown[]>>,
   referenced: ReadonlySet<SignalId>,
   context: SignalBuildContext,
+  composers: readonly SignalComposer[] = [],
 ): Promise<SignalPipeline> {
   const configured = Object.entries(signalsConfig).map(([configKey, rules]) => {
     const plugin = findSignalPluginByConfigKey(configKey);
@@ -164,6 +186,7 @@ export async function createSignalPipeline(
       for (const results of perExtractor) {
         for (const result of results) signals.set(`${result.type}:${result.name}`, result);
       }
+      applyComposers(signals, composers);
       return signals;
     },
     close: () => closeAll(built),

@@ -66,6 +66,11 @@ export interface SignalPlugin<Rule extends { readonly name: string } = { readonl
   readonly ruleSchema: Record<string, unknown>;
   /** The signal names a rule emits (usually its name; complexity emits "name:hard" etc.). */
   emittedNames(rule: Rule): readonly string[];
+  /**
+   * Fields of a rule that are accepted (so Athena configs load) but not acted on, each with its
+   * path inside the rule and why; reported as config warnings.
+   */
+  unsupportedFields?(rule: Rule): readonly UnsupportedField[];
   /** Builds the extractor for the rules that decisions reference. Throws a message on a bad rule. */
   create(rules: readonly Rule[], context: SignalBuildContext): SignalExtractor | Promise<SignalExtractor>;
 }
@@ -74,4 +79,10 @@ export interface SignalPlugin<Rule extends { readonly name: string } = { readonl
 export interface SignalBuildContext {
   /** Directory of the config file, to resolve relative model paths. */
   readonly configDir: string;
+}
+
+/** A rule field a plug-in accepts without acting on it. */
+export interface UnsupportedField {
+  readonly path: readonly (string | number)[];
+  readonly reason: string;
 }
