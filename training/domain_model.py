@@ -3,11 +3,15 @@
 Training model: hashed n-gram bag (64-d) ++ embedder sentence vector → dropout → linear heads for the
 14 categories and, as an auxiliary target, the 91 fine-grained sources.
 
-Exported graph (what runs in ONNX): the same category head, blended in probability space with a kNN
-vote over a memory of training questions, compared by the semantic (word-vector) part of the embedder
-vector. The kNN vote adds local, non-linear evidence the linear head misses (+2-3 points on validation).
-Weights are stored compactly (bag as float16, memory as int8 with a per-row scale) and widened inside
-the graph; onnxruntime folds the widening of constants once at session start.
+Exported graph (what runs in ONNX): three parts blended in probability space with weights chosen on
+validation:
+- the category head of the training model above;
+- a kNN vote over a memory of training questions, compared by the semantic (word-vector) part of the
+  embedder vector (local, non-linear evidence the linear head misses);
+- a sparse linear model over hashed TF-IDF word 1-2-grams and character 2-5-grams
+  (domain_sparse_features.py), trained with scikit-learn, much stronger alone than the 64-d bag.
+Weights are stored compactly (bag as float16, memory and sparse weights as int8 with a per-row scale)
+and widened inside the graph; onnxruntime folds the widening of constants once at session start.
 """
 import numpy as np
 import torch
@@ -43,11 +47,38 @@ def knn_votes(query, memory, memory_labels, classes, k, temperature):
     return votes / votes.sum(dim=1, keepdim=True)
 
 
-class ExportedDomainModel(nn.Module):
-    """Inputs ngram_ids [b, n] int64, ngram_weights [b, n] float, embedding [b, d] float; output logits
-    [b, 14] = log of the blended probabilities (so the runtime's softmax returns them unchanged)."""
+class SparseLinear(nn.Module):
+    """Scores of a linear model over TF-IDF bucket features, from distinct bucket ids [b, m] and their
+    counts [b, m] (count 0 pads): tf = 1 + ln count, × idf, each block L2-normalised, · weights + bias."""
 
-    def __init__(self, model, memory, memory_labels, k, temperature, blend):
+    def __init__(self, idf, coef, intercept, word_buckets):
+        super().__init__()
+        self.register_buffer("idf16", torch.from_numpy(idf).half())
+        q, scale = quantize_rows(np.ascontiguousarray(coef.T))
+        self.register_buffer("weights_q", torch.from_numpy(q))
+        self.register_buffer("weights_scale16", torch.from_numpy(scale).half().unsqueeze(1))
+        self.register_buffer("intercept", torch.from_numpy(intercept.astype(np.float32)))
+        self.word_buckets = word_buckets
+
+    def forward(self, ids, counts):
+        present = counts > 0
+        tf = torch.where(present, 1 + torch.log(counts.clamp_min(1.0)), torch.zeros_like(counts))
+        values = tf * F.embedding(ids, self.idf16.unsqueeze(1)).squeeze(-1).float()
+        is_char = ids >= self.word_buckets
+        squares = values * values
+        norm_word = (squares * (~is_char).float()).sum(dim=1, keepdim=True).sqrt()
+        norm_char = (squares * is_char.float()).sum(dim=1, keepdim=True).sqrt()
+        values = values / torch.where(is_char, norm_char, norm_word).clamp_min(1e-6)
+        rows = F.embedding(ids, self.weights_q).float() * F.embedding(ids, self.weights_scale16).float()
+        return (values.unsqueeze(-1) * rows).sum(dim=1) + self.intercept
+
+
+class ExportedDomainModel(nn.Module):
+    """Inputs ngram_ids [b, n] int64, ngram_weights [b, n] float, embedding [b, d] float, sparse_ids [b, m]
+    int64, sparse_counts [b, m] float; output logits [b, 14] = log of the blended probabilities (so the
+    runtime's softmax returns them unchanged). blend = (linear, kNN, sparse) weights summing to 1."""
+
+    def __init__(self, model, memory, memory_labels, k, temperature, sparse, sparse_temperature, blend):
         super().__init__()
         self.register_buffer("bag16", model.ngrams.weight.detach().half())
         self.out = model.out
@@ -55,12 +86,16 @@ class ExportedDomainModel(nn.Module):
         self.register_buffer("memory_q", torch.from_numpy(q))
         self.register_buffer("memory_scale", torch.from_numpy(scale).unsqueeze(1))
         self.register_buffer("memory_labels", torch.from_numpy(memory_labels.astype(np.int64)))
-        self.k, self.temperature, self.blend = k, temperature, blend
+        self.k, self.temperature = k, temperature
+        self.sparse, self.sparse_temperature = sparse, sparse_temperature
+        self.blend = blend
         self.classes = model.out.out_features
 
-    def forward(self, ngram_ids, ngram_weights, embedding):
+    def forward(self, ngram_ids, ngram_weights, embedding, sparse_ids, sparse_counts):
         bag = (F.embedding(ngram_ids, self.bag16).float() * ngram_weights.unsqueeze(-1)).sum(dim=1)
         linear = F.softmax(self.out(torch.cat([bag, embedding], dim=1)), dim=1)
         memory = self.memory_q.float() * self.memory_scale
         votes = knn_votes(semantic_unit(embedding), memory, self.memory_labels, self.classes, self.k, self.temperature)
-        return torch.log((1 - self.blend) * linear + self.blend * votes + 1e-9)
+        sparse = F.softmax(self.sparse(sparse_ids, sparse_counts) * self.sparse_temperature, dim=1)
+        w_linear, w_knn, w_sparse = self.blend
+        return torch.log(w_linear * linear + w_knn * votes + w_sparse * sparse + 1e-9)

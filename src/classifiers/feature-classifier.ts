@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Embedder } from './embedder.js';
+import { sparseBucketCounts, type SparseBuckets } from './domain-sparse-features.js';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
 import { openOnnxSession } from './onnx-session.js';
 import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
@@ -10,12 +11,22 @@ import { fnv1a, ngramKeys, tokenize } from './text-features.js';
 /** config.json of a bundled feature classifier, as written by training/train_domain.py. */
 interface FeatureClassifierConfig {
   readonly id2label: Record<string, string>;
-  readonly switchyard_features: { readonly ngrams: { readonly buckets: number } };
+  readonly switchyard_features: {
+    readonly ngrams: { readonly buckets: number };
+    /** Present when the graph also takes sparse_ids / sparse_counts (TF-IDF model). */
+    readonly sparse?: { readonly word_buckets: number; readonly char_buckets: number };
+  };
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (!Number.isInteger(value) || (value as number) <= 0) throw new Error(`${what} must be a positive integer`);
+  return value as number;
 }
 
 /**
  * A bundled classifier whose features are computed here rather than by a tokenizer: hashed word
- * uni- and bigrams plus the bundled embedder's sentence vector (see models/domain/MODEL_CARD.md).
+ * uni- and bigrams, the bundled embedder's sentence vector and, when the model has one, bucket counts for
+ * its TF-IDF model (see models/domain/MODEL_CARD.md).
  */
 export class FeatureClassifier implements TextClassifier {
   private constructor(
@@ -23,6 +34,7 @@ export class FeatureClassifier implements TextClassifier {
     private readonly session: ort.InferenceSession,
     private readonly buckets: number,
     private readonly embedder: Embedder,
+    private readonly sparse: SparseBuckets | undefined,
   ) {}
 
   /** Loads a model folder; the embedder must be the one the model was trained with. */
@@ -30,12 +42,14 @@ export class FeatureClassifier implements TextClassifier {
     assertModelFolder(dir, 'feature-classifier');
     const configPath = join(dir, 'config.json');
     const config = JSON.parse(await readFile(configPath, 'utf8')) as FeatureClassifierConfig;
-    const buckets = config.switchyard_features?.ngrams?.buckets;
-    if (!Number.isInteger(buckets) || buckets <= 0) {
-      throw new Error(`${configPath}: switchyard_features.ngrams.buckets must be a positive integer`);
-    }
+    const features = config.switchyard_features;
+    const buckets = positiveInteger(features?.ngrams?.buckets, `${configPath}: switchyard_features.ngrams.buckets`);
+    const sparse = features.sparse && {
+      wordBuckets: positiveInteger(features.sparse.word_buckets, `${configPath}: switchyard_features.sparse.word_buckets`),
+      charBuckets: positiveInteger(features.sparse.char_buckets, `${configPath}: switchyard_features.sparse.char_buckets`),
+    };
     const session = await openOnnxSession(join(dir, 'model.onnx'));
-    return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder);
+    return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder, sparse);
   }
 
   async classify(text: string): Promise<readonly LabelScore[]> {
@@ -45,11 +59,19 @@ export class FeatureClassifier implements TextClassifier {
     const ids = BigInt64Array.from(keys, (k) => BigInt(fnv1a(k) % this.buckets));
     const weights = new Float32Array(keys.length).fill(1 / Math.sqrt(keys.length));
     const [embedding] = await this.embedder.embed([text]);
-    const result = await this.session.run({
+    const feeds: Record<string, ort.Tensor> = {
       ngram_ids: new ort.Tensor('int64', ids, [1, keys.length]),
       ngram_weights: new ort.Tensor('float32', weights, [1, keys.length]),
       embedding: new ort.Tensor('float32', embedding!, [1, embedding!.length]),
-    });
+    };
+    if (this.sparse) {
+      const sparse = sparseBucketCounts(text, this.sparse);
+      // An empty text has no buckets; one padding entry (count 0 contributes nothing) keeps the shape valid.
+      const size = Math.max(1, sparse.ids.length);
+      feeds['sparse_ids'] = new ort.Tensor('int64', sparse.ids.length ? sparse.ids : new BigInt64Array(1), [1, size]);
+      feeds['sparse_counts'] = new ort.Tensor('float32', sparse.ids.length ? sparse.counts : new Float32Array(1), [1, size]);
+    }
+    const result = await this.session.run(feeds);
     return rankLabels(this.labels, result['logits']!.data as Float32Array);
   }
 }

@@ -1,0 +1,32 @@
+import { sparseBucketCounts } from '../../src/classifiers/domain-sparse-features.js';
+
+// Expected values printed by training/domain_sparse_features.py (bucket_counts): the TS
+// side must match the trainer exactly or the domain model's TF-IDF part sees different features.
+describe('domain sparse features mirror training/domain_sparse_features.py', () => {
+  it('hashes 2-5 code-point grams of whitespace-separated, NFKC lower-cased words padded with spaces', () => {
+    const { ids, counts } = sparseBucketCounts('Ünï x^2!  ﬁne', { wordBuckets: 1 << 17, charBuckets: 1 << 17 });
+    expect(Array.from(counts).every((c) => c === 1)).toBe(true);
+    expect(Array.from(ids, Number).sort((a, b) => a - b)).toEqual([
+      35183, 37501, 47302, 51012, 74386, 129030, 130031, 141007, 146623, 148586, 149392, 152983, 153300, 156130,
+      162677, 163579, 188956, 190827, 198986, 199301, 200889, 203297, 204603, 208393, 211269, 213843, 213993,
+      216054, 216453, 219194, 228992, 230005, 230277, 232141, 232855, 234648, 235424, 242455, 244254, 245552,
+      246207, 249696, 254315, 255976, 259969,
+    ]);
+  });
+
+  it('gives no buckets for whitespace only', () => {
+    expect(sparseBucketCounts(' \n\t ', { wordBuckets: 8, charBuckets: 8 }).ids).toHaveLength(0);
+  });
+
+  it('counts word and char buckets like the trainer', () => {
+    const { ids, counts } = sparseBucketCounts('H2SO4: x^2 = x^2', { wordBuckets: 1 << 17, charBuckets: 1 << 17 });
+    const pairs = Array.from(ids, (id, i) => [Number(id), counts[i]!]).sort((a, b) => a[0]! - b[0]!);
+    expect(pairs).toEqual([
+      [157, 1], [8087, 1], [20674, 1], [37501, 2], [51012, 2], [74386, 2], [136266, 1], [137130, 1], [137136, 1],
+      [139680, 1], [142944, 1], [146259, 1], [149392, 2], [167935, 1], [170609, 1], [173818, 1], [174382, 1],
+      [177199, 1], [187279, 1], [187388, 1], [191254, 1], [191462, 1], [198986, 2], [202672, 1], [204200, 2],
+      [213440, 2], [219194, 2], [226205, 1], [228314, 1], [230987, 1], [231738, 2], [231917, 1], [234648, 2],
+      [242568, 1], [243186, 1], [249696, 2], [250679, 1], [253912, 2], [255976, 2], [258292, 1], [262064, 1],
+    ]);
+  });
+});
