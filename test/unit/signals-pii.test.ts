@@ -1,6 +1,7 @@
 import { passesLuhn } from '../../src/signals/pii/credit-card-recognizer.js';
 import { passesIbanChecksum } from '../../src/signals/pii/iban-recognizer.js';
 import { detectPii } from '../../src/signals/pii/pii-detector.js';
+import { createPhoneNumberRecognizer } from '../../src/signals/pii/phone-number-recognizer.js';
 import { taggerTokens } from '../../src/signals/pii/tagger-features.js';
 import { isValidSsn } from '../../src/signals/pii/us-ssn-recognizer.js';
 import { piiSignalPlugin } from '../../src/signals/pii.js';
@@ -50,6 +51,42 @@ describe('structured PII recognizers', () => {
     expect(types('Desk: 5403926876\nFax: +14155550132')).toEqual(['PHONE_NUMBER:5403926876', 'PHONE_NUMBER:+14155550132']);
     // A date-time, a licence number and an order number are digit groups, not phones.
     expect(types('Meeting on 2024-03-05 10:30, my driver licence is 415-555-0132, order 55521 9912.')).toEqual([]);
+  });
+
+  it('validates numbers with libphonenumber for their country code or the default regions', () => {
+    // Country code given as + or as the 00 international prefix.
+    expect(types('Paris +33 1 42 68 53 00, London 0044 20 7946 0958')).toEqual(['PHONE_NUMBER:+33 1 42 68 53 00', 'PHONE_NUMBER:0044 20 7946 0958']);
+    // A national number in its region's written form (trunk prefix 0) needs no phone word.
+    expect(types('the office is on 020 7946 0958 until six')).toEqual(['PHONE_NUMBER:020 7946 0958']);
+    // Only regions in the recognizer's set validate a national number.
+    expect(createPhoneNumberRecognizer(['US']).find('the office is on 020 7946 0958 until six')[0]?.score).toBeLessThan(0.7);
+    expect(createPhoneNumberRecognizer().find('the office is on 020 7946 0958 until six')[0]?.score).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('needs a phone word for plain digit groups', () => {
+    expect(types('we shipped 374 780 163 units')).toEqual([]);
+    expect(types('call me on 374 780 163')).toEqual(['PHONE_NUMBER:374 780 163']);
+    // Not valid in any default region, but labelled as a phone.
+    expect(types('phone 78 651 450')).toEqual(['PHONE_NUMBER:78 651 450']);
+    expect(types('we shipped 78 651 450 units')).toEqual([]);
+    expect(types('my number is 5403926876, the commit was 5403926877')).toEqual(['PHONE_NUMBER:5403926876']);
+  });
+
+  it('does not take dates, versions, codes, amounts, cards or addresses for phones', () => {
+    for (const text of [
+      'on 2024 03 05 and 05 03 2024, call me',
+      'call me at 10:30 on 12.05.2024',
+      'Windows 10.0.19041.1 build',
+      'zip 94105-1234',
+      'ISBN 978-0-13-110362-7',
+      'tracking number 1Z 999 AA1 0123 4567 84',
+      'budget 1 250 000 euros, population 8 336 817 in 2020',
+      'costs $1,250,000.00 at 10:30:45',
+      'order #5552199120 shipped',
+      'coordinates 40.7128 -74.0060, ratio 1:2:3:4:5:6:7',
+    ])
+      expect(types(text).filter((t) => t.startsWith('PHONE_NUMBER'))).toEqual([]);
+    expect(types('call about card 4111 1111 1111 1111 or host 192.168.100.200')).toEqual(['CREDIT_CARD:4111 1111 1111 1111', 'IP_ADDRESS:192.168.100.200']);
   });
 });
 
