@@ -15,5 +15,10 @@ if [[ ! -f "$CACHE/wink-vectors.npy" ]]; then
 fi
 $PY build_embedder.py
 $PY train_domain.py
+$PY jailbreak/train_jailbreak.py
+# The PII tagger's word clusters come from the embedder's vectors, so they follow it.
+$PY pii/word_clusters.py
+(cd .. && npx tsx training/pii/train-tagger.ts)
 $PY make-tiny-bert.py
-echo "models rebuilt; measure latency with: npx tsx bench/classifiers.ts"
+echo "models rebuilt; check them with: npx tsx training/evaluate-domain.ts, npx tsx training/pii/evaluate-presidio.ts,"
+echo "and measure latency with: npx tsx bench/classifiers.ts, npx tsx bench/safety-signals.ts"
