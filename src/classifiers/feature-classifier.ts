@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Embedder } from './embedder.js';
-import { sparseBucketCounts, type SparseBuckets } from './domain-sparse-features.js';
+import { int64Ids, ngramKeyHashes, sparseBucketCounts, type SparseBuckets } from './domain-sparse-features.js';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
 import { openOnnxSession } from './onnx-session.js';
 import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
-import { fnv1a, ngramKeys, tokenize } from './text-features.js';
+import { fnv1a, tokenize } from './text-features.js';
 
 /** config.json of a bundled feature classifier, as written by training/train_domain.py. */
 interface FeatureClassifierConfig {
@@ -17,6 +17,8 @@ interface FeatureClassifierConfig {
     readonly sparse?: { readonly word_buckets: number; readonly char_buckets: number };
   };
 }
+
+const EMPTY_TEXT_KEY_HASHES = Uint32Array.of(fnv1a('u:'));
 
 function positiveInteger(value: unknown, what: string): number {
   if (!Number.isInteger(value) || (value as number) <= 0) throw new Error(`${what} must be a positive integer`);
@@ -53,19 +55,19 @@ export class FeatureClassifier implements TextClassifier {
   }
 
   async classify(text: string): Promise<readonly LabelScore[]> {
-    const keys = ngramKeys(tokenize(text));
+    const keyHashes = ngramKeyHashes(tokenize(text));
     // The model was trained with an empty text mapped to the single key "u:".
-    if (keys.length === 0) keys.push('u:');
-    const ids = BigInt64Array.from(keys, (k) => BigInt(fnv1a(k) % this.buckets));
-    const weights = new Float32Array(keys.length).fill(1 / Math.sqrt(keys.length));
+    const bagHashes = keyHashes.length > 0 ? keyHashes : EMPTY_TEXT_KEY_HASHES;
+    const ids = int64Ids(bagHashes, (hash) => hash % this.buckets);
+    const weights = new Float32Array(bagHashes.length).fill(1 / Math.sqrt(bagHashes.length));
     const [embedding] = await this.embedder.embed([text]);
     const feeds: Record<string, ort.Tensor> = {
-      ngram_ids: new ort.Tensor('int64', ids, [1, keys.length]),
-      ngram_weights: new ort.Tensor('float32', weights, [1, keys.length]),
+      ngram_ids: new ort.Tensor('int64', ids, [1, bagHashes.length]),
+      ngram_weights: new ort.Tensor('float32', weights, [1, bagHashes.length]),
       embedding: new ort.Tensor('float32', embedding!, [1, embedding!.length]),
     };
     if (this.sparse) {
-      const sparse = sparseBucketCounts(text, this.sparse);
+      const sparse = sparseBucketCounts(text, this.sparse, keyHashes);
       // An empty text has no buckets; one padding entry (count 0 contributes nothing) keeps the shape valid.
       const size = Math.max(1, sparse.ids.length);
       feeds['sparse_ids'] = new ort.Tensor('int64', sparse.ids.length ? sparse.ids : new BigInt64Array(1), [1, size]);
