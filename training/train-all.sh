@@ -15,6 +15,7 @@ if [[ ! -f "$CACHE/wink-vectors.npy" ]]; then
 fi
 $PY build_embedder.py
 $PY train_domain.py
+$PY train_difficulty.py
 $PY jailbreak/train_jailbreak.py
 # The PII tagger's word clusters come from the embedder's vectors, so they follow it.
 $PY pii/word_clusters.py

@@ -18,3 +18,6 @@ export const BUNDLED_JAILBREAK_DIR = bundledModelDir('jailbreak');
 
 /** Folder of the bundled PII name and street-address tagger. */
 export const BUNDLED_PII_DIR = bundledModelDir('pii');
+
+/** Folder of the bundled easy/hard prompt-difficulty classifier. */
+export const BUNDLED_DIFFICULTY_DIR = bundledModelDir('difficulty');

@@ -1,6 +1,7 @@
 import { authzSignalPlugin } from './authz.js';
 import { complexitySignalPlugin } from './complexity.js';
 import { contextSignalPlugin } from './context.js';
+import { difficultySignalPlugin } from './difficulty.js';
 import { domainSignalPlugin } from './domain.js';
 import { embeddingSignalPlugin } from './embedding.js';
 import { jailbreakSignalPlugin } from './jailbreak.js';
@@ -16,6 +17,7 @@ export const SIGNAL_PLUGINS: readonly SignalPlugin[] = [
   embeddingSignalPlugin,
   domainSignalPlugin,
   complexitySignalPlugin,
+  difficultySignalPlugin,
   jailbreakSignalPlugin,
   piiSignalPlugin,
   languageSignalPlugin,

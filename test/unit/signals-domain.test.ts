@@ -1,25 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { isClosable } from '../../src/signals/closable-extractor.js';
 import { domainSignalPlugin, type DomainRule } from '../../src/signals/domain.js';
-import type { RequestView, SignalExtractor } from '../../src/signals/signal.js';
+import { closed, extract, view } from '../helpers/signal-extraction.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/models', import.meta.url));
-
-function view(text: string): RequestView {
-  return { lastUserText: text, messages: [{ role: 'user', text }], headers: new Map() };
-}
-
-async function extract(extractor: SignalExtractor, text: string) {
-  return extractor.extract(view(text), new AbortController().signal);
-}
-
-async function closed<T>(extractor: SignalExtractor, body: (e: SignalExtractor) => Promise<T>): Promise<T> {
-  try {
-    return await body(extractor);
-  } finally {
-    if (isClosable(extractor)) await extractor.close();
-  }
-}
 
 describe('domain signal', () => {
   it('matches by rule name or by mmlu_categories, with the top-1 probability as confidence', async () => {
