@@ -37,6 +37,36 @@ class DomainModel(nn.Module):
         return self.out(features), self.source_out(features)
 
 
+def pack_bags(ids, weights, embeddings, index):
+    """The rows `index` as one EmbeddingBag batch: flat ids, offsets, per-id weights, sentence vectors."""
+    lengths = [len(ids[i]) for i in index]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return (torch.from_numpy(np.concatenate([ids[i] for i in index])), torch.from_numpy(offsets),
+            torch.from_numpy(np.concatenate([weights[i] for i in index])), embeddings[index])
+
+
+def train_with_linear_decay(model, packed, count, batch_loss, epochs, batch, learning_rate, rng):
+    """Adam whose learning rate decays linearly to zero, as fastText does: the last epoch is then the
+    best one, so no early stop is needed. `batch_loss(outputs, index)` scores one shuffled batch."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    steps = epochs * -(-count // batch)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / steps))
+    for epoch in range(epochs):
+        model.train()
+        total = 0.0
+        order = rng.permutation(count)
+        for start in range(0, len(order), batch):
+            index = order[start : start + batch]
+            optimizer.zero_grad()
+            loss = batch_loss(model(*packed(index)), index)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += float(loss) * len(index)
+        print(f"epoch {epoch + 1} loss {total / count:.4f}", flush=True)
+    return model.eval()
+
+
 def knn_votes(query, memory, memory_labels, classes, k, temperature):
     """Softmax-weighted votes of the k most cosine-similar memory rows (query and memory unit-norm)."""
     similarity = query @ memory.T

@@ -22,7 +22,7 @@ from torch import nn
 
 import difficulty_data
 from difficulty_model import ExportedDifficultyModel
-from domain_model import DomainModel
+from domain_model import DomainModel, pack_bags, train_with_linear_decay
 from embedder_model import load_sentence_model
 from text_features import fnv1a, ngram_keys, tokenize
 
@@ -54,10 +54,7 @@ class Features:
         self.embeddings = torch.from_numpy(np.asarray([sentence_model.embed(t) for t in texts], dtype=np.float32))
 
     def packed(self, index):
-        lengths = [len(self.ids[i]) for i in index]
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        return (torch.from_numpy(np.concatenate([self.ids[i] for i in index])), torch.from_numpy(offsets),
-                torch.from_numpy(np.concatenate([self.weights[i] for i in index])), self.embeddings[index])
+        return pack_bags(self.ids, self.weights, self.embeddings, index)
 
     def padded(self, i):
         return torch.from_numpy(self.ids[i])[None], torch.from_numpy(self.weights[i])[None], self.embeddings[i : i + 1]
@@ -80,27 +77,15 @@ def fit(features, examples, sources):
     y = torch.tensor([e.label for e in examples])
     y_source = torch.tensor([sources.index(e.source) for e in examples])
     model = DomainModel(BUCKETS, HIDDEN, features.embeddings.shape[1], 2, len(sources), DROPOUT)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    steps = EPOCHS * -(-len(examples) // BATCH)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / steps))
     weights = example_weights(examples)
     class_loss = nn.CrossEntropyLoss(reduction="none")
     source_loss = nn.CrossEntropyLoss()
-    for epoch in range(EPOCHS):
-        model.train()
-        total = 0.0
-        order = rng.permutation(len(examples))
-        for start in range(0, len(order), BATCH):
-            index = order[start : start + BATCH]
-            optimizer.zero_grad()
-            logits, source_logits = model(*features.packed(index))
-            loss = (class_loss(logits, y[index]) * weights[index]).mean() + SOURCE_LOSS_WEIGHT * source_loss(source_logits, y_source[index])
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total += float(loss) * len(index)
-        print(f"epoch {epoch + 1} loss {total / len(examples):.4f}", flush=True)
-    return model.eval()
+
+    def batch_loss(outputs, index):
+        logits, source_logits = outputs
+        return (class_loss(logits, y[index]) * weights[index]).mean() + SOURCE_LOSS_WEIGHT * source_loss(source_logits, y_source[index])
+
+    return train_with_linear_decay(model, features.packed, len(examples), batch_loss, EPOCHS, BATCH, LEARNING_RATE, rng)
 
 
 def hard_probabilities(exported, features, count):

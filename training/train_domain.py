@@ -25,7 +25,7 @@ from torch import nn
 
 import domain_data
 import domain_sparse_features as sparse_features
-from domain_model import DomainModel, ExportedDomainModel, SparseLinear, knn_votes, semantic_unit
+from domain_model import DomainModel, ExportedDomainModel, SparseLinear, knn_votes, pack_bags, semantic_unit, train_with_linear_decay
 from embedder_model import load_sentence_model
 from text_features import fnv1a, ngram_keys, tokenize
 
@@ -66,10 +66,7 @@ class Features:
         return sparse_features.count_matrix(self.sparse, SPARSE_WORD_BUCKETS + SPARSE_CHAR_BUCKETS)
 
     def packed(self, index):
-        lengths = [len(self.ids[i]) for i in index]
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        return (torch.from_numpy(np.concatenate([self.ids[i] for i in index])), torch.from_numpy(offsets),
-                torch.from_numpy(np.concatenate([self.weights[i] for i in index])), self.embeddings[index])
+        return pack_bags(self.ids, self.weights, self.embeddings, index)
 
     def padded(self, i):
         ids, counts = self.sparse[i]
@@ -83,26 +80,13 @@ def fit(features, examples, labels, sources, seed):
     y = torch.tensor([labels.index(e.category) for e in examples])
     y_source = torch.tensor([sources.index(e.source) for e in examples])
     model = DomainModel(BUCKETS, HIDDEN, features.embeddings.shape[1], len(labels), len(sources), DROPOUT)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    steps = EPOCHS * -(-len(examples) // BATCH)
-    # Linear decay to zero, as fastText does: the last epoch is then the best one, so no early stop is needed.
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / steps))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-    for epoch in range(EPOCHS):
-        model.train()
-        total = 0.0
-        order = rng.permutation(len(examples))
-        for start in range(0, len(order), BATCH):
-            index = order[start : start + BATCH]
-            optimizer.zero_grad()
-            category_logits, source_logits = model(*features.packed(index))
-            loss = loss_fn(category_logits, y[index]) + SOURCE_LOSS_WEIGHT * loss_fn(source_logits, y_source[index])
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total += float(loss) * len(index)
-        print(f"epoch {epoch + 1} loss {total / len(examples):.4f}", flush=True)
-    return model.eval()
+
+    def batch_loss(outputs, index):
+        category_logits, source_logits = outputs
+        return loss_fn(category_logits, y[index]) + SOURCE_LOSS_WEIGHT * loss_fn(source_logits, y_source[index])
+
+    return train_with_linear_decay(model, features.packed, len(examples), batch_loss, EPOCHS, BATCH, LEARNING_RATE, rng)
 
 
 def fit_sparse(features, examples, labels):
