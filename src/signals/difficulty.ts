@@ -1,7 +1,7 @@
 import { BUNDLED_DIFFICULTY_DIR } from '../classifiers/bundled-models.js';
 import type { TextClassifier } from '../classifiers/text-classifier.js';
 import type { ClosableSignalExtractor } from './closable-extractor.js';
-import { leaseClassifier, modelFolder } from './model-cache.js';
+import { compileClassifierRules } from './rule-classifiers.js';
 import { ruleError } from './rule-error.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
@@ -50,25 +50,18 @@ export const difficultySignalPlugin: SignalPlugin<DifficultyRule> = {
   ruleSchema: DIFFICULTY_RULE_SCHEMA,
   emittedNames: (rule) => [rule.name],
   async create(rules, context: SignalBuildContext): Promise<ClosableSignalExtractor> {
-    const settled = await Promise.allSettled(rules.map((rule) => leaseClassifier(modelFolder(rule.model_path, context.configDir, BUNDLED_DIFFICULTY_DIR))));
-    const leases = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const release = (): void => leases.forEach((lease) => lease.release());
-    let compiled: CompiledDifficultyRule[];
-    try {
-      compiled = rules.map((rule, i) => {
-        const outcome = settled[i]!;
-        if (outcome.status === 'rejected') throw ruleError('difficulty', rule.name, outcome.reason);
-        const classifier = outcome.value.model;
+    const { compiled, classifiers, release } = await compileClassifierRules(
+      'difficulty',
+      rules,
+      context.configDir,
+      BUNDLED_DIFFICULTY_DIR,
+      (rule, classifier): CompiledDifficultyRule => {
         if (!classifier.labels.includes(HARD_LABEL)) {
           throw ruleError('difficulty', rule.name, new Error(`the classifier has no "${HARD_LABEL}" label (labels: ${classifier.labels.join(', ')})`));
         }
         return { name: rule.name, threshold: rule.threshold, classifier };
-      });
-    } catch (error) {
-      release();
-      throw error;
-    }
-    const classifiers = [...new Set(compiled.map((rule) => rule.classifier))];
+      },
+    );
     return {
       type: 'difficulty',
       async extract(request: RequestView): Promise<readonly SignalResult[]> {

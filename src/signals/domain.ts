@@ -1,8 +1,7 @@
 import { BUNDLED_DOMAIN_DIR } from '../classifiers/bundled-models.js';
 import type { LabelScore, TextClassifier } from '../classifiers/text-classifier.js';
 import type { ClosableSignalExtractor } from './closable-extractor.js';
-import { leaseClassifier, modelFolder } from './model-cache.js';
-import { ruleError } from './rule-error.js';
+import { compileClassifierRules } from './rule-classifiers.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 
@@ -64,21 +63,7 @@ export const domainSignalPlugin: SignalPlugin<DomainRule> = {
   ruleSchema: DOMAIN_RULE_SCHEMA,
   emittedNames: (rule) => [rule.name],
   async create(rules, context: SignalBuildContext): Promise<ClosableSignalExtractor> {
-    const settled = await Promise.allSettled(rules.map((rule) => leaseClassifier(modelFolder(rule.model_path, context.configDir, BUNDLED_DOMAIN_DIR))));
-    const leases = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const release = (): void => leases.forEach((lease) => lease.release());
-    let compiled: CompiledDomainRule[];
-    try {
-      compiled = rules.map((rule, i) => {
-        const outcome = settled[i]!;
-        if (outcome.status === 'rejected') throw ruleError('domain', rule.name, outcome.reason);
-        return compileRule(rule, outcome.value.model);
-      });
-    } catch (error) {
-      release();
-      throw error;
-    }
-    const classifiers = [...new Set(compiled.map((rule) => rule.classifier))];
+    const { compiled, classifiers, release } = await compileClassifierRules('domain', rules, context.configDir, BUNDLED_DOMAIN_DIR, compileRule);
     return {
       type: 'domain',
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
