@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Document } from 'yaml';
 import type { ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
 import { openAIErrorBody } from '../errors.js';
+import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 
 /** The parts of a RuntimeConfig that shape envoy.yaml; a full RuntimeConfig fits. */
 export type EnvoyConfigSource = Pick<RuntimeConfig, 'listeners' | 'models' | 'router' | 'envoy'> &
@@ -118,6 +119,21 @@ function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): Env
   };
 }
 
+/** A route action that answers with an OpenAI error body. */
+function jsonDirectResponse(status: number, body: unknown): EnvoyJson {
+  return {
+    direct_response: { status, body: { inline_string: JSON.stringify(body) } },
+    response_headers_to_add: [{
+      header: { key: 'content-type', value: 'application/json' },
+      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    }],
+  };
+}
+
+/**
+ * healthz → routed (the sidecar set the cluster header) → one `unrouted` 503 per served API
+ * path form (router/api-paths.ts) → `unknown_path` 404 for everything else.
+ */
 function buildRouteConfig(listener: ListenerConfig, clusterHeader: string): EnvoyJson {
   const noRoute = openAIErrorBody('SY_ERR_NO_ROUTE', 'No upstream was selected for this request (the router did not answer).');
   return {
@@ -150,15 +166,20 @@ function buildRouteConfig(listener: ListenerConfig, clusterHeader: string): Envo
           },
           request_headers_to_remove: [clusterHeader],
         },
+        // Also the routes Envoy caches before ext_proc runs, so ext_proc must stay enabled on them.
+        ...API_ROUTES.flatMap((route) =>
+          routePathForms(route).map((form) => ({
+            name: `unrouted ${form}`,
+            match: route.match === 'exact' ? { path: form } : { prefix: form },
+            ...jsonDirectResponse(503, noRoute),
+          })),
+        ),
         {
-          // Also the route Envoy caches before ext_proc runs, so ext_proc must stay enabled here.
-          name: 'unrouted',
+          // The sidecar answers these itself (404 naming the served paths, counted and logged);
+          // this reply stands in only when it did not.
+          name: 'unknown_path',
           match: { prefix: '/' },
-          direct_response: { status: 503, body: { inline_string: JSON.stringify(noRoute) } },
-          response_headers_to_add: [{
-            header: { key: 'content-type', value: 'application/json' },
-            append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-          }],
+          ...jsonDirectResponse(404, openAIErrorBody('SY_ERR_UNKNOWN_PATH', UNKNOWN_PATH_DIRECT_MESSAGE)),
         },
       ],
     }],

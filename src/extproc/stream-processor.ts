@@ -6,7 +6,8 @@ import type { CacheWriteTicket, SemanticCache } from '../cache/semantic-cache.js
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { RouterError } from '../errors.js';
 import { errorReply } from '../router/error-reply.js';
-import { listModelsReply } from '../router/model-list.js';
+import { matchApiPath, unknownPathMessage } from '../router/api-paths.js';
+import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
 import type { RouterLogger } from '../telemetry/logger.js';
@@ -52,14 +53,13 @@ interface ResponseCapture {
 
 /** How long signals, decision and rewrite took for this request, in milliseconds. */
 export const ROUTING_LATENCY_HEADER = 'x-vsr-routing-latency-ms';
-const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
-const MODELS_PATH = '/v1/models';
 /** Time kept between a coalesced wait's end and the message deadline, for the reply to get out. */
 const DEADLINE_MARGIN_MS = 200;
 
 /**
- * The sidecar's processor: answers `GET /v1/models` itself, routes `POST /v1/chat/completions`
- * on the buffered body, and passes every other request through untouched.
+ * The sidecar's processor, dispatching on the API path table: answers the model list and
+ * retrieve itself, routes chat completions on the buffered body, and answers any other path
+ * with a 404 that names the served ones.
  */
 export class RoutingStreamProcessor implements StreamProcessor {
   private readonly context: StreamProcessorContext;
@@ -78,14 +78,19 @@ export class RoutingStreamProcessor implements StreamProcessor {
   async requestHeaders(message: HttpHeaders): Promise<ProcessingResponse> {
     const headers = readHeaderMap(message.headers);
     const method = headers.get(':method') ?? '';
-    const path = pathWithoutQuery(headers.get(':path') ?? '');
-    if (path === MODELS_PATH) {
-      if (method === 'GET') return this.immediate(listModelsReply(this.context.config));
-      return this.immediate(errorReply(new RouterError('SY_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use GET`)));
+    const path = headers.get(':path') ?? '';
+    const match = matchApiPath(path);
+    if (match === undefined) return this.immediate(errorReply(new RouterError('SY_ERR_UNKNOWN_PATH', unknownPathMessage(method, path))));
+    if (method !== match.route.method) {
+      return this.immediate(errorReply(new RouterError('SY_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathWithoutQuery(path)}; use ${match.route.method}`)));
     }
-    if (path !== CHAT_COMPLETIONS_PATH) return commonReply('request_headers');
-    if (method !== 'POST') {
-      return this.immediate(errorReply(new RouterError('SY_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use POST`)));
+    switch (match.route.operation) {
+      case 'list_models':
+        return this.immediate(listModelsReply(this.context.config));
+      case 'retrieve_model':
+        return this.immediate(retrieveModelReply(this.context.config, match.parameter ?? ''));
+      case 'chat_completions':
+        break;
     }
     if (message.end_of_stream) {
       return this.immediate(errorReply(new RouterError('SY_ERR_REQUEST_MISSING_FIELD', 'request body is required')));

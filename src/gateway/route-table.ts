@@ -1,3 +1,4 @@
+import { matchApiPath, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 import type { HeaderList } from './header-list.js';
 import { errorReply, type LocalReply } from './local-reply.js';
 
@@ -7,14 +8,16 @@ export interface ClusterTarget {
   readonly hostname: string;
 }
 
-/** The route the router acts on: a cluster, or a local reply (the §5 catch-all, or an unknown cluster). */
+/** The route the router acts on: a cluster, or a local reply (unrouted, unknown path or unknown cluster). */
 export type RouteDecision =
   | { readonly kind: 'cluster'; readonly clusterName: string; readonly target: ClusterTarget }
   | { readonly kind: 'local'; readonly reply: LocalReply };
 
 /**
- * The route table of the §5 envoy.yaml: `routed` (cluster header present → `cluster_header`
- * routing, unknown name → 503 `cluster_not_found`) and `unrouted` (catch-all direct 503).
+ * The route table of the rendered envoy.yaml: `routed` (cluster header present →
+ * `cluster_header` routing, unknown name → 503 `cluster_not_found`), `unrouted` (a served API
+ * path the sidecar did not route: direct 503) and `unknown_path` (every other path: direct 404
+ * naming the served paths). Both envoy.yaml and this table are built from `router/api-paths.ts`.
  */
 export class RouteTable {
   constructor(
@@ -26,6 +29,9 @@ export class RouteTable {
   select(headers: HeaderList): RouteDecision {
     const clusterName = headers.get(this.clusterHeader);
     if (clusterName === undefined) {
+      if (matchApiPath(headers.get(':path') ?? '/') === undefined) {
+        return { kind: 'local', reply: errorReply('SY_ERR_UNKNOWN_PATH', UNKNOWN_PATH_DIRECT_MESSAGE, 'direct_response') };
+      }
       return { kind: 'local', reply: errorReply('SY_ERR_NO_ROUTE', 'no upstream selected', 'direct_response') };
     }
     const target = this.clusters().get(clusterName);

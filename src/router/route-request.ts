@@ -162,7 +162,9 @@ function routedRequest(
   // header goes through untouched.
   const accessKey = endpoint.accessKey ?? target.accessKey;
   if (accessKey !== undefined) set.push(['authorization', `Bearer ${accessKey}`]);
-  if (endpoint.pathPrefix !== '') set.push([':path', upstreamPath(endpoint.pathPrefix, headers.get(':path') ?? DEFAULT_CHAT_PATH)]);
+  const clientPath = headers.get(':path') ?? DEFAULT_CHAT_PATH;
+  const path = upstreamPath(endpoint.pathPrefix, clientPath);
+  if (path !== clientPath) set.push([':path', path]);
   const cache = cachePolicy(config, effects);
   return {
     kind: 'routed',

@@ -87,20 +87,50 @@ describe('buildEnvoyConfig', () => {
     });
   });
 
-  it('orders routes healthz → routed → unrouted, with ext_proc disabled only on healthz', () => {
+  it('orders routes healthz → routed → unrouted per served path form → unknown_path, with ext_proc disabled only on healthz', () => {
     const routes = routesOf(config);
-    expect(routes.map((route) => route['name'])).toEqual(['healthz', 'routed', 'unrouted']);
+    expect(routes.map((route) => route['name'])).toEqual([
+      'healthz',
+      'routed',
+      'unrouted /v1/chat/completions',
+      'unrouted /chat/completions',
+      'unrouted /v1/models',
+      'unrouted /models',
+      'unrouted /v1/models/',
+      'unrouted /models/',
+      'unknown_path',
+    ]);
     expect(routes[0]?.['typed_per_filter_config']['envoy.filters.http.ext_proc'].disabled).toBe(true);
-    expect(routes[2]?.['typed_per_filter_config']).toBeUndefined();
+    for (const route of routes.slice(1)) expect(route['typed_per_filter_config']).toBeUndefined();
   });
 
-  it('answers unrouted requests with a 503 OpenAI error body', () => {
-    const unrouted = routesOf(config)[2];
-    expect(unrouted?.['direct_response'].status).toBe(503);
-    expect(JSON.parse(unrouted?.['direct_response'].body.inline_string)).toEqual({
-      error: { message: expect.any(String), type: 'server_error', param: null, code: 'no_route' },
-    });
-    expect(unrouted?.['response_headers_to_add'][0].header).toEqual({ key: 'content-type', value: 'application/json' });
+  it('matches /chat/completions and /models exactly like their /v1 forms', () => {
+    const matchOf = (name: string): unknown => routesOf(config).find((route) => route['name'] === name)?.['match'];
+    expect(matchOf('unrouted /v1/chat/completions')).toEqual({ path: '/v1/chat/completions' });
+    expect(matchOf('unrouted /chat/completions')).toEqual({ path: '/chat/completions' });
+    expect(matchOf('unrouted /models')).toEqual({ path: '/models' });
+    expect(matchOf('unrouted /models/')).toEqual({ prefix: '/models/' });
+  });
+
+  it('answers unrouted requests on a served path with a 503 OpenAI error body', () => {
+    const unrouted = routesOf(config).filter((route) => String(route['name']).startsWith('unrouted '));
+    for (const route of unrouted) {
+      expect(route['direct_response'].status).toBe(503);
+      expect(JSON.parse(route['direct_response'].body.inline_string)).toEqual({
+        error: { message: expect.any(String), type: 'server_error', param: null, code: 'no_route' },
+      });
+      expect(route['response_headers_to_add'][0].header).toEqual({ key: 'content-type', value: 'application/json' });
+    }
+  });
+
+  it('answers any other path with a 404 OpenAI error body naming the served paths, never a 503', () => {
+    const unknown = routesOf(config).at(-1);
+    expect(unknown?.['match']).toEqual({ prefix: '/' });
+    expect(unknown?.['direct_response'].status).toBe(404);
+    const body = JSON.parse(unknown?.['direct_response'].body.inline_string);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null, code: 'unknown_url' });
+    expect(body.error.message).toContain('POST /v1/chat/completions');
+    expect(body.error.message).toContain('GET /v1/models/{model}');
   });
 
   it('runs ext_proc with the configured settings, then the router', () => {

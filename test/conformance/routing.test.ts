@@ -47,6 +47,21 @@ describe('route cache and cluster_header routing (§3 K, §2.9)', () => {
     expect(harness.gateway.counters().clear_route_cache_disabled).toBe(1);
   });
 
+  it.each([
+    ['/v1/chat/completions', 503, 'no_route'],
+    ['/chat/completions', 503, 'no_route'],
+    ['/models/some-model', 503, 'no_route'],
+    ['/v1/responses', 404, 'unknown_url'],
+    ['/v1/embeddings?x=1', 404, 'unknown_url'],
+  ])('a request the sidecar does not route on %s gets the envoy.yaml direct response %d %s', async (path, status, code) => {
+    harness = await startHarness(replyPlan());
+    const response = await harness.request({ path, body: chatBody() });
+    expect(response.status).toBe(status);
+    const error = JSON.parse(response.body).error;
+    expect(error.code).toBe(code);
+    if (status === 404) expect(error.message).toContain('Switchyard serves POST /v1/chat/completions');
+  });
+
   it('cluster_header naming an unknown cluster gives 503 (cluster_not_found)', async () => {
     harness = await startHarness(
       replyPlan({ request_body: () => ({ request_body: { response: { header_mutation: { set_headers: [setHeader(CLUSTER_HEADER, 'nope')] }, clear_route_cache: true } } }) }),

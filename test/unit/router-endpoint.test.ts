@@ -20,6 +20,11 @@ describe('upstreamPath', () => {
     ['/openai', '/v1/chat/completions?api-version=1', '/openai/chat/completions?api-version=1'],
     ['/proxy', '/chat/completions', '/proxy/chat/completions'],
     ['/proxy', '/v1beta/models', '/proxy/v1beta/models'],
+    // A client whose base URL is the bare host sends no /v1; an endpoint without a prefix serves /v1.
+    ['', '/chat/completions', '/v1/chat/completions'],
+    ['', '/chat/completions?trace=1', '/v1/chat/completions?trace=1'],
+    ['', '/v1/chat/completions', '/v1/chat/completions'],
+    ['/v1beta/openai', '/chat/completions', '/v1beta/openai/chat/completions'],
   ])('%s + %s -> %s', (prefix, path, expected) => {
     expect(upstreamPath(prefix, path)).toBe(expected);
   });
