@@ -4,6 +4,7 @@ import type { ConfigDocument } from './config-document.js';
 import type { ConfigPathSegment, ConfigProblem } from './config-problem.js';
 import { formatConfigPath } from './config-problem.js';
 import { parseEndpointAddress } from './endpoint-address.js';
+import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js';
 import { resolveProviderSettings } from './provider-settings.js';
 import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
@@ -171,5 +172,6 @@ export function checkReferences(document: ConfigDocument, plugins: readonly Sign
     ...(clean.has('providers') ? checkProviders(document) : []),
     ...(clean.has('signals') ? [...checkSignals(document, plugins), ...checkComposers(document, plugins), ...unsupportedFieldWarnings(document, plugins)] : []),
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
+    ...(clean.has('providers') && clean.has('decisions') ? reasoningWithoutFamilyWarnings(document) : []),
   ];
 }

@@ -14,6 +14,7 @@ import { deepFreeze } from './deep-freeze.js';
 import { durationToMs } from './duration.js';
 import { parseEndpointAddress } from './endpoint-address.js';
 import { resolveProviderSettings } from './provider-settings.js';
+import { reasoningFamilyName } from './reasoning-family-inference.js';
 import { normaliseRuleTree } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
 import type { EnvoySettings, ModelEndpoint, ModelTarget, ReasoningFamily, RouterSettings, RuntimeConfig } from './runtime-config.js';
@@ -44,7 +45,8 @@ function compileModel(model: ModelDocument, families: ReadonlyMap<string, Reason
       ...(endpoint.access_key === undefined ? {} : { accessKey: endpoint.access_key }),
     };
   });
-  const reasoningFamily = model.reasoning_family === undefined ? undefined : families.get(model.reasoning_family);
+  const familyName = reasoningFamilyName(model);
+  const reasoningFamily = familyName === undefined ? undefined : families.get(familyName);
   return {
     name: model.name,
     endpoints,

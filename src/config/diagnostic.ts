@@ -19,6 +19,7 @@
  * | SY_CFG_CONFLICT                 | a setting given both at the top level and under `providers` has two different values     |
  * | SY_CFG_COMPOSER_REFERENCE       | a signal rule's `composer` names a signal of the rule's own type (composers run after every signal) |
  * | SY_CFG_UNSUPPORTED              | warning: a field accepted for Athena compatibility that Switchyard does not act on         |
+ * | SY_CFG_NO_REASONING_FAMILY      | warning: a decision asks a model to reason, but it has no reasoning family, given or inferred from its name |
  */
 export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_FILE',
@@ -36,6 +37,7 @@ export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_CONFLICT',
   'SY_CFG_COMPOSER_REFERENCE',
   'SY_CFG_UNSUPPORTED',
+  'SY_CFG_NO_REASONING_FAMILY',
 ] as const;
 
 /** One of the documented config diagnostic codes. */

@@ -8,6 +8,8 @@ export const BUILT_IN_REASONING_FAMILIES: readonly ReasoningFamily[] = [
   { name: 'deepseek', type: 'chat_template_kwargs', parameter: 'thinking' },
   { name: 'gpt-oss', type: 'reasoning_effort', parameter: 'reasoning_effort' },
   { name: 'gpt', type: 'reasoning_effort', parameter: 'reasoning_effort' },
+  // Gemini 2.5+ through Google's OpenAI-compatible endpoint, which maps the effort to a thinking budget.
+  { name: 'gemini', type: 'reasoning_effort', parameter: 'reasoning_effort' },
 ];
 
 /** The effort used when neither a modelRef nor the config names one (Athena's Go fallback). */

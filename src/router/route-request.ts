@@ -65,8 +65,10 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
   const ref = outcome === undefined ? undefined : selectModelRef(outcome.decision);
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
+  // A model without a reasoning family cannot be told to reason: the request goes out as is, and
+  // the trace (and so x-vsr-selected-reasoning) says what was applied, not what was asked.
   const reasoning: ReasoningChoice = {
-    enabled: ref?.useReasoning ?? false,
+    enabled: (ref?.useReasoning ?? false) && target.reasoningFamily !== undefined,
     effort: ref?.reasoningEffort ?? config.defaultReasoningEffort,
   };
   return {

@@ -119,10 +119,9 @@ describe('reasoning parameters reach the upstream', () => {
   let stack: E2eStack;
 
   beforeAll(async () => {
-    // The seed gives its models no reasoning_family, and like Athena the router then adds no
-    // reasoning field (x-vsr-selected-reasoning still reports the decision). With families set,
-    // the upstream receives the family's field.
-    stack = await startE2eStack({ reasoningFamilies: { [LOCAL_MODEL]: 'qwen3', [CLOUD_MODEL]: 'gpt' } });
+    // The seed gives its models no reasoning_family: the families come from the model names
+    // (gemini-2.5-pro → gemini, …Qwen3… → qwen3).
+    stack = await startE2eStack();
   });
 
   afterAll(async () => {
@@ -145,5 +144,24 @@ describe('reasoning parameters reach the upstream', () => {
     });
     expect(lastBody(stack.local)).toEqual(expect.objectContaining({ chat_template_kwargs: { enable_thinking: false } }));
     expect(completion.choices[0]?.message.content).toContain('chat_template_kwargs={"enable_thinking":false}');
+  });
+});
+
+describe('an explicit reasoning_family overrides the one inferred from the name', () => {
+  let stack: E2eStack;
+
+  beforeAll(async () => {
+    stack = await startE2eStack({ reasoningFamilies: { [CLOUD_MODEL]: 'deepseek' } });
+  });
+
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('reasoning-route writes the deepseek chat-template flag, not reasoning_effort', async () => {
+    await stack.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Prove that 2+2=4.' }] });
+    const body = lastBody(stack.cloud);
+    expect(body['chat_template_kwargs']).toEqual({ thinking: true });
+    expect(body).not.toHaveProperty('reasoning_effort');
   });
 });

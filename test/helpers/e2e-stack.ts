@@ -25,7 +25,7 @@ export interface E2eStackOptions {
   readonly chunkIntervalMs?: number;
   /** Watch the config copy and reload it on change, as `switchyard serve` does. */
   readonly watch?: boolean;
-  /** `reasoning_family` per model name (the seed sets none, so the router adds no reasoning fields). */
+  /** `reasoning_family` per model name (the seed sets none; the families come from the model names). */
   readonly reasoningFamilies?: Readonly<Record<string, string>>;
 }
 

@@ -123,15 +123,12 @@ describe('ext_proc sidecar routes the seed tutorial prompts over real gRPC', () 
     expect(headers.get('content-type')?.raw).toMatch(/^application\/json/);
   });
 
-  it('passes other paths through and answers CONTINUE to every later message', async () => {
-    const exchange = await client.exchange(
-      { path: '/v1/embeddings', body: '{"input":"x"}' },
-      { headers: [['content-type', 'application/json']], chunks: ['{}'] },
-    );
-    expect(exchange.requestHeaders['request_headers']).toEqual({ response: null });
-    expect(exchange.requestBody?.['request_body']).toEqual({ response: null });
-    expect(exchange.responseHeaders?.['response_headers']).toEqual({ response: null });
-    expect(exchange.responseBody[0]?.['response_body']).toEqual({ response: null });
+  it('answers a path it does not serve with a 404 naming the served paths', async () => {
+    const exchange = await client.exchange({ path: '/v1/embeddings', body: '{"input":"x"}' });
+    expect(exchange.immediate?.status.code).toBe('NotFound');
+    const body = JSON.parse(Buffer.from(exchange.immediate?.body).toString('utf8')) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('unknown_url');
+    expect(body.error.message).toContain('Invalid URL (POST /v1/embeddings)');
   });
 
   it('logs no error for streams Envoy cancels after the last reply', () => {

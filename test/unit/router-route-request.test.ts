@@ -67,13 +67,14 @@ describe('routeChatCompletion on the seed tutorial config', () => {
     expect(headers.get('x-vsr-selected-confidence')).toBe('1.0000');
   });
 
-  it('sends a proof to Gemini by reasoning-route, with reasoning, key and provider path', async () => {
+  it('sends a proof to Gemini by reasoning-route, with key and provider path; a model without a family reports reasoning off', async () => {
     const original = requestBody('seed-reasoning.json');
     const result = routed(await route(config, original));
     expect(result.trace).toEqual({
       decision: 'reasoning-route',
       model: GEMINI_MODEL,
-      reasoning: true,
+      // This hand-built config gives Gemini no reasoning family, so use_reasoning cannot be applied.
+      reasoning: false,
       blocked: false,
       signals: { keyword: ['reasoning_keywords'] },
       confidence: 1,
@@ -84,7 +85,7 @@ describe('routeChatCompletion on the seed tutorial config', () => {
     expect(headers.get('x-vsr-destination-endpoint')).toBe('generativelanguage.googleapis.com:443');
     expect(headers.get('x-switchyard-cluster')).toBe('gemini-primary');
     expect(headers.get('content-length')).toBe(String(result.body.length));
-    expect(responseHeaderMap(result).get('x-vsr-selected-reasoning')).toBe('on');
+    expect(responseHeaderMap(result).get('x-vsr-selected-reasoning')).toBe('off');
     expect(responseHeaderMap(result).get('x-vsr-matched-keywords')).toBe('reasoning_keywords');
     expect(result.stream).toBe(true);
     // Only `model` changes (Gemini has no reasoning family); other fields keep their values and order.
