@@ -104,6 +104,7 @@ function compileRouter(router: RouterDocument): RouterSettings {
     primaryAutoModelName: primary,
     maxRequestBodyBytes: router.max_request_body_bytes,
     clusterHeader: router.cluster_header,
+    logPrompts: router.log_prompts,
   };
 }
 

@@ -95,6 +95,7 @@ export interface RouterDocument {
   readonly auto_model_names: readonly string[];
   readonly max_request_body_bytes: number;
   readonly cluster_header: string;
+  readonly log_prompts: boolean;
 }
 
 /** The Switchyard `envoy` section. */

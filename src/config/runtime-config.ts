@@ -59,6 +59,8 @@ export interface RouterSettings {
   readonly maxRequestBodyBytes: number;
   /** Header carrying the Envoy cluster name for `cluster_header` routing. */
   readonly clusterHeader: string;
+  /** Put the last user message in each request's log line (off: prompts never reach the log). */
+  readonly logPrompts: boolean;
 }
 
 /** ext_proc processing modes, as in Envoy's `ProcessingMode`. */

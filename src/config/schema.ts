@@ -138,6 +138,7 @@ const ROUTER = {
     auto_model_names: { type: 'array', minItems: 1, uniqueItems: true, items: NAME, default: ['auto', 'MoM'] },
     max_request_body_bytes: { type: 'integer', minimum: 1, default: 16 * MIB },
     cluster_header: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'x-switchyard-cluster' },
+    log_prompts: { type: 'boolean', default: false },
   },
 } as const;
 

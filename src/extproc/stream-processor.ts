@@ -12,6 +12,7 @@ import type { routeChatCompletion } from '../router/route-request.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
+import { logRequest } from '../telemetry/request-log.js';
 import type { BodySendMode, HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
 import { readHeaderMap } from './header-map.js';
 import { commonReply, headerMutation, immediateResponse } from './responses.js';
@@ -51,6 +52,19 @@ interface ResponseCapture {
   eventStream: boolean;
 }
 
+/** What is known about a request's end, for its log line. */
+interface RequestOutcome {
+  trace: RoutingTrace | undefined;
+  /** The router ran on the body (so routingMs means something). */
+  routed: boolean;
+  cached: boolean;
+  status: number | null;
+  /** When the routed request left for the upstream (performance.now()). */
+  upstreamStarted: number | undefined;
+  upstreamMs: number | null;
+  logged: boolean;
+}
+
 /** How long signals, decision and rewrite took for this request, in milliseconds. */
 export const ROUTING_LATENCY_HEADER = 'x-vsr-routing-latency-ms';
 /** Time kept between a coalesced wait's end and the message deadline, for the reply to get out. */
@@ -70,6 +84,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private routed: RoutedRequest | undefined;
   private routingMs = 0;
   private capture: ResponseCapture | undefined;
+  /** What the request log line reports, filled in phase by phase. */
+  private readonly outcome: RequestOutcome = { trace: undefined, routed: false, cached: false, status: null, upstreamStarted: undefined, upstreamMs: null, logged: false };
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
@@ -79,6 +95,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const headers = readHeaderMap(message.headers);
     const method = headers.get(':method') ?? '';
     const path = headers.get(':path') ?? '';
+    this.requestHeaderValues = headers;
     const match = matchApiPath(path);
     if (match === undefined) return this.immediate(errorReply(new RouterError('SY_ERR_UNKNOWN_PATH', unknownPathMessage(method, path))));
     if (method !== match.route.method) {
@@ -96,7 +113,6 @@ export class RoutingStreamProcessor implements StreamProcessor {
       return this.immediate(errorReply(new RouterError('SY_ERR_REQUEST_MISSING_FIELD', 'request body is required')));
     }
     this.target = 'chat';
-    this.requestHeaderValues = headers;
     return commonReply('request_headers');
   }
 
@@ -117,6 +133,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const started = performance.now();
     const result = await this.context.route(this.context.config, body, this.requestHeaderValues, this.context.abort);
     this.routingMs = performance.now() - started;
+    this.outcome.routed = true;
     this.context.metrics.routingObserved(this.routingMs / 1000);
     if (result.kind !== 'passthrough') this.reportSignalFailures(result.trace);
     if (result.kind === 'routed' && result.cache !== undefined && this.context.cache !== undefined) {
@@ -130,6 +147,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const routed = this.routed;
     if (routed === undefined) return commonReply('response_headers');
     const headers = readHeaderMap(message.headers);
+    this.outcome.status = Number(headers.get(':status') ?? '0') || null;
+    if (this.outcome.upstreamStarted !== undefined) this.outcome.upstreamMs = performance.now() - this.outcome.upstreamStarted;
     const envoy = this.context.config.envoy;
     const isEventStream = (headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
     if (this.capture !== undefined) {
@@ -172,6 +191,31 @@ export class RoutingStreamProcessor implements StreamProcessor {
   close(): void {
     // A response that never reached end_of_stream (aborted, reset, truncated) is not cached.
     this.stopCapture();
+    this.writeRequestLog();
+  }
+
+  /** The request's one `info` line, once, when its stream ends. */
+  private writeRequestLog(): void {
+    const outcome = this.outcome;
+    if (outcome.logged || !this.requestHeaderValues.has(':path')) return;
+    outcome.logged = true;
+    const headers = this.requestHeaderValues;
+    const trace = outcome.trace;
+    const prompt = this.routed?.prompt;
+    logRequest(this.context.logger, {
+      requestId: headers.get('x-request-id') ?? null,
+      method: headers.get(':method') ?? '',
+      path: headers.get(':path') ?? '',
+      decision: trace?.decision ?? null,
+      model: trace?.model ?? null,
+      reasoning: trace?.reasoning ?? null,
+      blocked: trace?.blocked ?? false,
+      cached: outcome.cached,
+      status: outcome.status,
+      routingMs: outcome.routed ? this.routingMs : null,
+      upstreamMs: outcome.upstreamMs,
+      ...(prompt === undefined ? {} : { prompt }),
+    });
   }
 
   private stopCapture(): void {
@@ -208,6 +252,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
       if (lookup.kind !== 'hit') return undefined;
       const options = (json as { stream_options?: { include_usage?: unknown } | null }).stream_options;
       this.context.metrics.requestRouted(routed.trace.decision ?? 'none', routed.trace.model);
+      this.routed = routed;
+      this.outcome.trace = routed.trace;
+      this.outcome.cached = true;
+      this.outcome.status = 200;
       const latency: [string, string] = [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)];
       const reply = cacheHitReply(lookup.completion, { stream: routed.stream, includeUsage: options?.include_usage === true }, [...routed.responseHeaders, latency]);
       return immediateResponse(reply);
@@ -238,6 +286,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
     switch (result.kind) {
       case 'routed': {
         this.routed = result;
+        this.outcome.trace = result.trace;
+        this.outcome.upstreamStarted = performance.now();
         this.context.metrics.requestRouted(result.trace.decision ?? 'none', result.trace.model);
         this.context.logger.debug({ trace: result.trace }, 'request routed');
         return commonReply('request_body', {
@@ -263,6 +313,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
   }
 
   private immediate(reply: ImmediateReply): ProcessingResponse {
+    this.outcome.status = reply.status;
+    if (reply.trace !== undefined) this.outcome.trace = reply.trace;
     if (reply.trace !== undefined) this.context.metrics.requestRouted(reply.trace.decision ?? 'none', reply.trace.model);
     if (reply.status >= 400) this.context.metrics.errorReplied(reply.details);
     return immediateResponse(reply);

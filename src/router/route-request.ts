@@ -176,6 +176,7 @@ function routedRequest(
     responseHeaders: [...routingResponseHeaders(trace, routing.reasoning !== undefined), ...effects.flatMap((effect) => effect.responseHeaders ?? [])],
     stream: request.stream,
     ...(cache === undefined ? {} : { cache }),
+    ...(config.router.logPrompts ? { prompt: request.view.lastUserText } : {}),
   };
 }
 

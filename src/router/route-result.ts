@@ -38,6 +38,8 @@ export interface RoutedRequest {
   readonly stream: boolean;
   /** The winning decision's semantic-cache policy; absent when its `semantic-cache` plug-in is off. */
   readonly cache?: SemanticCachePolicy;
+  /** The last user message, for the request log; only when `router.log_prompts` is on. */
+  readonly prompt?: string;
 }
 
 /** Per-decision cache settings, already merged with the global `semantic_cache` defaults. */

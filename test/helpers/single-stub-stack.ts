@@ -1,7 +1,7 @@
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { startExtProcServer, type ExtProcServer } from '../../src/extproc/server.js';
 import { startGateway, type Gateway } from '../../src/gateway/http-gateway.js';
-import { createSilentLogger } from '../../src/telemetry/logger.js';
+import { createSilentLogger, type RouterLogger } from '../../src/telemetry/logger.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { loadConfigOrThrow, SEED_CONFIG_PATH } from './config-fixture.js';
 
@@ -15,9 +15,9 @@ export interface SingleStubStack {
 }
 
 /** Starts the stack for a config file loaded through the real loader. */
-export async function startSingleStubStack(configPath: string = SEED_CONFIG_PATH): Promise<SingleStubStack> {
+export async function startSingleStubStack(configPath: string = SEED_CONFIG_PATH, logger: RouterLogger = createSilentLogger()): Promise<SingleStubStack> {
   const config = await loadConfigOrThrow(configPath);
-  const sidecar = await startExtProcServer({ address: '127.0.0.1', port: 0, store: { current: () => config }, logger: createSilentLogger() });
+  const sidecar = await startExtProcServer({ address: '127.0.0.1', port: 0, store: { current: () => config }, logger });
   const stub = await startStubUpstream({ port: 0, model: 'stub' });
   const clusters = new Map(
     [...config.models.values()].flatMap((model) =>

@@ -71,7 +71,7 @@ describe('loadConfigFile', () => {
 
   it('fills Switchyard defaults for the router and envoy sections', async () => {
     const { config } = await loadConfigText(MINIMAL, 'minimal.yaml', { env: {} });
-    expect(config?.router).toEqual({ autoModelNames: new Set(['auto', 'MoM']), primaryAutoModelName: 'auto', maxRequestBodyBytes: 16 * 1024 * 1024, clusterHeader: 'x-switchyard-cluster' });
+    expect(config?.router).toEqual({ autoModelNames: new Set(['auto', 'MoM']), primaryAutoModelName: 'auto', maxRequestBodyBytes: 16 * 1024 * 1024, clusterHeader: 'x-switchyard-cluster', logPrompts: false });
     expect(config?.envoy).toEqual({
       extprocAddress: '127.0.0.1',
       extprocPort: 50051,

@@ -1,0 +1,38 @@
+import type { RouterLogger } from './logger.js';
+
+/**
+ * What the one `info` line per request says. Access keys and headers are never part of it;
+ * the prompt only when the config's `router.log_prompts` is on.
+ */
+export interface RequestLogEntry {
+  /** Envoy's (or the gateway's) `x-request-id`. */
+  readonly requestId: string | null;
+  readonly method: string;
+  readonly path: string;
+  /** Null when no decision matched or the request was not routed. */
+  readonly decision: string | null;
+  /** The model the request went to (or would have, for a block); null when not routed. */
+  readonly model: string | null;
+  /** Whether reasoning was switched on upstream; null when not routed. */
+  readonly reasoning: boolean | null;
+  readonly blocked: boolean;
+  /** Answered from the semantic cache. */
+  readonly cached: boolean;
+  /** The HTTP status the client got; null when the stream ended before a status was known (a cancel). */
+  readonly status: number | null;
+  /** Signals, decision and rewrite; null when nothing was routed. */
+  readonly routingMs: number | null;
+  /** From the routed request leaving the sidecar to the upstream's response headers; null when no upstream answered. */
+  readonly upstreamMs: number | null;
+  /** The last user message as the client sent it; present only with `router.log_prompts: true`. */
+  readonly prompt?: string;
+}
+
+function milliseconds(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 1000) / 1000;
+}
+
+/** Writes the request's line: message "request", the entry's fields at the top level for log queries. */
+export function logRequest(logger: RouterLogger, entry: RequestLogEntry): void {
+  logger.info({ ...entry, routingMs: milliseconds(entry.routingMs), upstreamMs: milliseconds(entry.upstreamMs) }, 'request');
+}
