@@ -5,7 +5,7 @@ NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/
 .PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund

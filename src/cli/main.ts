@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { CliIo } from './cli-io.js';
+import { endQuietlyWhenStdoutCloses, type CliIo } from './cli-io.js';
 import type { ServeOptions } from './commands/serve.js';
 import { runDemo } from './commands/demo.js';
 import { runEnvoy } from './commands/envoy.js';
@@ -9,7 +9,7 @@ import { runRoute } from './commands/route.js';
 import { runServe } from './commands/serve.js';
 import { runStub } from './commands/stub.js';
 import { runValidate } from './commands/validate.js';
-import { runVersion } from './commands/version.js';
+import { packageVersion, runVersion } from './commands/version.js';
 
 const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr };
 
@@ -18,9 +18,11 @@ const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr };
  * output streams as parameters (never exits the process), so tests run it in-process.
  */
 export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+  if (io === PROCESS_IO) endQuietlyWhenStdoutCloses();
   let exitCode = 0;
   const program = new Command('switchyard')
     .description('Semantic router for LLM traffic: an Envoy ext_proc sidecar')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 
@@ -28,7 +30,8 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .command('init')
     .description('write a commented starter config.yaml')
     .option('--dir <dir>', 'directory for config.yaml', '.')
-    .action(async (options: { dir: string }) => {
+    .option('--force', 'replace an existing config.yaml with the starter config')
+    .action(async (options: { dir: string; force?: boolean }) => {
       exitCode = await runInit(options, io);
     });
 
@@ -116,6 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
+    // --version and --help end parsing through the exit override with code 0.
     if (error instanceof CommanderError) return error.exitCode;
     io.stderr.write(`switchyard: ${(error as Error).message}\n`);
     return 1;

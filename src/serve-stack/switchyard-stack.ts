@@ -8,6 +8,7 @@ import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics } from '../telemetry/metrics.js';
 import { clusterTargets } from './cluster-targets.js';
+import { bindListener } from './listener-binding.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 
 /** A gRPC address of an ext_proc sidecar. */
@@ -84,12 +85,20 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   const routerMetrics = new PrometheusRouterMetrics();
   const gatewayMetrics = new GatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
 
-  const admin: AdminServer = await startAdminServer({
-    address: options.adminAddress ?? '127.0.0.1',
-    port: options.adminPort ?? initial.envoy.adminPort,
-    notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
-    metrics: [routerMetrics, gatewayMetrics],
-  });
+  const adminAddress = options.adminAddress ?? '127.0.0.1';
+  const adminPort = options.adminPort ?? initial.envoy.adminPort;
+  const admin: AdminServer = await bindListener(
+    { what: 'the admin server (/healthz, /readyz, /metrics)', change: 'envoy.admin_port in the config, or pass --admin-port' },
+    adminAddress,
+    adminPort,
+    () =>
+      startAdminServer({
+        address: adminAddress,
+        port: adminPort,
+        notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
+        metrics: [routerMetrics, gatewayMetrics],
+      }),
+  );
 
   const stop = async (): Promise<void> => {
     state = 'draining';
@@ -102,21 +111,22 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
 
   try {
     if (options.sidecar === undefined) {
-      sidecar = await startExtProcServer({
-        address: initial.envoy.extprocAddress,
-        port: options.grpcPort ?? initial.envoy.extprocPort,
-        store,
-        logger,
-        metrics: routerMetrics,
-      });
+      const grpcPort = options.grpcPort ?? initial.envoy.extprocPort;
+      sidecar = await bindListener(
+        { what: "the sidecar's ext_proc gRPC port", change: 'envoy.extproc_port in the config, or pass --grpc-port' },
+        initial.envoy.extprocAddress,
+        grpcPort,
+        () => startExtProcServer({ address: initial.envoy.extprocAddress, port: grpcPort, store, logger, metrics: routerMetrics }),
+      );
     }
     const sidecarAddress = options.sidecar ?? {
       address: WILDCARD_TO_LOOPBACK[initial.envoy.extprocAddress] ?? initial.envoy.extprocAddress,
       port: sidecar!.port,
     };
-    for (const listener of listeners) {
+    for (const [index, listener] of listeners.entries()) {
+      const role = { what: `the gateway listener "${listener.name}"`, change: `listeners[${index}].port in the config, or pass --listen-port` };
       gateways.push(
-        await startGateway({
+        await bindListener(role, listener.address, listener.port, () => startGateway({
           listen: { address: listener.address, port: listener.port },
           sidecar: sidecarAddress,
           settings: initial.envoy,
@@ -124,7 +134,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           clusters: () => clusterTargets(store.current()),
           requestTimeoutMs: listener.timeoutMs,
           logger: logger.child({ component: 'gateway', listener: listener.name }),
-        }),
+        })),
       );
     }
     if (options.watchPath !== undefined) {

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/main.js';
@@ -102,24 +104,66 @@ describe('switchyard CLI', () => {
     expect(run.stderr).toContain(`${input}:3: needs "text"`);
   });
 
-  it('init writes the starter config, which validates, and refuses to overwrite it', async () => {
+  it('init writes the starter config, which validates, and says what to run next', async () => {
     const first = await cli('init', '--dir', dir);
     expect(first.code).toBe(0);
     const written = path.join(dir, 'config.yaml');
     expect(await readFile(written, 'utf8')).toBe(await readFile(path.join(REPO_ROOT, 'examples', 'default.yaml'), 'utf8'));
+    expect(first.stdout).toContain(`next: npx switchyard validate --config ${written}`);
     const validated = await cli('validate', '--config', written);
     expect(validated.stdout).toBe(`${written}: ok (2 models, 4 decisions)\n`);
+  });
 
+  it("init after the tutorial's own config.yaml keeps it and says what to run next", async () => {
+    const written = path.join(dir, 'config.yaml');
     await writeFile(written, 'mine\n');
-    const second = await cli('init', '--dir', dir);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain('already exists');
+    const run = await cli('init', '--dir', dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${written} already exists; keeping it (npx switchyard init --force replaces it with the starter config)`);
+    expect(run.stdout).toContain(`next: npx switchyard validate --config ${written}`);
+    expect(run.stdout).toContain(`npx switchyard serve --config ${written}`);
     expect(await readFile(written, 'utf8')).toBe('mine\n');
   });
 
-  it('version prints the package version', async () => {
+  it('init --force overwrites an existing config.yaml', async () => {
+    const written = path.join(dir, 'config.yaml');
+    await writeFile(written, 'mine\n');
+    const run = await cli('init', '--dir', dir, '--force');
+    expect(run.code).toBe(0);
+    expect(await readFile(written, 'utf8')).toBe(await readFile(path.join(REPO_ROOT, 'examples', 'default.yaml'), 'utf8'));
+  });
+
+  it.each([['version'], ['--version'], ['-V']])('%s prints the package version', async (argument) => {
     const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-    expect(await cli('version')).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+    expect(await cli(argument)).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+  });
+
+  describe('serve on a port already in use', () => {
+    let blocker: net.Server;
+    let busyPort: number;
+
+    beforeAll(async () => {
+      blocker = net.createServer();
+      blocker.listen(0, '127.0.0.1');
+      await once(blocker, 'listening');
+      busyPort = (blocker.address() as net.AddressInfo).port;
+    });
+
+    afterAll(async () => {
+      await new Promise((resolve) => blocker.close(resolve));
+    });
+
+    it.each([
+      ['--listen-port', 'the gateway listener "http-8899"', 'listeners[0].port in the config, or pass --listen-port'],
+      ['--grpc-port', "the sidecar's ext_proc gRPC port", 'envoy.extproc_port in the config, or pass --grpc-port'],
+      ['--admin-port', 'the admin server (/healthz, /readyz, /metrics)', 'envoy.admin_port in the config, or pass --admin-port'],
+    ])('%s: names the port, the listener and how to change it', async (flag, what, change) => {
+      const ports = { '--listen-port': '0', '--grpc-port': '0', '--admin-port': '0', [flag]: String(busyPort) };
+      const run = await cli('serve', '--config', SEED_CONFIG_PATH, ...Object.entries(ports).flat());
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`port ${busyPort} on `);
+      expect(run.stderr).toContain(`is already in use: it is ${what}; change ${change}`);
+    });
   });
 
   it('rejects an unknown command with a non-zero exit code', async () => {
