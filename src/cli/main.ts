@@ -99,7 +99,8 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .requiredOption('--config <file>', 'config file')
     .option('--prompt <text>', 'one prompt')
     .option('--input <file>', 'JSONL file of prompts ({"id"?, "text"} or {"id"?, "messages"})')
-    .action(async (options: { config: string; prompt?: string; input?: string }) => {
+    .option('--explain', "under each line, why: each signal's score against its threshold, a classifier's top labels, and whether each decision matched")
+    .action(async (options: { config: string; prompt?: string; input?: string; explain?: boolean }) => {
       exitCode = await runRoute(options, io);
     });
 

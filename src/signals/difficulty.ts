@@ -77,7 +77,7 @@ export const difficultySignalPlugin: SignalPlugin<DifficultyRule> = {
         return compiled.map((rule) => {
           const probability = hardProbability.get(rule.classifier) ?? 0;
           const matched = probability >= rule.threshold;
-          return { type: 'difficulty', name: rule.name, matched, confidence: matched ? probability : 0, value: probability };
+          return { type: 'difficulty', name: rule.name, matched, confidence: matched ? probability : 0, value: probability, threshold: rule.threshold };
         });
       },
       close: release,

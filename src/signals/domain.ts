@@ -31,6 +31,9 @@ const DOMAIN_RULE_SCHEMA = {
   },
 } as const;
 
+/** How many of the classifier's best labels a result carries, so an explanation can show near misses. */
+const EXPLAINED_LABELS = 3;
+
 /** Athena's category-model threshold: a guess below it is too unsure to route on. */
 export const DEFAULT_DOMAIN_THRESHOLD = 0.5;
 
@@ -68,14 +71,15 @@ export const domainSignalPlugin: SignalPlugin<DomainRule> = {
       type: 'domain',
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const text = request.lastUserText;
-        const tops = new Map<TextClassifier, LabelScore | undefined>(
-          await Promise.all(classifiers.map(async (classifier) => [classifier, (await classifier.classify(text))[0]] as const)),
+        const ranked = new Map<TextClassifier, readonly LabelScore[]>(
+          await Promise.all(classifiers.map(async (classifier) => [classifier, (await classifier.classify(text)).slice(0, EXPLAINED_LABELS)] as const)),
         );
         return compiled.map((rule) => {
-          const top = tops.get(rule.classifier);
+          const topLabels = ranked.get(rule.classifier) ?? [];
+          const top = topLabels[0];
           const matched = top !== undefined && rule.labels.has(top.label) && top.score >= rule.threshold;
           const score = top !== undefined && rule.labels.has(top.label) ? top.score : 0;
-          return { type: 'domain', name: rule.name, matched, confidence: score, value: score };
+          return { type: 'domain', name: rule.name, matched, confidence: score, value: score, threshold: rule.threshold, topLabels };
         });
       },
       close: release,

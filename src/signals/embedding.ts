@@ -83,7 +83,7 @@ export const embeddingSignalPlugin: SignalPlugin<EmbeddingRule> = {
           const query = vectors.get(rule.embedder)!;
           const similarity = aggregateSimilarity(rule.candidates.map((c) => cosineSimilarity(query, c)), rule.method);
           const matched = similarity >= rule.threshold;
-          return { type: 'embedding', name: rule.name, matched, confidence: Math.max(0, similarity), value: similarity };
+          return { type: 'embedding', name: rule.name, matched, confidence: Math.max(0, similarity), value: similarity, threshold: rule.threshold };
         });
       },
       close(): void {

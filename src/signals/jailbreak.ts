@@ -113,7 +113,7 @@ export const jailbreakSignalPlugin: SignalPlugin<JailbreakRule> = {
             const texts = userTexts(request, rule.includeHistory).filter((text) => text.trim() !== '');
             const score = texts.length === 0 ? 0 : Math.max(...(await rule.score(texts)));
             const matched = score >= rule.threshold;
-            return { type: 'jailbreak', name: rule.name, matched, confidence: Math.min(1, Math.max(0, score)), value: score };
+            return { type: 'jailbreak', name: rule.name, matched, confidence: Math.min(1, Math.max(0, score)), value: score, threshold: rule.threshold };
           }),
         );
       },

@@ -26,6 +26,10 @@ export interface SignalResult {
   readonly confidence: number;
   /** A raw number behind the result (token count, similarity), when there is one. */
   readonly value?: number;
+  /** For signals that match when `value` reaches a bar: the bar. Read by explanations (`route --explain`). */
+  readonly threshold?: number;
+  /** A classifier's best labels with their probabilities, highest first. Read by explanations. */
+  readonly topLabels?: readonly { readonly label: string; readonly score: number }[];
   /** Set when the extractor failed; the rule then does not match and the failure is reported. */
   readonly error?: string;
 }

@@ -104,6 +104,36 @@ describe('switchyard CLI', () => {
     expect(run.stderr).toContain(`${input}:3: needs "text"`);
   });
 
+  it('route --explain shows every signal and why each decision did or did not take the prompt', async () => {
+    const run = await cli('route', '--config', SEED_CONFIG_PATH, '--prompt', 'Prove by induction that 1+2+...+n = n(n+1)/2', '--explain');
+    expect(run.code).toBe(0);
+    const [json, ...explanation] = run.stdout.split('\n');
+    expect(JSON.parse(json!)).toMatchObject({ decision: 'reasoning-route' });
+    expect(explanation).toEqual([
+      '  signals:',
+      '    keyword:reasoning_keywords  ✓',
+      '    keyword:coding_keywords  ✗',
+      '  decisions (tried in this order):',
+      '    reasoning-route (priority 100): chosen: its rule holds (confidence 1.00) and no decision of higher priority matched',
+      '      OR(keyword:reasoning_keywords ✓ 1.00)',
+      '    coding-route (priority 80): not matched: its rule does not hold (conditions marked ✗)',
+      '      OR(keyword:coding_keywords ✗)',
+      '    default-route (priority 1): matched, but "reasoning-route" comes first (higher priority, or declared earlier at the same priority)',
+      '      AND() ✓ (no conditions: always matches)',
+      '',
+    ]);
+  });
+
+  it("route --explain shows a classifier's top labels and each score against its threshold", async () => {
+    const config = path.join(REPO_ROOT, 'examples', 'default.yaml');
+    const run = await cli('route', '--config', config, '--prompt', 'What is the derivative of x^2 sin x?', '--explain');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\n {4}domain:math {2}[✓✗] {2}\d\.\d{3} (>=|<) threshold \d\.\d{3} {2}top labels: math \d\.\d{3}, \w+ \d\.\d{3}, \w+ \d\.\d{3}\n/);
+    expect(run.stdout).toMatch(/\n {4}difficulty:nontrivial_problem {2}[✓✗] {2}\d\.\d{3} (>=|<) threshold \d\.\d{3}\n/);
+    expect(run.stdout).toMatch(/\n {4}jailbreak:jailbreak_detector {2}✗ {2}\d\.\d{3} < threshold \d\.\d{3}\n/);
+    expect(run.stdout).toMatch(/\n {6}OR\(.*domain:math [✓✗].*\)\n/);
+  });
+
   it('init writes the starter config, which validates, and says what to run next', async () => {
     const first = await cli('init', '--dir', dir);
     expect(first.code).toBe(0);

@@ -6,6 +6,7 @@ import { loadConfigFile } from '../../config/load.js';
 import { routeChatCompletion } from '../../router/route-request.js';
 import type { RoutingTrace } from '../../router/route-result.js';
 import type { CliIo } from '../cli-io.js';
+import { explainRouting } from './route-explanation.js';
 
 /** Options of `switchyard route`: exactly one of `prompt` and `input`. */
 export interface RouteOptions {
@@ -13,6 +14,8 @@ export interface RouteOptions {
   readonly prompt?: string;
   /** A JSONL file: one `{"id"?, "text"}` or `{"id"?, "messages": [...]}` per line. */
   readonly input?: string;
+  /** Under each JSON line, why: signal scores against thresholds, classifier labels, each decision's rule. */
+  readonly explain?: boolean;
 }
 
 /** One routed prompt, in the stable line format `route` prints. */
@@ -63,6 +66,7 @@ export async function runRoute(options: RouteOptions, io: CliIo): Promise<number
         exitCode = 1;
       } else {
         io.stdout.write(`${JSON.stringify(line)}\n`);
+        if (options.explain === true && !(prompt instanceof Error)) io.stdout.write(await explainRouting(config, promptBody(config, prompt), REQUEST_HEADERS));
       }
     }
     return exitCode;
@@ -93,8 +97,12 @@ function parsePromptFile(text: string, file: string): (Prompt | Error)[] {
   return prompts;
 }
 
+function promptBody(config: RuntimeConfig, prompt: Prompt): Buffer {
+  return Buffer.from(JSON.stringify({ model: config.router.primaryAutoModelName, messages: prompt.messages }));
+}
+
 async function routePrompt(config: RuntimeConfig, prompt: Prompt): Promise<RouteLine | Error> {
-  const body = Buffer.from(JSON.stringify({ model: config.router.primaryAutoModelName, messages: prompt.messages }));
+  const body = promptBody(config, prompt);
   const started = performance.now();
   const result = await routeChatCompletion(config, body, REQUEST_HEADERS, new AbortController().signal);
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
