@@ -1,11 +1,4 @@
-import { CLOUD_MODEL, LOCAL_MODEL, startE2eStack, type E2eStack } from '../helpers/e2e-stack.js';
-
-/** The last request a stub received, parsed. */
-function lastBody(stub: E2eStack['local']): Record<string, unknown> {
-  const request = stub.requests.at(-1);
-  if (request === undefined) throw new Error('the stub received no request');
-  return JSON.parse(request.body) as Record<string, unknown>;
-}
+import { CLOUD_MODEL, lastBody, LOCAL_MODEL, startE2eStack, type E2eStack } from '../helpers/e2e-stack.js';
 
 describe('chat completions through the gateway with the openai SDK', () => {
   let stack: E2eStack;

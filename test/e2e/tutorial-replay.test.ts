@@ -8,6 +8,7 @@ import { startSwitchyard, type SwitchyardStack } from '../../src/serve-stack/swi
 import { createSilentLogger } from '../../src/telemetry/logger.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { REPO_ROOT, SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
+import { lastBody } from '../helpers/e2e-stack.js';
 
 /**
  * The user's walkthrough (../shared/reference/seed-athena-tutorial.txt), step by step: its
@@ -41,12 +42,6 @@ async function curl(baseUrl: string, content: string): Promise<{ status: number;
   }`,
   });
   return { status: response.status, headers: response.headers, json: (await response.json()) as { model: string } };
-}
-
-function lastBody(stub: StubUpstream): Record<string, unknown> {
-  const request = stub.requests.at(-1);
-  if (request === undefined) throw new Error('the stub received no request');
-  return JSON.parse(request.body) as Record<string, unknown>;
 }
 
 describe('the Athena tutorial, replayed literally', () => {

@@ -107,6 +107,13 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
   };
 }
 
+/** The last request body a stub received, parsed. */
+export function lastBody(stub: StubUpstream): Record<string, unknown> {
+  const request = stub.requests.at(-1);
+  if (request === undefined) throw new Error('the stub received no request');
+  return JSON.parse(request.body) as Record<string, unknown>;
+}
+
 /** Runs a call that must fail with an API error (an HTTP error status) and returns the SDK's error. */
 export async function apiError(call: () => Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
   try {
