@@ -23,6 +23,8 @@ export interface StreamProcessor {
   requestBody(message: HttpBody): Promise<ProcessingResponse>;
   responseHeaders(message: HttpHeaders): Promise<ProcessingResponse>;
   responseBody(message: HttpBody): Promise<ProcessingResponse>;
+  /** A phase threw and the transport answered with an error of this status instead. */
+  failed(status: number): void;
   /** The stream ended (closed after its last message, cancelled or failed). */
   close(): void;
 }
@@ -186,6 +188,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
       else capture.ticket.complete(completion);
     }
     return commonReply('response_body');
+  }
+
+  failed(status: number): void {
+    this.outcome.status = status;
   }
 
   close(): void {

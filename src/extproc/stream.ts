@@ -123,6 +123,7 @@ async function answer(
     logger.error({ err: error, errorId, phase: message.request }, 'ext_proc phase failed');
     const reply = errorReply(error instanceof Error ? error : new Error(String(error)), errorId);
     metrics.errorReplied(reply.details);
+    processor.failed(reply.status);
     return immediateResponse(reply);
   }
 }

@@ -89,6 +89,11 @@ describe('ext_proc sidecar answers bad requests precisely and survives failures'
     expect(errorId).toMatch(/^[0-9a-f-]{36}$/);
     expect(Buffer.from(immediate?.['body']).toString('utf8')).toContain(errorId);
     expect(errorBody(immediate).error.message).not.toContain('router exploded');
+    // The request's own log line says how it ended, once the stream closes.
+    for (let attempt = 0; attempt < 100 && !log.lines.some((line) => line['msg'] === 'request' && line['status'] === 500); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(log.lines.filter((line) => line['msg'] === 'request' && line['status'] === 500)).toHaveLength(1);
   });
 
   it('keeps a concurrent stream working while another one fails', async () => {
