@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadConfigText } from '../../src/config/load.js';
 import { REPO_ROOT, SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
 
 /** Runs a bash script in the repository root, as a user would type it (needs the build in dist/). */
@@ -55,6 +56,18 @@ describe("the README's set-up runs as written", () => {
     expect(outputs[0]).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(JSON.parse(outputs.at(-1)!)).toMatchObject({ decision: 'reasoning-route', reasoning: true });
   }, PROCESS_TEST_TIMEOUT_MS);
+});
+
+describe("the README's configuration example", () => {
+  it('loads as written, with GEMINI_API_KEY set, without a diagnostic', async () => {
+    const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const { config, diagnostics } = await loadConfigText(yaml, 'README.md', { env: { GEMINI_API_KEY: 'key' } });
+    await config?.close();
+    expect(diagnostics).toEqual([]);
+    expect(config?.models.get('gemini-2.5-pro')?.accessKey).toBe('key');
+  });
 });
 
 describe('output cut short by the reader', () => {
