@@ -34,5 +34,6 @@ function milliseconds(value: number | null): number | null {
 
 /** Writes the request's line: message "request", the entry's fields at the top level for log queries. */
 export function logRequest(logger: RouterLogger, entry: RequestLogEntry): void {
+  if (!logger.isLevelEnabled('info')) return;
   logger.info({ ...entry, routingMs: milliseconds(entry.routingMs), upstreamMs: milliseconds(entry.upstreamMs) }, 'request');
 }
