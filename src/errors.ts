@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   SY_ERR_EXTPROC_FAILED: { status: 500, type: 'server_error', openaiCode: 'ext_proc_failed' },
   SY_ERR_EXTPROC_TIMEOUT: { status: 504, type: 'server_error', openaiCode: 'ext_proc_timeout' },
   SY_ERR_NO_ROUTE: { status: 503, type: 'server_error', openaiCode: 'no_route' },
+  SY_ERR_SELECTION_FAILED: { status: 503, type: 'server_error', openaiCode: 'selection_failed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,6 +3,7 @@ import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
 import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
 import { createDecisionEngine } from '../decisions/engine.js';
 import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
+import { compileSelection } from '../selection/compile-selection.js';
 import { collectSignalIds, compileRule } from '../decisions/compile-rule.js';
 import { createSignalPipeline, type SignalComposer } from '../signals/pipeline.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
@@ -195,6 +196,12 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   } catch (error) {
     return { problems: await locateSignalBuildFailures(document, referenced, source.configDir, error) };
   }
+  const selection = await compileSelection(document, models, source.configDir);
+  if (selection.selection === undefined) {
+    await signals.close?.();
+    return { problems: selection.problems };
+  }
+  const selector = selection.selection;
 
   const config: RuntimeConfig = {
     version: configVersion(source.text),
@@ -211,10 +218,12 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     signals,
     decisions,
     semanticCache: deepFreeze(compileSemanticCache(document)),
-    // Releases the model leases of the signal pipeline; a model another config still uses stays loaded.
+    selection: selector,
+    // Releases the model leases of the signal pipeline and the selection state; what another config still uses stays.
     close: async () => {
       await signals.close?.();
+      await selector.close();
     },
   };
-  return { config: Object.freeze(config), problems: [] };
+  return { config: Object.freeze(config), problems: selection.problems };
 }

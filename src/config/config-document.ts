@@ -1,4 +1,5 @@
 import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
+import type { ModelSelectionDocument } from '../selection/compile-selection.js';
 /**
  * The shape of a config file after schema validation with defaults filled in: YAML keys as
  * written (snake_case). Only `compile.ts` turns it into the camelCase `RuntimeConfig`.
@@ -15,6 +16,9 @@ export interface ConfigDocument {
   readonly router: RouterDocument;
   readonly envoy: EnvoyDocument;
   readonly semantic_cache: SemanticCacheDocument;
+  readonly model_selection: ModelSelectionDocument;
+  /** Athena's looper section; refused by the selection compiler. */
+  readonly looper?: Readonly<Record<string, unknown>>;
 }
 
 /** A `listeners[]` entry. */

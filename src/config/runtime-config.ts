@@ -1,4 +1,5 @@
 import type { DecisionEngine } from '../decisions/decision.js';
+import type { ModelSelection } from '../selection/model-selection.js';
 import type { SignalPipeline } from '../signals/signal.js';
 
 /** One upstream address of a model, parsed from `endpoint: "host:port/path"`. */
@@ -133,6 +134,8 @@ export interface RuntimeConfig {
   readonly decisions: DecisionEngine;
   /** Always set by the compiler; absent (cache off) only in configs assembled by hand. */
   readonly semanticCache?: SemanticCacheSettings;
+  /** Selectors of the decisions and their learned state; absent (first modelRef) only in configs assembled by hand. */
+  readonly selection?: ModelSelection;
   /** Releases resources held by plug-ins (model sessions, connections). */
   close(): Promise<void>;
 }

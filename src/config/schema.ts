@@ -2,6 +2,7 @@ import { DECISION_PLUGIN_TYPES } from '../plugins/registry.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import type { SignalPlugin } from '../signals/signal.js';
 import { SEMANTIC_CACHE_SCHEMA } from '../cache/semantic-cache-schema.js';
+import { algorithmSchema, modelSelectionSchema } from '../selection/selection-schema.js';
 import { DURATION_PATTERN } from './duration.js';
 
 /** JSON Schema of a config file, as Ajv takes it. */
@@ -126,7 +127,8 @@ const DECISION = {
         properties: { type: { enum: DECISION_PLUGIN_TYPES.map((plugin) => plugin.type) }, configuration: { type: 'object', default: {} } },
       },
     },
-    algorithm: { type: 'object' },
+    // Each selection algorithm contributes its parameter block (selection/registry.ts).
+    algorithm: algorithmSchema(),
   },
 } as const;
 
@@ -213,6 +215,9 @@ function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
       router: ROUTER,
       envoy: ENVOY,
       semantic_cache: SEMANTIC_CACHE_SCHEMA,
+      model_selection: modelSelectionSchema(),
+      // Athena's multi-model looper: accepted so the selection compiler can say it is not supported yet.
+      looper: { type: 'object' },
     },
   };
 }

@@ -10,6 +10,7 @@ import { matchApiPath, unknownPathMessage } from '../router/api-paths.js';
 import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
+import { ResponseTiming } from '../selection/response-timing.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import { logRequest } from '../telemetry/request-log.js';
@@ -88,6 +89,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private capture: ResponseCapture | undefined;
   /** What the request log line reports, filled in phase by phase. */
   private readonly outcome: RequestOutcome = { trace: undefined, routed: false, cached: false, status: null, upstreamStarted: undefined, upstreamMs: null, logged: false };
+  /** Watches a response body for time per output token (model selection's latency windows). */
+  private timing: ResponseTiming | undefined;
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
@@ -159,11 +162,13 @@ export class RoutingStreamProcessor implements StreamProcessor {
       if (status < 200 || status > 299 || message.end_of_stream) this.stopCapture();
       else this.capture.eventStream = isEventStream;
     }
+    this.observeLatency(routed, headers, isEventStream, message.end_of_stream);
     // Only a cache write reads the response body. Without one, the body bypasses the sidecar
     // (NONE): every STREAMED chunk would otherwise wait for a reply, adding a gRPC round trip to
     // each SSE event. Body modes in a mode_override are absolute (unset = NONE), so the request
     // mode is restated.
-    const responseBodyMode: BodySendMode | undefined = this.capture === undefined ? 'NONE' : isEventStream ? 'STREAMED' : undefined;
+    const readsBody = this.capture !== undefined || this.timing !== undefined;
+    const responseBodyMode: BodySendMode | undefined = !readsBody ? 'NONE' : isEventStream ? 'STREAMED' : undefined;
     const modeOverride =
       responseBodyMode !== undefined && envoy.allowModeOverride
         ? { request_body_mode: envoy.processingMode.requestBodyMode, response_body_mode: responseBodyMode }
@@ -174,6 +179,14 @@ export class RoutingStreamProcessor implements StreamProcessor {
   }
 
   async responseBody(message: HttpBody): Promise<ProcessingResponse> {
+    if (this.timing !== undefined && this.routed !== undefined) {
+      const now = performance.now();
+      this.timing.chunk(message.body, now);
+      if (message.end_of_stream) {
+        this.context.config.selection?.latency.observe(this.routed.trace.model, { tpotMs: this.timing.tpotMs(now) });
+        this.timing = undefined;
+      }
+    }
     const capture = this.capture;
     if (capture === undefined) return commonReply('response_body');
     capture.chunks.push(message.body);
@@ -224,6 +237,33 @@ export class RoutingStreamProcessor implements StreamProcessor {
     });
   }
 
+  /**
+   * Feeds model selection's latency windows: time to the response headers for every 2xx answer, and
+   * time per output token when the decision's selector reads it (then the body is watched).
+   */
+  private observeLatency(routed: RoutedRequest, headers: ReadonlyMap<string, string>, isEventStream: boolean, endOfStream: boolean): void {
+    const selection = this.context.config.selection;
+    const status = Number(headers.get(':status') ?? '0');
+    if (selection === undefined || status < 200 || status > 299) return;
+    const sentAt = this.outcome.upstreamStarted;
+    if (sentAt === undefined) return;
+    selection.latency.observe(routed.trace.model, { ttftMs: performance.now() - sentAt });
+    const decision = routed.trace.decision === null ? undefined : selection.forDecision(routed.trace.decision);
+    if (decision?.tokenTiming === true && !endOfStream) this.timing = new ResponseTiming(sentAt, isEventStream);
+  }
+
+  /** Counts a routed request, and its model selection when a decision's algorithm made one. */
+  private countRouted(trace: RoutingTrace): void {
+    this.context.metrics.requestRouted(trace.decision ?? 'none', trace.model);
+    const selection = trace.selection;
+    if (selection === undefined || trace.decision === null) return;
+    this.context.metrics.modelSelected(trace.decision, selection.algorithm, selection.model);
+    if (selection.error !== undefined) {
+      this.context.metrics.selectionEvent('selection_error');
+      this.context.logger.warn({ decision: trace.decision, algorithm: selection.algorithm, error: selection.error }, 'model selection failed; the first modelRef was taken');
+    }
+  }
+
   private stopCapture(): void {
     this.capture?.ticket.abandon();
     this.capture = undefined;
@@ -257,7 +297,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       if (lookup.kind === 'miss') this.capture = { ticket: lookup.ticket, chunks: [], bytes: 0, eventStream: false };
       if (lookup.kind !== 'hit') return undefined;
       const options = (json as { stream_options?: { include_usage?: unknown } | null }).stream_options;
-      this.context.metrics.requestRouted(routed.trace.decision ?? 'none', routed.trace.model);
+      this.countRouted(routed.trace);
       this.routed = routed;
       this.outcome.trace = routed.trace;
       this.outcome.cached = true;
@@ -294,7 +334,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
         this.routed = result;
         this.outcome.trace = result.trace;
         this.outcome.upstreamStarted = performance.now();
-        this.context.metrics.requestRouted(result.trace.decision ?? 'none', result.trace.model);
+        this.countRouted(result.trace);
         this.context.logger.debug({ trace: result.trace }, 'request routed');
         return commonReply('request_body', {
           status: 'CONTINUE',
@@ -321,7 +361,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private immediate(reply: ImmediateReply): ProcessingResponse {
     this.outcome.status = reply.status;
     if (reply.trace !== undefined) this.outcome.trace = reply.trace;
-    if (reply.trace !== undefined) this.context.metrics.requestRouted(reply.trace.decision ?? 'none', reply.trace.model);
+    if (reply.trace !== undefined) this.countRouted(reply.trace);
     if (reply.status >= 400) this.context.metrics.errorReplied(reply.details);
     return immediateResponse(reply);
   }

@@ -60,9 +60,9 @@ async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortS
   return { signals, outcome: config.decisions.decide(signals) };
 }
 
-async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal): Promise<Routing> {
+async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, random: () => number): Promise<Routing> {
   const { signals, outcome } = await decide(config, request, abort);
-  const ref = outcome === undefined ? undefined : selectModelRef(outcome.decision);
+  const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await selectModelRef(config, outcome.decision, request, signals, random);
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
   // A model without a reasoning family cannot be told to reason: the request goes out as is, and
@@ -83,6 +83,7 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
       ...summarizeSignals(signals),
       // Nothing backed a default fallback, so it reports no confidence.
       confidence: outcome?.confidence ?? 0,
+      ...(selection === undefined ? {} : { selection }),
     },
   };
 }
@@ -194,7 +195,7 @@ async function route(
   const request = parseChatRequest(body, headers);
   let routing: Routing;
   if (config.router.autoModelNames.has(request.model)) {
-    routing = await routeAuto(config, request, abort);
+    routing = await routeAuto(config, request, abort, random);
   } else {
     const target = config.models.get(request.model);
     if (target === undefined) {
@@ -212,7 +213,7 @@ async function route(
  * model (or takes the client's configured model as is) and returns the upstream body and
  * header mutations. Client and routing errors come back as an ImmediateReply; anything
  * else (a bug, an abort) is thrown for the transport to log and answer. `random` picks
- * among weighted endpoints, injectable for tests.
+ * among weighted endpoints and feeds randomised selectors, injectable for tests.
  */
 export async function routeChatCompletion(
   config: RuntimeConfig,

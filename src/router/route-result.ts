@@ -15,6 +15,17 @@ export interface RoutingTrace {
   readonly confidence: number;
   /** Signal rules whose extractor failed or timed out (`on_error: skip`); they counted as not matched. */
   readonly signalErrors?: readonly SignalFailure[];
+  /** How the decision's selection algorithm chose among its modelRefs; absent without a decision. */
+  readonly selection?: SelectionTrace;
+}
+
+/** One model selection: the algorithm, its choice and the reason in a few words. */
+export interface SelectionTrace {
+  readonly algorithm: string;
+  readonly model: string;
+  readonly reason: string;
+  /** Set when the selector failed and `on_error: skip` took the first modelRef. */
+  readonly error?: string;
 }
 
 /** One signal rule that could not be evaluated for a request. */

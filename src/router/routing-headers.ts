@@ -18,6 +18,11 @@ function matchedSignalHeader(type: string): string {
   return `x-vsr-matched-${MATCHED_HEADER_SUFFIX[type] ?? type.replaceAll('_', '-')}`;
 }
 
+/** A message as a header value: printable ASCII only, at most 200 characters. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+}
+
 /**
  * The `x-vsr-*` response headers that explain a routing. `x-vsr-selected-decision` is
  * omitted when no decision chose the model (default fallback or explicit model) rather
@@ -35,6 +40,10 @@ export function routingResponseHeaders(
     if (names.length > 0) headers.push([matchedSignalHeader(type), names.join(',')]);
   }
   if (reasoningDecided) headers.push(['x-vsr-selected-reasoning', trace.reasoning ? 'on' : 'off']);
+  if (trace.selection !== undefined) {
+    headers.push(['x-vsr-selection-algorithm', trace.selection.algorithm], ['x-vsr-selection-reason', trace.selection.reason]);
+    if (trace.selection.error !== undefined) headers.push(['x-vsr-selection-error', headerSafe(trace.selection.error)]);
+  }
   headers.push(['x-vsr-cache-hit', 'false']);
   return headers;
 }

@@ -17,7 +17,14 @@ export interface RouterMetrics {
   cacheEvent(event: CacheEvent): void;
   /** A signal rule could not be evaluated (error or timeout) and counted as not matched. */
   signalFailed(signal: string): void;
+  /** A decision's selection algorithm chose a model. */
+  modelSelected(decision: string, algorithm: string, model: string): void;
+  /** Something model selection did besides choosing: feedback taken or refused, a store or selector failure. */
+  selectionEvent(event: SelectionEvent): void;
 }
+
+/** What model selection counts; `store_error` is a failed Redis operation (the replica went on with its local state). */
+export type SelectionEvent = 'feedback_accepted' | 'feedback_rejected' | 'store_error' | 'selection_error';
 
 /** What the semantic cache counts; `backend_error` covers every failed Redis operation. */
 export type CacheEvent =
@@ -46,6 +53,8 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly routingDuration: Histogram;
   private readonly cacheEvents: Counter<'event'>;
   private readonly signalFailures: Counter<'signal'>;
+  private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
+  private readonly selectionEvents: Counter<'event'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -85,6 +94,18 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       labelNames: ['signal'] as const,
       registers: [registry],
     });
+    this.selections = new Counter({
+      name: 'switchyard_model_selections_total',
+      help: "Models chosen by a decision's selection algorithm.",
+      labelNames: ['decision', 'algorithm', 'model'] as const,
+      registers: [registry],
+    });
+    this.selectionEvents = new Counter({
+      name: 'switchyard_selection_events_total',
+      help: 'Selection feedback accepted or rejected, selection store errors and selector failures.',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    });
   }
 
   get contentType(): string {
@@ -105,6 +126,14 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   signalFailed(signal: string): void {
     this.signalFailures.inc({ signal });
+  }
+
+  modelSelected(decision: string, algorithm: string, model: string): void {
+    this.selections.inc({ decision, algorithm, model });
+  }
+
+  selectionEvent(event: SelectionEvent): void {
+    this.selectionEvents.inc({ event });
   }
 
   routingObserved(seconds: number): void {

@@ -27,6 +27,8 @@ interface RouteLine {
   readonly blocked: boolean;
   readonly signals: RoutingTrace['signals'];
   readonly confidence: number;
+  /** The decision's selection algorithm, its choice and why (absent when no decision matched). */
+  readonly selection?: RoutingTrace['selection'];
   readonly latency_ms: number;
 }
 
@@ -119,6 +121,7 @@ async function routePrompt(config: RuntimeConfig, prompt: Prompt): Promise<Route
     blocked: trace.blocked,
     signals: trace.signals,
     confidence: trace.confidence,
+    ...(trace.selection === undefined ? {} : { selection: trace.selection }),
     latency_ms: latencyMs,
   };
 }

@@ -1,0 +1,107 @@
+import { decodeFloats, encodeFloats } from './float-codec.js';
+import { trainedSelection, type TrainedKind, type TrainedParameters } from './trained-selector.js';
+import { dot, normalise } from './training-set.js';
+
+interface KmeansParameters extends TrainedParameters {
+  readonly num_clusters?: number;
+  readonly efficiency_weight?: number;
+}
+
+interface KmeansPayload {
+  readonly clusters: number;
+  /** Unit-length centroids, one after another. */
+  readonly centroids: string;
+  /** Smoothed mean outcome per cluster and model. */
+  readonly quality: string;
+  readonly models: number;
+}
+
+const ITERATIONS = 25;
+/** Pseudo-count of the overall mean mixed into each cluster's mean, so a small cluster does not swing to 0 or 1. */
+const SMOOTHING = 5;
+
+/**
+ * Spherical k-means over the training features; each cluster predicts the smoothed mean outcome of
+ * every model in it. `efficiency_weight` (Athena's quality-vs-efficiency knob) lowers the predicted
+ * quality of dearer candidates by that much per unit of relative price at run time.
+ */
+export const kmeansKind: TrainedKind<KmeansParameters, KmeansPayload> = {
+  kind: 'kmeans',
+  aliases: ['k_means'],
+  parameters: { num_clusters: { type: 'integer', minimum: 1, maximum: 4096 }, efficiency_weight: { type: 'number', minimum: 0, maximum: 1 } },
+  defaults: {},
+  costWeight: (parameters) => parameters.efficiency_weight ?? 0,
+  mismatch(parameters, training) {
+    return parameters.num_clusters !== undefined && parameters.num_clusters !== training.num_clusters
+      ? `num_clusters is ${parameters.num_clusters} but the file was trained with ${String(training.num_clusters)}; retrain with switchyard train-selector --clusters ${parameters.num_clusters}`
+      : undefined;
+  },
+  train(set, parameters, random) {
+    const clusters = Math.min(parameters.num_clusters ?? 8, set.features.length);
+    const length = set.features[0]!.length;
+    const points = set.features.map((features) => normalise(Float32Array.from(features)));
+    // k-means++ seeding.
+    const centroids = new Float32Array(clusters * length);
+    centroids.set(points[Math.floor(random() * points.length)]!, 0);
+    const distance = new Float64Array(points.length).fill(Infinity);
+    for (let c = 1; c < clusters; c++) {
+      let total = 0;
+      points.forEach((point, i) => {
+        distance[i] = Math.min(distance[i]!, 1 - dot(point, 0, centroids, (c - 1) * length, length));
+        total += Math.max(distance[i]!, 0);
+      });
+      let target = random() * total;
+      let chosen = points.length - 1;
+      for (let i = 0; i < points.length; i++) if ((target -= Math.max(distance[i]!, 0)) <= 0) { chosen = i; break; }
+      centroids.set(points[chosen]!, c * length);
+    }
+    const assignment = new Int32Array(points.length);
+    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+      points.forEach((point, i) => (assignment[i] = nearest(centroids, clusters, length, point)));
+      const sums = new Float32Array(clusters * length);
+      points.forEach((point, i) => {
+        for (let j = 0; j < length; j++) sums[assignment[i]! * length + j]! += point[j]!;
+      });
+      for (let c = 0; c < clusters; c++) {
+        const centroid = normalise(sums.subarray(c * length, (c + 1) * length));
+        if (centroid.some((value) => value !== 0)) centroids.set(centroid, c * length);
+      }
+    }
+    const models = set.models.length;
+    const overall = new Float64Array(models);
+    set.outcomes.forEach((row) => row.forEach((value, m) => (overall[m]! += value / set.outcomes.length)));
+    const sums = new Float64Array(clusters * models);
+    const counts = new Float64Array(clusters);
+    set.outcomes.forEach((row, i) => {
+      counts[assignment[i]!]! += 1;
+      row.forEach((value, m) => (sums[assignment[i]! * models + m]! += value));
+    });
+    const quality = new Float32Array(clusters * models);
+    for (let c = 0; c < clusters; c++) for (let m = 0; m < models; m++) quality[c * models + m] = (sums[c * models + m]! + SMOOTHING * overall[m]!) / (counts[c]! + SMOOTHING);
+    return { payload: { clusters, centroids: encodeFloats(centroids), quality: encodeFloats(quality), models }, training: { num_clusters: clusters, iterations: ITERATIONS } };
+  },
+  predictor(payload) {
+    const centroids = decodeFloats(payload.centroids);
+    const quality = decodeFloats(payload.quality);
+    const length = centroids.length / payload.clusters;
+    return (features) => {
+      const cluster = nearest(centroids, payload.clusters, length, normalise(Float32Array.from(features)));
+      return Float64Array.from(quality.subarray(cluster * payload.models, (cluster + 1) * payload.models));
+    };
+  },
+};
+
+function nearest(centroids: Float32Array, clusters: number, length: number, point: Float32Array): number {
+  let best = 0;
+  let bestSimilarity = -Infinity;
+  for (let c = 0; c < clusters; c++) {
+    const similarity = dot(point, 0, centroids, c * length, length);
+    if (similarity > bestSimilarity) {
+      bestSimilarity = similarity;
+      best = c;
+    }
+  }
+  return best;
+}
+
+export const kmeansSelection = trainedSelection(kmeansKind);
