@@ -203,5 +203,7 @@ export async function compileSelection(document: ConfigDocument, models: Readonl
     await lease.release();
     return { problems };
   }
-  return { selection: new ModelSelection(decisions, lease, embedder, { token: section.api.token, requireToken: section.api.require_token }), problems };
+  const elo = findSelectionAlgorithm('elo')!;
+  const ratingBase = { ...elo.defaults, ...globalParameters(section, elo) }.initial_rating as number;
+  return { selection: new ModelSelection(decisions, lease, embedder, { token: section.api.token, requireToken: section.api.require_token }, ratingBase), problems };
 }

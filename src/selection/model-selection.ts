@@ -42,6 +42,8 @@ export class ModelSelection {
     private readonly lease: StateLease,
     private readonly embedder: ModelLease<Embedder> | undefined,
     readonly api: SelectionApiSettings,
+    /** `model_selection.elo.initial_rating`: ratings are stored as offsets from it. */
+    readonly ratingBase: number,
   ) {}
 
   forDecision(name: string): DecisionSelection | undefined {

@@ -7,6 +7,7 @@ import { startGateway, type Gateway } from '../gateway/http-gateway.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics } from '../telemetry/metrics.js';
+import { selectionApiRoutes } from '../selection/selection-api.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
 import { GatewayMetrics } from './gateway-metrics.js';
@@ -55,6 +56,11 @@ export interface SwitchyardStack {
   close(): Promise<void>;
 }
 
+/** Whether an address only accepts connections from this host. */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.');
+}
+
 const WILDCARD_TO_LOOPBACK: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
 
 function listenersToServe(config: RuntimeConfig, listenPort: number | undefined): readonly ListenerConfig[] {
@@ -86,6 +92,13 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   const gatewayMetrics = new GatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
+  // A failed selection-store operation never fails a request (the replica uses its local state), but is counted and logged.
+  const watchSelectionStore = (config: RuntimeConfig): (() => void) | undefined =>
+    config.selection?.onStoreFailure((operation, error) => {
+      routerMetrics.selectionEvent('store_error');
+      logger.warn({ operation, error: error.message }, 'model selection store unavailable; using this replica\'s local state');
+    });
+  let unwatchSelectionStore = watchSelectionStore(initial);
   const adminPort = options.adminPort ?? initial.envoy.adminPort;
   const admin: AdminServer = await bindListener(
     { what: 'the admin server (/healthz, /readyz, /metrics)', change: 'envoy.admin_port in the config, or pass --admin-port' },
@@ -97,6 +110,12 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         port: adminPort,
         notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
         metrics: [routerMetrics, gatewayMetrics],
+        routes: selectionApiRoutes({
+          config: () => store.current(),
+          loopbackOnly: isLoopback(adminAddress),
+          count: (event) => routerMetrics.selectionEvent(event),
+          logger: logger.child({ component: 'selection' }),
+        }),
       }),
   );
 
@@ -140,7 +159,11 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     if (options.watchPath !== undefined) {
       watcher = watchConfig(options.watchPath, store, {
         ...(options.env === undefined ? {} : { env: options.env }),
-        onReload: (next) => logger.info({ version: next.version }, 'config reloaded'),
+        onReload: (next) => {
+          unwatchSelectionStore?.();
+          unwatchSelectionStore = watchSelectionStore(next);
+          logger.info({ version: next.version }, 'config reloaded');
+        },
         onRejected: (problems) => {
           for (const problem of problems) logger.warn({ diagnostic: formatDiagnostic(problem) }, 'config reload rejected; keeping the previous config');
         },

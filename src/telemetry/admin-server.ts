@@ -12,6 +12,49 @@ export interface AdminServerOptions {
   readonly notReadyReason: () => string | undefined;
   /** Every exposition `/metrics` concatenates, in order (each owns distinct metric names). */
   readonly metrics: readonly MetricsExposition[];
+  /** JSON API endpoints served besides the probes (model selection's feedback and state). */
+  readonly routes?: readonly AdminRoute[];
+}
+
+/** A JSON endpoint of the admin server. */
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  handle(request: { readonly body: Buffer; readonly authorization: string | undefined; readonly query: URLSearchParams }): Promise<{ readonly status: number; readonly body: unknown }>;
+}
+
+/** Largest request body an admin endpoint reads. */
+const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
+
+function replyJson(response: http.ServerResponse, status: number, body: unknown): void {
+  reply(response, status, 'application/json', JSON.stringify(body));
+}
+
+function apiError(status: number, code: string, message: string): { error: { message: string; type: string; param: null; code: string } } {
+  return { error: { message, type: 'invalid_request_error', param: null, code } };
+}
+
+/** Reads the body (up to the limit) and runs the route; a client error never becomes a stack trace. */
+function serveRoute(route: AdminRoute, request: http.IncomingMessage, response: http.ServerResponse, query: URLSearchParams): void {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let refused = false;
+  request.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > MAX_ADMIN_BODY_BYTES && !refused) {
+      refused = true;
+      replyJson(response, 413, apiError(413, 'request_too_large', `the body is larger than ${MAX_ADMIN_BODY_BYTES} bytes`));
+      request.resume();
+    } else if (!refused) chunks.push(chunk);
+  });
+  request.on('end', () => {
+    if (refused) return;
+    const authorization = request.headers.authorization;
+    route.handle({ body: Buffer.concat(chunks, bytes), authorization, query }).then(
+      (result) => replyJson(response, result.status, result.body),
+      (error: unknown) => replyJson(response, 500, { error: { message: `internal error: ${(error as Error).message}`, type: 'server_error', param: null, code: 'internal_error' } }),
+    );
+  });
 }
 
 /** A running admin server. */
@@ -38,7 +81,17 @@ async function renderMetrics(expositions: readonly MetricsExposition[]): Promise
  */
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const server = http.createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const [path, search] = (request.url ?? '/').split('?');
+    const routes = (options.routes ?? []).filter((route) => route.path === path);
+    if (routes.length > 0) {
+      const route = routes.find((candidate) => candidate.method === request.method);
+      if (route === undefined) {
+        replyJson(response, 405, apiError(405, 'method_not_allowed', `${request.method ?? ''} is not allowed on ${path}; use ${routes.map((r) => r.method).join(' or ')}`));
+      } else {
+        serveRoute(route, request, response, new URLSearchParams(search ?? ''));
+      }
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       reply(response, 405, 'text/plain', 'use GET\n');
       return;

@@ -173,7 +173,8 @@ decisions:
     modelRefs: [{model: "local", use_reasoning: false, reasoning_effort: "low", weight: 2}]
 `;
     const { config, diagnostics } = await loadConfigText(text, 'rules.yaml', { env: {} });
-    expect(diagnostics).toEqual([]);
+    // The weight is kept on the modelRef, but only the "weighted" algorithm acts on it.
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['SY_CFG_UNSUPPORTED', 17]]);
     expect(config?.decisions.decisions.map((d) => d.rule)).toEqual([{ kind: 'leaf', type: 'keyword', name: 'hi' }, { kind: 'and', children: [] }]);
     expect(config?.decisions.decisions[1]?.modelRefs).toEqual([{ model: 'local', useReasoning: false, reasoningEffort: 'low', weight: 2 }]);
   });
