@@ -8,6 +8,7 @@ import { runInit } from './commands/init.js';
 import { runRoute } from './commands/route.js';
 import { runServe } from './commands/serve.js';
 import { runStub } from './commands/stub.js';
+import { runTrainSelector, type TrainSelectorOptions } from './commands/train-selector.js';
 import { runValidate } from './commands/validate.js';
 import { packageVersion, runVersion } from './commands/version.js';
 
@@ -114,6 +115,22 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .option('--min-accuracy <fraction>', 'exit 1 when fewer lines than this fraction (0-1) meet all their expectations', parseFraction)
     .action(async (options: { config: string; input: string; json?: boolean; split?: string; minAccuracy?: number }) => {
       exitCode = await runEval(options, io);
+    });
+
+  program
+    .command('train-selector')
+    .description('train a knn, kmeans, svm or mlp model selector from a JSONL of prompts with per-model outcomes; writes the file and its model card')
+    .requiredOption('--input <file>', 'JSONL: {"prompt", "outcomes": {model: 0..1}, "split"?: train|val|test, "source"?}; outcome keys cheapest model first')
+    .requiredOption('--algorithm <kind>', 'knn, kmeans, svm or mlp')
+    .requiredOption('--out <file>', 'selector file to write (the model card goes next to it as .md)')
+    .option('--seed <n>', 'random seed', parseNonNegativeInteger, 1)
+    .option('--source <name>', 'train on the examples of this source only (e.g. gsm8k for a math decision)')
+    .option('--k <n>', 'knn: neighbours recorded as the default', parseNonNegativeInteger)
+    .option('--clusters <n>', 'kmeans: number of clusters', parseNonNegativeInteger)
+    .option('--kernel <kernel>', 'svm: rbf or linear')
+    .option('--gamma <g>', 'svm: RBF width', Number)
+    .action(async (options: TrainSelectorOptions) => {
+      exitCode = await runTrainSelector(options, io);
     });
 
   try {

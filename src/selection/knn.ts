@@ -3,7 +3,7 @@ import { trainedSelection, type TrainedKind, type TrainedParameters } from './tr
 import { dot, gaussian, normalise } from './training-set.js';
 
 interface KnnParameters extends TrainedParameters {
-  readonly k: number;
+  readonly k?: number;
 }
 
 interface KnnPayload {
@@ -15,20 +15,26 @@ interface KnnPayload {
   /** Outcomes, `models` per row. */
   readonly outcomes: string;
   readonly models: number;
+  /** Neighbours used when the config sets no `k`. */
+  readonly k: number;
 }
 
 const PROJECTED_DIMENSIONS = 64;
+/** Default neighbours: outcomes are 0/1, so a vote needs many neighbours to rank prompts finely. */
+const DEFAULT_K = 100;
 
 /**
  * k nearest training prompts (cosine over a random projection of the features) vote with their
- * recorded outcomes, weighted by similarity. `k` is read at run time (Athena's default 5).
+ * recorded outcomes, weighted by similarity. `k` in the config overrides the file's (training
+ * default 100: with 0/1 outcomes Athena's 5 can only say 0, 0.2, … 1 and cannot rank prompts).
  */
 export const knnKind: TrainedKind<KnnParameters, KnnPayload> = {
   kind: 'knn',
   aliases: [],
   parameters: { k: { type: 'integer', minimum: 1, maximum: 1000 } },
-  defaults: { k: 5 },
-  train(set, _parameters, random) {
+  defaults: {},
+  train(set, parameters, random) {
+    const k = parameters.k ?? DEFAULT_K;
     const featureLength = set.features[0]!.length;
     const projection = new Float32Array(PROJECTED_DIMENSIONS * featureLength);
     for (let i = 0; i < projection.length; i++) projection[i] = gaussian(random) / Math.sqrt(PROJECTED_DIMENSIONS);
@@ -37,8 +43,8 @@ export const knnKind: TrainedKind<KnnParameters, KnnPayload> = {
     const outcomes = new Float32Array(set.outcomes.length * set.models.length);
     set.outcomes.forEach((row, i) => outcomes.set(row, i * set.models.length));
     return {
-      payload: { projected: PROJECTED_DIMENSIONS, projection: encodeFloats(projection), vectors: encodeFloats(vectors), outcomes: encodeFloats(outcomes), models: set.models.length },
-      training: { projected_dimensions: PROJECTED_DIMENSIONS, rows: set.features.length },
+      payload: { projected: PROJECTED_DIMENSIONS, projection: encodeFloats(projection), vectors: encodeFloats(vectors), outcomes: encodeFloats(outcomes), models: set.models.length, k },
+      training: { projected_dimensions: PROJECTED_DIMENSIONS, rows: set.features.length, k },
     };
   },
   predictor(payload, parameters) {
@@ -46,7 +52,7 @@ export const knnKind: TrainedKind<KnnParameters, KnnPayload> = {
     const vectors = decodeFloats(payload.vectors);
     const outcomes = decodeFloats(payload.outcomes);
     const rows = vectors.length / payload.projected;
-    const k = Math.min(parameters.k, rows);
+    const k = Math.min(parameters.k ?? payload.k, rows);
     return (features) => {
       const query = project(projection, features);
       // The k best similarities so far, kept sorted descending (k is small).

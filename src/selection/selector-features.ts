@@ -1,21 +1,47 @@
-const NUMBER = /\d+(?:[.,]\d+)?/g;
+const NUMBER = /\d+(?:[.,]\d+)*/g;
+const DECIMAL = /\d\.\d/g;
+const SENTENCE_END = /[.?!](?:\s|$)/g;
+const RATE_WORDS = /\b(?:each|per|every|times|twice|thrice|double|triple)\b/gi;
+const FRACTION_WORDS = /\b(?:half|third|quarter|fifth|fraction)\b|\d\/\d/gi;
+const PERCENT = /%|\bpercent/gi;
 
-/** Length of the feature vector for an embedding of `dimensions`: the embedding plus two shape features. */
+/** How many shape features follow the embedding. */
+const SHAPE_FEATURES = 10;
+
+/** Length of the feature vector for an embedding of `dimensions`. */
 export function featureLength(dimensions: number): number {
-  return dimensions + 2;
+  return dimensions + SHAPE_FEATURES;
+}
+
+function count(text: string, pattern: RegExp): number {
+  let n = 0;
+  for (const _ of text.matchAll(pattern)) n += 1;
+  return n;
 }
 
 /**
- * The features trained selectors read: the prompt's embedding (shared with the signals) and two
- * shape features the embedding normalises away, prompt length and how many numbers it holds
- * (both log-scaled), which say much about how hard a word problem is.
+ * The features trained selectors read: the prompt's embedding (shared with the signals) and shape
+ * features the normalised embedding cannot carry, which say much about how hard a problem is
+ * (how long, how many numbers and how large, rates, fractions, percentages, decimals, sentences).
+ * Each is log-scaled and divided to stay near 0..1 like the embedding's values.
  */
 export function selectorFeatures(embedding: Float32Array, text: string): Float32Array {
   const features = new Float32Array(featureLength(embedding.length));
   features.set(embedding);
-  let numbers = 0;
-  for (const _ of text.matchAll(NUMBER)) numbers += 1;
-  features[embedding.length] = Math.log1p(text.length) / 8;
-  features[embedding.length + 1] = Math.log1p(numbers) / 4;
+  const numbers = [...text.matchAll(NUMBER)].map((match) => Number(match[0].replaceAll(',', '')));
+  const largest = numbers.reduce((max, value) => (Number.isFinite(value) ? Math.max(max, value) : max), 0);
+  const shape = [
+    Math.log1p(text.length) / 8,
+    Math.log1p(numbers.length) / 3,
+    Math.log1p(new Set(numbers).size) / 3,
+    Math.log1p(largest) / 10,
+    numbers.filter((value) => value >= 100).length / 5,
+    Math.log1p(count(text, SENTENCE_END)) / 3,
+    Math.min(count(text, PERCENT), 3) / 3,
+    Math.min(count(text, FRACTION_WORDS), 3) / 3,
+    Math.min(count(text, DECIMAL), 3) / 3,
+    Math.min(count(text, RATE_WORDS), 5) / 5,
+  ];
+  features.set(shape, embedding.length);
   return features;
 }

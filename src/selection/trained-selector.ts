@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { short } from './candidate-scores.js';
 import type { SelectionAlgorithm, SelectionCandidate, Selector, SelectorBuildContext } from './selection-algorithm.js';
-import { selectorFeatures } from './selector-features.js';
+import { featureLength, selectorFeatures } from './selector-features.js';
 import type { TrainingSet } from './training-set.js';
 
 /** The file `switchyard train-selector` writes and `pretrained_path` points at. */
@@ -12,7 +12,7 @@ export interface TrainedSelectorFile<Payload = unknown> {
   readonly kind: string;
   /** The models it predicts, cheapest first (the order breaks price ties when the config has no pricing). */
   readonly models: readonly string[];
-  /** Feature vector length (embedding dimensions + 2). */
+  /** Feature vector length (embedding dimensions plus the shape features). */
   readonly feature_length: number;
   /** Margin of predicted quality under which the cheaper model is taken (chosen on a validation split). */
   readonly threshold: number;
@@ -77,7 +77,7 @@ export function trainedSelection<Parameters extends TrainedParameters, Payload>(
     parameterSchema: {
       type: 'object',
       additionalProperties: false,
-      properties: { pretrained_path: { type: 'string', minLength: 1 }, threshold: { type: 'number', minimum: 0, maximum: 1 }, ...kind.parameters },
+      properties: { pretrained_path: { type: 'string', minLength: 1 }, threshold: { type: 'number', minimum: -1, maximum: 1 }, ...kind.parameters },
     },
     defaults: kind.defaults,
     globalKey: ['ml', kind.kind],
@@ -89,7 +89,7 @@ export function trainedSelection<Parameters extends TrainedParameters, Payload>(
       const file = readTrainedSelector(path);
       if (file.kind !== kind.kind) throw new Error(`"${path}" holds a ${file.kind} selector, not ${kind.kind}`);
       const dims = context.ml.embeddingDim;
-      if (dims !== undefined && dims + 2 !== file.feature_length) throw new Error(`model_selection.ml.embedding_dim is ${dims} but "${path}" was trained on ${file.feature_length - 2}-dimensional embeddings`);
+      if (dims !== undefined && featureLength(dims) !== file.feature_length) throw new Error(`model_selection.ml.embedding_dim is ${dims} but "${path}" was trained on ${file.feature_length}-value features (embedding plus shape features)`);
       const contradiction = kind.mismatch?.(parameters, file.training);
       if (contradiction !== undefined) throw new Error(`"${path}": ${contradiction}`);
       const slots = context.candidates.map((candidate) => {

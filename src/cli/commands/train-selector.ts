@@ -1,0 +1,90 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { leaseEmbedder } from '../../signals/model-cache.js';
+import { parseExamples, QUALITY_TARGET, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
+import type { TrainedParameters } from '../../selection/trained-selector.js';
+import type { CliIo } from '../cli-io.js';
+
+/** Options of `switchyard train-selector`. */
+export interface TrainSelectorOptions {
+  readonly input: string;
+  readonly algorithm: string;
+  readonly out: string;
+  readonly seed: number;
+  /** Only the examples of this source (e.g. gsm8k, for a math decision's own selector). */
+  readonly source?: string;
+  readonly k?: number;
+  readonly clusters?: number;
+  readonly kernel?: 'rbf' | 'linear';
+  readonly gamma?: number;
+}
+
+function percent(value: number | undefined): string {
+  return value === undefined ? 'not reached' : `${(100 * value).toFixed(1)}%`;
+}
+
+function reportRows(split: string, reports: Readonly<Record<string, SplitReport>>): string[] {
+  return Object.entries(reports).map(
+    ([source, report]) =>
+      `| ${split} | ${source} | ${report.rows} | ${percent(report.weakAccuracy)} | ${percent(report.strongAccuracy)} | ${percent(report.shareAtTarget)} | ${percent(report.atThreshold.strongShare)} → ${percent(report.atThreshold.accuracy)} |`,
+  );
+}
+
+/** The model card written next to the selector file: what it learnt from and how it does on held-out rows. */
+function modelCard(options: TrainSelectorOptions, trained: TrainedSelector): string {
+  const { file } = trained;
+  return `# Trained ${file.kind} selector: ${basename(options.out)}
+
+Written by \`switchyard train-selector --input ${basename(options.input)} --algorithm ${file.kind} --seed ${options.seed}${options.source === undefined ? '' : ` --source ${options.source}`}\`.
+
+- Models (cheapest first): ${file.models.join(', ')}
+- Features: the bundled word-vector embedder (models/embedder) of the prompt, plus log length and log count of numbers (${file.feature_length} values).
+- Training: ${JSON.stringify(file.training)}
+- Routing rule: the cheapest model whose predicted quality is within \`threshold\` of the best prediction. Threshold ${file.threshold.toFixed(4)}, chosen on the val split as the largest that keeps val accuracy at ${QUALITY_TARGET * 100}% of the strong model's.
+- Data: \`../shared/data/routellm-evals\` (RouteLLM's MMLU and GSM8K outcomes of GPT-4-1106-preview and Mixtral-8x7B-Instruct; \`*_contaminated_prompts\` rows left out), split by a hash of the prompt (training/selection/prepare-routellm.ts). Test rows were used for nothing but this table.
+
+"Share at 95%" is the smallest share of prompts sent to the strong model at which accuracy reaches 95% of the strong model's, over the whole threshold sweep; "at threshold" is the file's own threshold.
+
+| split | source | rows | weak acc | strong acc | share at 95% | at threshold: share → acc |
+|---|---|---|---|---|---|---|
+${[...reportRows('val', trained.reports.val!), ...reportRows('test', trained.reports.test!)].join('\n')}
+`;
+}
+
+/** `switchyard train-selector`: trains a knn, kmeans, svm or mlp selector from a JSONL of prompts with per-model outcomes. */
+export async function runTrainSelector(options: TrainSelectorOptions, io: CliIo): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(options.input, 'utf8');
+  } catch (error) {
+    io.stderr.write(`train-selector: cannot read ${options.input}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    return 1;
+  }
+  const embedder = await leaseEmbedder();
+  try {
+    const examples = parseExamples(text, options.input).filter((example) => options.source === undefined || example.source === options.source);
+    if (examples.length === 0) throw new Error(`no examples${options.source === undefined ? '' : ` of source "${options.source}"`} in ${options.input}`);
+    const parameters: Record<string, unknown> = {
+      ...(options.k === undefined ? {} : { k: options.k }),
+      ...(options.clusters === undefined ? {} : { num_clusters: options.clusters }),
+      ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
+      ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
+    };
+    const trained = await trainSelector(examples, options.algorithm, parameters as TrainedParameters, options.seed, embedder.model);
+    await writeFile(options.out, `${JSON.stringify(trained.file)}\n`);
+    const card = options.out.replace(/\.json$/, '') + '.md';
+    await writeFile(card, modelCard(options, trained));
+    for (const [split, reports] of Object.entries(trained.reports)) {
+      for (const [source, report] of Object.entries(reports)) {
+        io.stdout.write(`${split} ${source}: rows ${report.rows}, strong share at 95% ${percent(report.shareAtTarget)}, at threshold ${percent(report.atThreshold.strongShare)} -> ${percent(report.atThreshold.accuracy)}\n`);
+      }
+    }
+    io.stdout.write(`wrote ${options.out} and ${card}\n`);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`train-selector: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    embedder.release();
+  }
+}
