@@ -16,8 +16,8 @@ interface MlpPayload {
   readonly b2: string;
 }
 
-const HIDDEN = 64;
-const EPOCHS = 30;
+const HIDDEN = 32;
+const EPOCHS = 10;
 const BATCH = 32;
 const LEARNING_RATE = 1e-3;
 const WEIGHT_DECAY = 1e-4;

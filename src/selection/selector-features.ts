@@ -7,6 +7,8 @@ const PERCENT = /%|\bpercent/gi;
 
 /** How many shape features follow the embedding. */
 const SHAPE_FEATURES = 10;
+/** Shape features are few against hundreds of embedding values; this weight keeps them heard by distance- and margin-based learners. */
+const SHAPE_WEIGHT = 3;
 
 /** Length of the feature vector for an embedding of `dimensions`. */
 export function featureLength(dimensions: number): number {
@@ -42,6 +44,6 @@ export function selectorFeatures(embedding: Float32Array, text: string): Float32
     Math.min(count(text, DECIMAL), 3) / 3,
     Math.min(count(text, RATE_WORDS), 5) / 5,
   ];
-  features.set(shape, embedding.length);
+  features.set(shape.map((value) => value * SHAPE_WEIGHT), embedding.length);
   return features;
 }
