@@ -7,6 +7,7 @@ import { HfClassifier } from '../classifiers/hf-classifier.js';
 import { checkModelFolder, type ModelFolderKind } from '../classifiers/model-folder.js';
 import type { TextClassifier } from '../classifiers/text-classifier.js';
 import { WordVectorEmbedder } from '../classifiers/word-vector-embedder.js';
+import { RecentEmbeddings } from './recent-embeddings.js';
 
 /** A model borrowed from the cache; `release` hands it back once the borrower (a config) retires. */
 export interface ModelLease<Model> {
@@ -67,10 +68,13 @@ export function modelFolder(modelPath: string | undefined, configDir: string, bu
   return modelPath === undefined ? bundled : resolve(configDir, modelPath);
 }
 
-/** Leases the sentence embedder of a word-vector folder (the bundled one by default). */
+/**
+ * Leases the sentence embedder of a word-vector folder (the bundled one by default). It remembers
+ * its last texts, so signals and model selection embed a request's text once between them.
+ */
 export async function leaseEmbedder(dir: string = BUNDLED_EMBEDDER_DIR): Promise<ModelLease<Embedder>> {
   assertFolder(dir, 'word-vector-embedder');
-  return lease(`embedder:${dir}`, () => WordVectorEmbedder.load(dir));
+  return lease(`embedder:${dir}`, async () => new RecentEmbeddings(await WordVectorEmbedder.load(dir)));
 }
 
 /**
