@@ -39,7 +39,7 @@ const candidates: SelectionCandidate[] = [
   { ref: { model: WEAK, useReasoning: false }, target: target(WEAK), relativeCost: WEAK_COST },
   { ref: { model: STRONG, useReasoning: false }, target: target(STRONG), relativeCost: 1 },
 ];
-const categoryOf = (example: SelectorExample): string => (example as SelectorExample & { category?: string }).category ?? example.source;
+const categoryOf = (example: SelectorExample): string => example.category ?? example.source;
 const random = seededRandom(7);
 const stream = all.filter((example) => example.split === 'val').sort(() => random() - 0.5).slice(0, EVENTS);
 const test = all.filter((example) => example.split === 'test');

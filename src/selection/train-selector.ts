@@ -13,6 +13,8 @@ export interface SelectorExample {
   readonly prompt: string;
   readonly source: string;
   readonly split: string;
+  /** A finer label (the MMLU subject), for category-scoped online learners. */
+  readonly category?: string;
   readonly outcomes: Readonly<Record<string, number>>;
 }
 
@@ -41,7 +43,13 @@ export function parseExamples(text: string, file: string): SelectorExample[] {
         throw new Error(`${file}:${number}: not valid JSON (${(error as Error).message})`);
       }
       if (typeof row.prompt !== 'string' || typeof row.outcomes !== 'object' || row.outcomes === null) throw new Error(`${file}:${number}: needs "prompt" and "outcomes" {model: 0..1}`);
-      return { prompt: row.prompt, source: typeof row.source === 'string' ? row.source : 'all', split: typeof row.split === 'string' ? row.split : 'train', outcomes: row.outcomes };
+      return {
+        prompt: row.prompt,
+        source: typeof row.source === 'string' ? row.source : 'all',
+        split: typeof row.split === 'string' ? row.split : 'train',
+        ...(typeof row.category === 'string' ? { category: row.category } : {}),
+        outcomes: row.outcomes,
+      };
     });
 }
 

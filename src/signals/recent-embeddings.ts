@@ -17,18 +17,24 @@ export class RecentEmbeddings implements Embedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    const missing = [...new Set(texts.filter((text) => !this.recent.has(text)))];
-    if (missing.length > 0) {
-      const vectors = await this.inner.embed(missing);
-      missing.forEach((text, i) => this.remember(text, vectors[i]!));
-    }
-    return texts.map((text) => {
-      const vector = this.recent.get(text)!;
+    const found = new Map<string, Float32Array>();
+    for (const text of texts) {
+      const vector = this.recent.get(text);
+      if (vector === undefined) continue;
+      found.set(text, vector);
       // Refresh its place so the texts of a request in progress stay while older ones leave.
       this.recent.delete(text);
       this.recent.set(text, vector);
-      return vector;
-    });
+    }
+    const missing = [...new Set(texts.filter((text) => !found.has(text)))];
+    if (missing.length > 0) {
+      const vectors = await this.inner.embed(missing);
+      missing.forEach((text, i) => {
+        found.set(text, vectors[i]!);
+        this.remember(text, vectors[i]!);
+      });
+    }
+    return texts.map((text) => found.get(text)!);
   }
 
   private remember(text: string, vector: Float32Array): void {

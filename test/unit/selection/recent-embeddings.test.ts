@@ -33,3 +33,12 @@ describe('RecentEmbeddings', () => {
     expect(inner.seen.filter((text) => text === 'text 69')).toHaveLength(1);
   });
 });
+
+describe('RecentEmbeddings with batches', () => {
+  it('answers a batch larger than its window', async () => {
+    const shared = new RecentEmbeddings(countingEmbedder());
+    const texts = Array.from({ length: 300 }, (_, i) => `t${'x'.repeat(i)}`);
+    const vectors = await shared.embed(texts);
+    expect(vectors.map((vector) => vector[0])).toEqual(texts.map((text) => text.length));
+  });
+});
