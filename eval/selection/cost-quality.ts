@@ -1,15 +1,15 @@
 /**
  * The cost–quality curves of the trained selectors on the held-out test split of routellm-evals,
  * per benchmark, against random routing, always-weak and always-strong: a JSON file, a Markdown
- * table and a plot (SVG, converted to PNG with ImageMagick's `convert` when it is installed).
+ * table and a plot (SVG, and PNG through rsvg-convert).
  *
  *   npx tsx training/selection/prepare-routellm.ts
  *   npx tsx eval/selection/cost-quality.ts
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { svgToPng } from './svg-to-png.js';
 import { leaseEmbedder } from '../../src/signals/model-cache.js';
 import { accuracyAtShare, costQualityCurve, pointAtAccuracy, type CurvePoint } from '../../src/selection/cost-quality-curve.js';
 import { readTrainedSelector } from '../../src/selection/trained-selector.js';
@@ -110,9 +110,5 @@ mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'cost-quality.json'), `${JSON.stringify(results, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value))}\n`);
 writeFileSync(join(OUT, 'cost-quality.md'), `${lines.join('\n')}\n`);
 writeFileSync(join(OUT, 'cost-quality.svg'), svg());
-try {
-  execFileSync('convert', ['-density', '110', join(OUT, 'cost-quality.svg'), join(OUT, 'cost-quality.png')]);
-} catch (error) {
-  process.stderr.write(`no PNG: ImageMagick convert failed (${(error as Error).message}); the SVG is written\n`);
-}
+svgToPng(join(OUT, 'cost-quality.svg'), join(OUT, 'cost-quality.png'));
 process.stdout.write(`${lines.join('\n')}\n`);

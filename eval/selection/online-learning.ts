@@ -8,10 +8,10 @@
  *
  *   npx tsx eval/selection/online-learning.ts
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { svgToPng } from './svg-to-png.js';
 import type { ModelTarget } from '../../src/config/runtime-config.js';
 import { accuracyAtShare, type CurvePoint } from '../../src/selection/cost-quality-curve.js';
 import { eloSelection, type EloParameters } from '../../src/selection/elo.js';
@@ -195,9 +195,5 @@ mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'online-learning.json'), `${JSON.stringify(runs)}\n`);
 writeFileSync(join(OUT, 'online-learning.md'), `${lines.join('\n')}\n`);
 writeFileSync(join(OUT, 'online-learning.svg'), svg());
-try {
-  execFileSync('convert', ['-density', '110', join(OUT, 'online-learning.svg'), join(OUT, 'online-learning.png')]);
-} catch (error) {
-  process.stderr.write(`no PNG: ImageMagick convert failed (${(error as Error).message})\n`);
-}
+svgToPng(join(OUT, 'online-learning.svg'), join(OUT, 'online-learning.png'));
 process.stdout.write(`${lines.join('\n')}\n`);
