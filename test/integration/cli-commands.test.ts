@@ -59,7 +59,7 @@ describe('switchyard CLI', () => {
     const lines = run.stdout.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(Object.keys(line)).toEqual(['id', 'decision', 'model', 'reasoning', 'blocked', 'signals', 'confidence', 'latency_ms']);
+    expect(Object.keys(line)).toEqual(['id', 'decision', 'model', 'reasoning', 'blocked', 'signals', 'confidence', 'selection', 'latency_ms']);
     expect(line).toEqual({
       id: 1,
       decision: 'reasoning-route',
@@ -68,6 +68,7 @@ describe('switchyard CLI', () => {
       blocked: false,
       signals: { keyword: ['reasoning_keywords'] },
       confidence: 1,
+      selection: { algorithm: 'static', model: 'gemini-2.5-pro', reason: 'first modelRef' },
       latency_ms: expect.any(Number),
     });
   });
