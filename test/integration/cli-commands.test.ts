@@ -121,6 +121,7 @@ describe('switchyard CLI', () => {
       '      OR(keyword:coding_keywords ✗)',
       '    default-route (priority 1): matched, but "reasoning-route" comes first (higher priority, or declared earlier at the same priority)',
       '      AND() ✓ (no conditions: always matches)',
+      '  model selection (static over gemini-2.5-pro): gemini-2.5-pro, first modelRef',
       '',
     ]);
   });

@@ -1,6 +1,7 @@
 import type { RuntimeConfig } from '../../config/runtime-config.js';
 import { explainDecisions } from '../../decisions/explain-decisions.js';
 import { parseChatRequest } from '../../router/chat-request.js';
+import type { SelectionTrace } from '../../router/route-result.js';
 import type { SignalResult, SignalSet } from '../../signals/signal.js';
 
 function score(value: number): string {
@@ -32,11 +33,25 @@ function signalLines(signals: SignalSet): string[] {
  * Signals run again here, outside the request path; they are deterministic, so they agree with
  * the routing printed above.
  */
-export async function explainRouting(config: RuntimeConfig, body: Buffer, headers: ReadonlyMap<string, string>): Promise<string> {
+export async function explainRouting(
+  config: RuntimeConfig,
+  body: Buffer,
+  headers: ReadonlyMap<string, string>,
+  routed: { readonly decision: string | null; readonly selection?: SelectionTrace | undefined },
+): Promise<string> {
   const request = parseChatRequest(body, headers);
   const signals = await config.signals.evaluate(request.view, new AbortController().signal);
   const explained = explainDecisions(config.decisions, signals);
   const decisions = explained.flatMap((decision) => [`    ${decision.name} (priority ${decision.priority}): ${decision.why}`, `      ${decision.rule}`]);
   const fallback = explained.some((decision) => decision.chosen) ? [] : [`    no decision matched: default_model "${config.defaultModel}" takes the request`];
-  return ['  signals:', ...signalLines(signals), '  decisions (tried in this order):', ...decisions, ...fallback, ''].join('\n');
+  return ['  signals:', ...signalLines(signals), '  decisions (tried in this order):', ...decisions, ...fallback, ...selectionLines(config, routed), ''].join('\n');
+}
+
+/** How the winning decision's algorithm chose among its modelRefs (the choice printed in the line above). */
+function selectionLines(config: RuntimeConfig, routed: { readonly decision: string | null; readonly selection?: SelectionTrace | undefined }): string[] {
+  const { selection, decision } = routed;
+  if (selection === undefined || decision === null) return [];
+  const candidates = config.selection?.forDecision(decision)?.candidates.map((candidate) => candidate.target.name) ?? [];
+  const failed = selection.error === undefined ? '' : ` (selector failed: ${selection.error})`;
+  return [`  model selection (${selection.algorithm} over ${candidates.join(', ')}): ${selection.model}, ${selection.reason}${failed}`];
 }

@@ -68,7 +68,7 @@ export async function runRoute(options: RouteOptions, io: CliIo): Promise<number
         exitCode = 1;
       } else {
         io.stdout.write(`${JSON.stringify(line)}\n`);
-        if (options.explain === true && !(prompt instanceof Error)) io.stdout.write(await explainRouting(config, promptBody(config, prompt), REQUEST_HEADERS));
+        if (options.explain === true && !(prompt instanceof Error)) io.stdout.write(await explainRouting(config, promptBody(config, prompt), REQUEST_HEADERS, line));
       }
     }
     return exitCode;
