@@ -233,6 +233,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       status: outcome.status,
       routingMs: outcome.routed ? this.routingMs : null,
       upstreamMs: outcome.upstreamMs,
+      ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(prompt === undefined ? {} : { prompt }),
     });
   }

@@ -24,6 +24,8 @@ export interface RequestLogEntry {
   readonly routingMs: number | null;
   /** From the routed request leaving the sidecar to the upstream's response headers; null when no upstream answered. */
   readonly upstreamMs: number | null;
+  /** How the decision's selection algorithm chose the model; absent without a decision. */
+  readonly selection?: { readonly algorithm: string; readonly reason: string };
   /** The last user message as the client sent it; present only with `router.log_prompts: true`. */
   readonly prompt?: string;
 }

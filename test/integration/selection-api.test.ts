@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { loadConfigFile } from '../../src/config/load.js';
 import { formatDiagnostic } from '../../src/config/diagnostic.js';
 import { startSwitchyard, type SwitchyardStack } from '../../src/serve-stack/switchyard-stack.js';
-import { createSilentLogger } from '../../src/telemetry/logger.js';
+import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 
 /** Two priced stub models; "fast" answers at once, "slow" after 400 ms. Decisions by keyword. */
@@ -47,6 +47,7 @@ ${extra}`;
 
 interface Running {
   readonly stack: SwitchyardStack;
+  readonly log: CapturedLog;
   readonly client: OpenAI;
   readonly admin: string;
   close(): Promise<void>;
@@ -58,9 +59,11 @@ async function startStack(stubs: readonly StubUpstream[], extra = '', adminAddre
   await writeFile(file, selectionConfig(stubs[0]!.port, stubs[1]!.port, extra));
   const { config, diagnostics } = await loadConfigFile(file, { env: {} });
   if (config === undefined) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
-  const stack = await startSwitchyard({ config, logger: createSilentLogger(), grpcPort: 0, listenPort: 0, adminPort: 0, adminAddress });
+  const log = captureLog('info');
+  const stack = await startSwitchyard({ config, logger: log.logger, grpcPort: 0, listenPort: 0, adminPort: 0, adminAddress });
   return {
     stack,
+    log,
     client: new OpenAI({ baseURL: `http://127.0.0.1:${stack.ports.listeners[0]}/v1`, apiKey: 'test', maxRetries: 0 }),
     admin: `http://127.0.0.1:${stack.ports.admin}`,
     async close() {
@@ -111,6 +114,11 @@ describe('model selection through the running stack', () => {
     const after = await ask(running.client, 'please rate this');
     expect(after.get('x-vsr-selected-model')).toBe('slow');
     expect(after.get('x-vsr-selection-reason')).toMatch(/^elo 1[5-9]\d\d/);
+    // The request's log line is written when its ext_proc stream ends, just after the response.
+    const logged = (): Record<string, unknown>[] => running.log.lines.filter((line) => line['msg'] === 'request' && line['decision'] === 'rated');
+    for (let wait = 0; wait < 40 && logged().length < 2; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const requestLines = logged();
+    expect(requestLines.at(-1)?.['selection']).toEqual({ algorithm: 'elo', reason: after.get('x-vsr-selection-reason') });
     const ratings = (await (await fetch(`${running.admin}/api/v1/ratings`)).json()) as { global: { model: string; rating: number; games: number }[]; categories: Record<string, unknown> };
     expect(ratings.global.map((entry) => entry.model)).toEqual(['slow', 'fast']);
     expect(ratings.global[0]!.games).toBe(3);
