@@ -60,6 +60,7 @@ describe('one structured info line per request (seed config with the cache on, t
       status: 200,
       routingMs: expect.any(Number),
       upstreamMs: expect.any(Number),
+      selection: { algorithm: 'static', reason: 'first modelRef' },
     });
     expect(line['upstreamMs']).toBeGreaterThan(0);
   });
