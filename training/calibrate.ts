@@ -115,8 +115,9 @@ async function calibrate(name: string, dir: string, labels: readonly string[], s
   const calibration = fit(fitRows, binary);
   const identity = { temperature: 1, bias: 0 };
   const ece: Record<string, { rows: number; before: number; after: number }> = {};
-  for (const set of [...new Set(scored.map((r) => r.row.set))]) {
-    const part = scored.filter((r) => r.row.set === set);
+  const reportRows = scored.filter((r) => r.row.part === 'report');
+  for (const set of [...new Set(reportRows.map((r) => r.row.set))]) {
+    const part = reportRows.filter((r) => r.row.set === set);
     ece[set] = { rows: part.length, before: round(expectedCalibrationError(part, identity, binary)), after: round(expectedCalibrationError(part, calibration, binary)) };
   }
   const block = {

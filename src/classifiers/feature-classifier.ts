@@ -60,6 +60,19 @@ export class FeatureClassifier implements TextClassifier {
   }
 
   async classify(text: string): Promise<readonly LabelScore[]> {
+    return rankLabels(this.labels, scaleLogits(await this.logits(text), this.calibration));
+  }
+
+  /** Probabilities in label order before calibration: what an encoder head that blends this model was trained on. */
+  async rawProbabilities(text: string): Promise<Float32Array> {
+    const logits = await this.logits(text);
+    const max = Math.max(...logits);
+    const exps = logits.map((l) => Math.exp(l - max));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / sum);
+  }
+
+  private async logits(text: string): Promise<Float32Array> {
     const keyHashes = ngramKeyHashes(tokenize(text));
     // The model was trained with an empty text mapped to the single key "u:".
     const bagHashes = keyHashes.length > 0 ? keyHashes : EMPTY_TEXT_KEY_HASHES;
@@ -79,6 +92,6 @@ export class FeatureClassifier implements TextClassifier {
       feeds['sparse_counts'] = new ort.Tensor('float32', sparse.ids.length ? sparse.counts : new Float32Array(1), [1, size]);
     }
     const result = await this.session.run(feeds);
-    return rankLabels(this.labels, scaleLogits(result['logits']!.data as Float32Array, this.calibration));
+    return result['logits']!.data as Float32Array;
   }
 }
