@@ -7,8 +7,11 @@ function bundledModelDir(name: string): string {
   return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
 }
 
-/** Folder of the bundled sentence embedder. */
+/** Folder of the bundled word-vector sentence embedder (the features the bundled classifiers were trained on). */
 export const BUNDLED_EMBEDDER_DIR = bundledModelDir('embedder');
+
+/** Folder of the bundled pretrained sentence encoder (Universal Sentence Encoder Lite, ONNX). */
+export const BUNDLED_ENCODER_DIR = bundledModelDir('use-lite');
 
 /** Folder of the bundled 14-category MMLU-Pro domain classifier. */
 export const BUNDLED_DOMAIN_DIR = bundledModelDir('domain');
