@@ -16,6 +16,7 @@ import csv
 import gzip
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -38,6 +39,21 @@ CLINC_INTENTS = {
     "calculator": "math",
     "improve_credit_score": "business", "rollover_401k": "business", "taxes": "business",
 }
+# Personal finance sits between MMLU's business (accounting) and economics: both count.
+CLINC_ALSO = {"improve_credit_score": ["economics"], "rollover_401k": ["economics"], "taxes": ["economics"]}
+# Arena-Hard's "math" subcategory marks prompts that need mathematics, many of them programming tasks:
+# a prompt that asks for a program also counts as computer science.
+ASKS_FOR_CODE = re.compile(r"\b(python|java|javascript|c\+\+|c#|code|program|function|algorithm|script|sql)\b", re.I)
+
+
+def is_english(text):
+    """The bundled models and the encoder are English-only: rows mostly in other scripts or languages are left out."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or sum(c.isascii() for c in letters) < 0.9 * len(letters):
+        return False
+    words = re.findall(r"[a-z]+", text.lower())
+    common = {"the", "a", "an", "of", "to", "and", "is", "in", "what", "how", "for", "that", "with", "are", "on", "be", "it", "i", "you", "this", "can", "if", "find", "which", "do"}
+    return len(words) < 4 or sum(w in common for w in words) >= 0.08 * len(words)
 # Item-level hand labels for MT-Bench's stem/humanities and Vicuna's generic/knowledge/common-sense
 # questions (the others of those categories name no single subject and are left out).
 HAND_LABELS = {
@@ -74,7 +90,8 @@ def sources():
     for r in jsonl("arena-hard/arena_hard_v2.0_question.jsonl"):
         c = ARENA_HARD_SUBCATEGORIES.get(r["subcategory"]) if r["category"] == "hard_prompt" else None
         if c:
-            out.setdefault(f"arena-hard-{r['subcategory']}", []).append((f"arena-hard-{r['uid']}", r["prompt"], c, [c]))
+            accept = [c, "computer science"] if c == "math" and ASKS_FOR_CODE.search(r["prompt"]) else [c]
+            out.setdefault(f"arena-hard-{r['subcategory']}", []).append((f"arena-hard-{r['uid']}", r["prompt"], c, accept))
     for name, file in (("mt-bench", "mt_bench_question"), ("vicuna", "vicuna_bench_question")):
         for r in jsonl(f"mt-bench/{file}.jsonl"):
             c = HAND_LABELS.get((name, r["question_id"])) or MT_BENCH_CATEGORIES.get(r["category"])
@@ -87,7 +104,7 @@ def sources():
         for i, (q, intent) in enumerate(json.load(f)["test"]):
             if intent in CLINC_INTENTS:
                 c = CLINC_INTENTS[intent]
-                out.setdefault("clinc150", []).append((f"clinc150-test-{i}", q, c, [c]))
+                out.setdefault("clinc150", []).append((f"clinc150-test-{i}", q, c, [c] + CLINC_ALSO.get(intent, [])))
     with gzip.open(DATA / "medquad/medquad_questions.tsv.gz", "rt", encoding="utf-8") as f:
         for r in csv.DictReader(f, delimiter="\t"):
             # Consumer health questions; genetics questions are about heredity and genes too, so biology also counts.
@@ -107,7 +124,7 @@ def main():
         seen, unique = set(), []
         for item in items:
             key = " ".join(item[1].lower().split())
-            if key not in seen:
+            if key not in seen and is_english(item[1]):
                 seen.add(key)
                 unique.append(item)
         rng.shuffle(unique)
