@@ -7,11 +7,17 @@ function bundledModelDir(name: string): string {
   return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
 }
 
-/** Folder of the bundled sentence embedder. */
+/** Folder of the bundled word-vector sentence embedder (the features the bundled classifiers were trained on). */
 export const BUNDLED_EMBEDDER_DIR = bundledModelDir('embedder');
 
-/** Folder of the bundled 14-category MMLU-Pro domain classifier. */
+/** Folder of the bundled pretrained sentence encoder (Universal Sentence Encoder Lite, ONNX). */
+export const BUNDLED_ENCODER_DIR = bundledModelDir('use-lite');
+
+/** Folder of the bundled 14-category MMLU-Pro domain classifier (the cheap model; the head blends it). */
 export const BUNDLED_DOMAIN_DIR = bundledModelDir('domain');
+
+/** Folder of the domain head on the sentence encoder's vector, blended with models/domain (the domain signal's default). */
+export const BUNDLED_DOMAIN_HEAD_DIR = bundledModelDir('domain-head');
 
 /** Folder of the bundled jailbreak and prompt-injection classifier. */
 export const BUNDLED_JAILBREAK_DIR = bundledModelDir('jailbreak');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { parseCalibration, scaleLogits, type Calibration } from './calibration.js';
 import type { Embedder } from './embedder.js';
 import { int64Ids, ngramKeyHashes, sparseBucketCounts, type SparseBuckets } from './domain-sparse-features.js';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
@@ -16,6 +17,8 @@ interface FeatureClassifierConfig {
     /** Present when the graph also takes sparse_ids / sparse_counts (TF-IDF model). */
     readonly sparse?: { readonly word_buckets: number; readonly char_buckets: number };
   };
+  /** Temperature fitted on held-out rows (training/calibrate.ts); absent = raw probabilities. */
+  readonly calibration?: unknown;
 }
 
 const EMPTY_TEXT_KEY_HASHES = Uint32Array.of(fnv1a('u:'));
@@ -37,6 +40,7 @@ export class FeatureClassifier implements TextClassifier {
     private readonly buckets: number,
     private readonly embedder: Embedder,
     private readonly sparse: SparseBuckets | undefined,
+    private readonly calibration: Calibration,
   ) {}
 
   /** Loads a model folder; the embedder must be the one the model was trained with. */
@@ -51,10 +55,24 @@ export class FeatureClassifier implements TextClassifier {
       charBuckets: positiveInteger(features.sparse.char_buckets, `${configPath}: switchyard_features.sparse.char_buckets`),
     };
     const session = await openOnnxSession(join(dir, 'model.onnx'));
-    return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder, sparse);
+    const calibration = parseCalibration(config.calibration, configPath);
+    return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder, sparse, calibration);
   }
 
   async classify(text: string): Promise<readonly LabelScore[]> {
+    return rankLabels(this.labels, scaleLogits(await this.logits(text), this.calibration));
+  }
+
+  /** Probabilities in label order before calibration: what an encoder head that blends this model was trained on. */
+  async rawProbabilities(text: string): Promise<Float32Array> {
+    const logits = await this.logits(text);
+    const max = Math.max(...logits);
+    const exps = logits.map((l) => Math.exp(l - max));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / sum);
+  }
+
+  private async logits(text: string): Promise<Float32Array> {
     const keyHashes = ngramKeyHashes(tokenize(text));
     // The model was trained with an empty text mapped to the single key "u:".
     const bagHashes = keyHashes.length > 0 ? keyHashes : EMPTY_TEXT_KEY_HASHES;
@@ -74,6 +92,6 @@ export class FeatureClassifier implements TextClassifier {
       feeds['sparse_counts'] = new ort.Tensor('float32', sparse.ids.length ? sparse.counts : new Float32Array(1), [1, size]);
     }
     const result = await this.session.run(feeds);
-    return rankLabels(this.labels, result['logits']!.data as Float32Array);
+    return result['logits']!.data as Float32Array;
   }
 }

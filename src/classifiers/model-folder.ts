@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The model folder layouts Switchyard loads. */
-export type ModelFolderKind = 'word-vector-embedder' | 'feature-classifier' | 'hf-classifier';
+export type ModelFolderKind = 'word-vector-embedder' | 'sentence-encoder' | 'feature-classifier' | 'hf-classifier';
 
 const REQUIRED_FILES: Record<ModelFolderKind, readonly string[]> = {
   'word-vector-embedder': ['config.json', 'vocab.txt', 'vectors.i8', 'scales.f32', 'weights.f32', 'lexical-weights.f32'],
+  'sentence-encoder': ['config.json', 'model.onnx'],
   'feature-classifier': ['config.json', 'model.onnx'],
   'hf-classifier': ['config.json', 'tokenizer.json', 'model.onnx'],
 };
@@ -21,7 +22,7 @@ export function checkModelFolder(dir: string, kind: ModelFolderKind): string[] {
     .filter((file) => !existsSync(join(dir, file)))
     .map((file) => `model folder ${dir} is missing ${file}`);
   const configPath = join(dir, 'config.json');
-  if (kind !== 'word-vector-embedder' && existsSync(configPath)) {
+  if ((kind === 'feature-classifier' || kind === 'hf-classifier') && existsSync(configPath)) {
     try {
       const config = JSON.parse(readFileSync(configPath, 'utf8')) as { id2label?: unknown };
       if (typeof config.id2label !== 'object' || config.id2label === null) {

@@ -1,4 +1,4 @@
-import { BUNDLED_DOMAIN_DIR } from '../classifiers/bundled-models.js';
+import { BUNDLED_DOMAIN_HEAD_DIR } from '../classifiers/bundled-models.js';
 import type { LabelScore, TextClassifier } from '../classifiers/text-classifier.js';
 import type { ClosableSignalExtractor } from './closable-extractor.js';
 import { compileClassifierRules } from './rule-classifiers.js';
@@ -13,7 +13,7 @@ export interface DomainRule extends SignalPolicyFields {
   readonly mmlu_categories?: readonly string[];
   /** Top-1 probability at or above which the rule matches. */
   readonly threshold?: number;
-  /** A classifier folder (Hugging Face export or bundled layout), relative to the config file; defaults to models/domain. */
+  /** A classifier folder (Hugging Face export or bundled layout), relative to the config file; defaults to models/domain-head (encoder head blended with models/domain). */
   readonly model_path?: string;
 }
 
@@ -66,7 +66,7 @@ export const domainSignalPlugin: SignalPlugin<DomainRule> = {
   ruleSchema: DOMAIN_RULE_SCHEMA,
   emittedNames: (rule) => [rule.name],
   async create(rules, context: SignalBuildContext): Promise<ClosableSignalExtractor> {
-    const { compiled, classifiers, release } = await compileClassifierRules('domain', rules, context.configDir, BUNDLED_DOMAIN_DIR, compileRule);
+    const { compiled, classifiers, release } = await compileClassifierRules('domain', rules, context.configDir, BUNDLED_DOMAIN_HEAD_DIR, compileRule);
     return {
       type: 'domain',
       async extract(request: RequestView): Promise<readonly SignalResult[]> {

@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BUNDLED_DIFFICULTY_DIR } from '../../src/classifiers/bundled-models.js';
+import { parseCalibration } from '../../src/classifiers/calibration.js';
 import { loadConfigText } from '../../src/config/load.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { difficultySignalPlugin } from '../../src/signals/difficulty.js';
@@ -73,14 +74,19 @@ describe('difficulty signal through the config loader', () => {
 
 describe('difficulty signal', () => {
   it('scores as the Python trainer did (parity texts in models/difficulty/config.json)', async () => {
-    const { parity_check: parity } = JSON.parse(await readFile(path.join(BUNDLED_DIFFICULTY_DIR, 'config.json'), 'utf8')) as {
+    const configPath = path.join(BUNDLED_DIFFICULTY_DIR, 'config.json');
+    const { parity_check: parity, calibration } = JSON.parse(await readFile(configPath, 'utf8')) as {
       parity_check: { text: string; p_hard: number }[];
+      calibration?: unknown;
     };
     expect(parity.length).toBeGreaterThan(0);
+    // The trainer printed raw P(hard); the runtime reports it through the fitted temperature (two-way softmax of logits / T).
+    const { temperature } = parseCalibration(calibration, configPath);
+    const calibrated = (p: number): number => 1 / (1 + Math.exp(-Math.log(p / (1 - p)) / temperature));
     await closed(await difficultySignalPlugin.create([{ name: 'd', threshold: 0.5 }], { configDir: '.' }), async (extractor) => {
       for (const { text, p_hard: expected } of parity) {
         const [result] = await extract(extractor, text);
-        expect(result!.value).toBeCloseTo(expected, 3);
+        expect(result!.value).toBeCloseTo(calibrated(expected), 3);
       }
     });
   });

@@ -9,8 +9,10 @@ maximum over its windows (multiple-instance learning), so benign prompts push ev
 and an attack only needs one window that carries it.
 
 Evaluation, all on rows the model never trained on:
-  * random holdout: 70/15/15 train/validation/test split of every source; the threshold is the
-    lowest score that keeps windowed validation false positives at or under TARGET_FPR;
+  * grouped holdout (jailbreak_data.split_rows): about 70/15/15 train/validation/test of every source
+    by groups (a gptfuzz template, a JailbreakBench goal, otherwise a row), held-out rows with a near
+    copy in train dropped; the threshold is the lowest score that keeps windowed validation false
+    positives at or under TARGET_FPR;
   * source holdout: for each attack source (and each group of benign sources), a model trained
     without any row of it (nor padding taken from it), with the threshold picked on the other
     sources' validation rows, scored on every row of the held-out source (recall for attack
@@ -38,7 +40,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from embedder_model import load_sentence_model  # noqa: E402
-from jailbreak_data import load_rows  # noqa: E402
+from jailbreak_data import load_rows, split_rows  # noqa: E402
 from jailbreak_features import BUCKETS, SENTENCE_BREAK, WINDOW, feature_ids, windows  # noqa: E402
 from jailbreak_knn import SEMANTIC_DIMS, BlendedModel, KnnVote, choose_knn, knn_memory  # noqa: E402
 
@@ -227,11 +229,20 @@ def threshold_for(benign_scores, fpr=TARGET_FPR):
     return float(ordered[allowed]) + 1e-6 if allowed < len(ordered) else 0.0
 
 
-def split(rows, rng):
-    shuffled = rows[:]
-    rng.shuffle(shuffled)
-    n = len(shuffled)
-    return shuffled[: int(0.7 * n)], shuffled[int(0.7 * n): int(0.85 * n)], shuffled[int(0.85 * n):]
+# The issue's target groups: everyday benign prompts, deliberately edgy benign prompts, harmful requests.
+EVERYDAY_BENIGN = ("clinc150", "self-instruct", "ifeval", "nq-open", "conala")
+EDGY_BENIGN = ("xstest-safe", "notinject", "wildguard-benign")
+HARMFUL_REQUESTS = ("harmbench", "advbench", "strongreject", "catqa", "dangerousqa", "harmfulqa", "jailbreakbench-artifacts")
+
+
+def target_groups(model, featurizer, rows, threshold):
+    """Pooled false-positive rate or recall over each target group's held-out rows."""
+    out = {}
+    for name, sources in (("everyday_benign", EVERYDAY_BENIGN), ("edgy_benign", EDGY_BENIGN), ("harmful_requests", HARMFUL_REQUESTS)):
+        r = rates(model, featurizer, [row for row in rows if row[2] in sources], threshold)
+        out[name] = {"rows": r["negatives"] + r["positives"], ("recall" if name == "harmful_requests" else "fpr"): r["recall"] if name == "harmful_requests" else r["fpr"]}
+    out["all_attacks"] = {"rows": sum(1 for row in rows if row[1] == 1), "recall": rates(model, featurizer, [row for row in rows if row[1] == 1], threshold)["recall"]}
+    return out
 
 
 def rates(model, featurizer, rows, threshold):
@@ -405,9 +416,12 @@ def main():
     sentence_model = load_sentence_model(args.embedder)
     featurizer = Featurizer(sentence_model)
     embedding_dims = len(sentence_model.embed("probe"))
-    rows = load_rows()
+    groups = {}
+    rows = load_rows(groups)
     rng = random.Random(SEED)
-    train_rows, val_rows, test_rows = split(rows, random.Random(SEED))
+    train_rows, val_rows, test_rows, dropped = split_rows(rows, groups)
+    # The source holdout scores every row of a source; near copies dropped from the held-out sides stay out of it too.
+    rows = train_rows + val_rows + test_rows
     started = time.time()
     network = train(augment(train_rows, random.Random(SEED)), featurizer, embedding_dims)
     # The export stores the n-gram table as float16: measure with the same rounded weights.
@@ -422,13 +436,15 @@ def main():
     metrics = {
         "threshold": round(threshold, 4),
         "threshold_rule": f"lowest score with windowed validation false positives <= {TARGET_FPR}",
-        "random_holdout_test": rates(model, featurizer, test_rows, threshold),
-        "random_holdout_validation": rates(model, featurizer, val_rows, threshold),
-        "random_holdout_test_network_without_knn": rates(network, featurizer, test_rows, network_threshold),
-        "random_holdout_validation_network_without_knn": rates(network, featurizer, val_rows, network_threshold),
+        "grouped_holdout_test": rates(model, featurizer, test_rows, threshold),
+        "grouped_holdout_test_targets": target_groups(model, featurizer, test_rows, threshold),
+        "grouped_holdout_validation": rates(model, featurizer, val_rows, threshold),
+        "grouped_holdout_test_network_without_knn": rates(network, featurizer, test_rows, network_threshold),
+        "grouped_holdout_validation_network_without_knn": rates(network, featurizer, val_rows, network_threshold),
         "validation_recall_by_knn_setting": knn_table,
-        "random_holdout_test_by_source": per_source(model, featurizer, test_rows, threshold),
-        "random_holdout_test_benign_fpr_by_length": benign_length_fpr(model, featurizer, test_rows, threshold),
+        "grouped_holdout_test_by_source": per_source(model, featurizer, test_rows, threshold),
+        "grouped_holdout_test_benign_fpr_by_length": benign_length_fpr(model, featurizer, test_rows, threshold),
+        "held_out_rows_dropped_as_near_copies_of_train": dropped,
         "survival": survival(model, featurizer, test_rows, threshold, rng),
         "train_rows": len(train_rows),
     }

@@ -46,7 +46,8 @@ interface EvalCase {
 interface Outcome {
   readonly decision: string | null;
   readonly model: string;
-  readonly tier: ModelTier;
+  /** `blocked` when the request was refused: no model answered, so a line expecting a tier missed it. */
+  readonly tier: ModelTier | 'blocked';
   readonly blocked: boolean;
   readonly reasoning: boolean;
   readonly signals: Readonly<Record<string, readonly string[]>>;
@@ -162,7 +163,7 @@ async function routeCase(config: RuntimeConfig, evalCase: EvalCase): Promise<Out
   return {
     decision: trace.decision,
     model: trace.model,
-    tier: modelTier(config.models.get(trace.model)),
+    tier: trace.blocked ? 'blocked' : modelTier(config.models.get(trace.model)),
     blocked: trace.blocked,
     reasoning: trace.reasoning,
     signals: trace.signals,

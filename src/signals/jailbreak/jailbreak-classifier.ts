@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { calibrateProbability, parseCalibration, type Calibration } from '../../classifiers/calibration.js';
 import type { Embedder } from '../../classifiers/embedder.js';
 import { assertModelFolder } from '../../classifiers/model-folder.js';
 import { openOnnxSession } from '../../classifiers/onnx-session.js';
@@ -11,7 +12,10 @@ import { jailbreakFeatureIds, scoringWindows } from './jailbreak-features.js';
 
 /** config.json of the bundled jailbreak model, as training/jailbreak/train_jailbreak.py writes it. */
 interface JailbreakModelConfig {
+  /** On the raw score; the classifier reports it through the calibration like every score. */
   readonly recommended_threshold: number;
+  /** Temperature and bias fitted on validation rows (training/calibrate.ts); absent = raw scores. */
+  readonly calibration?: unknown;
   readonly switchyard_features: {
     readonly ngrams: { readonly buckets: number };
     readonly embedding: { readonly dimensions: number };
@@ -43,7 +47,8 @@ export class JailbreakClassifier {
     private readonly embedder: Embedder,
     private readonly buckets: number,
     private readonly windowTokens: number,
-    /** The threshold the model card's figures were measured at. */
+    private readonly calibration: Calibration,
+    /** The threshold the model card's figures were measured at, on the calibrated scale. */
     readonly recommendedThreshold: number,
   ) {}
 
@@ -59,10 +64,12 @@ export class JailbreakClassifier {
     if (dimensions !== embedder.dimensions) throw new Error(`${configPath}: the model expects ${dimensions}-dimensional sentence vectors, the embedder gives ${embedder.dimensions}`);
     const threshold = config.recommended_threshold;
     if (typeof threshold !== 'number' || threshold < 0 || threshold > 1) throw new Error(`${configPath}: recommended_threshold must be a number in [0, 1]`);
-    return new JailbreakClassifier(await openOnnxSession(join(dir, 'model.onnx')), embedder, buckets, windowTokens, threshold);
+    const calibration = parseCalibration(config.calibration, configPath);
+    const session = await openOnnxSession(join(dir, 'model.onnx'));
+    return new JailbreakClassifier(session, embedder, buckets, windowTokens, calibration, calibrateProbability(threshold, calibration));
   }
 
-  /** The jailbreak probability of each text (0..1), after Unicode-trick normalisation. */
+  /** The calibrated jailbreak probability of each text (0..1), after Unicode-trick normalisation. */
   async score(texts: readonly string[]): Promise<number[]> {
     const groups = texts.map((text) => scoringWindows(normalizeForDetection(text), this.windowTokens));
     const windows = groups.flat();
@@ -94,7 +101,8 @@ export class JailbreakClassifier {
     return groups.map((group) => {
       let best = 0;
       for (let i = 0; i < group.length; i++) best = Math.max(best, probabilities[next++]!);
-      return best;
+      // Calibration is monotonic, so the calibrated maximum is the maximum of the calibrated windows.
+      return calibrateProbability(best, this.calibration);
     });
   }
 }
