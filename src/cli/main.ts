@@ -1,7 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { endQuietlyWhenStdoutCloses, type CliIo } from './cli-io.js';
+import { DSL_TARGETS, type DslTarget } from '../dsl/targets.js';
+import type { CliIo } from './cli-io.js';
 import type { ServeOptions } from './commands/serve.js';
 import { runDemo } from './commands/demo.js';
+import { runDslCompile, runDslDecompile, runDslFmt, runDslValidate, type DslCompileOptions } from './commands/dsl.js';
 import { runEnvoy } from './commands/envoy.js';
 import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
@@ -133,6 +136,39 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
       exitCode = await runTrainSelector(options, io);
     });
 
+  const dsl = program.command('dsl').description('the routing DSL: compile to YAML, CRDs or Helm values, decompile YAML, validate, format');
+  dsl
+    .command('compile <file>')
+    .description('compile a DSL file to a config (yaml), a SemanticRouter custom resource (crd) or Helm values (helm)')
+    .option('--format <format>', 'yaml | crd | helm', parseDslTarget, 'yaml')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--name <name>', 'metadata.name of the custom resource (crd)')
+    .option('--namespace <namespace>', 'metadata.namespace of the custom resource (crd)')
+    .action(async (file: string, options: DslCompileOptions) => {
+      exitCode = await runDslCompile(file, options, io);
+    });
+  dsl
+    .command('decompile <file>')
+    .description('decompile a YAML config to DSL source')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (file: string, options: { out?: string }) => {
+      exitCode = await runDslDecompile(file, options, io);
+    });
+  dsl
+    .command('validate <file>')
+    .description('check a DSL file and print every problem, located')
+    .action(async (file: string) => {
+      exitCode = await runDslValidate(file, io);
+    });
+  dsl
+    .command('fmt <file>')
+    .description('print a DSL file in the canonical layout (comments kept)')
+    .option('--write', 'rewrite the file in place')
+    .option('--check', 'exit 1 when the file is not formatted')
+    .action(async (file: string, options: { write?: boolean; check?: boolean }) => {
+      exitCode = await runDslFmt(file, options, io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -142,6 +178,11 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     io.stderr.write(`switchyard: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+function parseDslTarget(value: string): DslTarget {
+  if (!(DSL_TARGETS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${DSL_TARGETS.join(', ')}`);
+  return value as DslTarget;
 }
 
 function parsePort(value: string): number {

@@ -8,6 +8,7 @@ import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js'
 import { resolveProviderSettings } from './provider-settings.js';
 import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
+import { didYouMean } from './did-you-mean.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
 export type CheckedSection = 'providers' | 'signals' | 'decisions';
@@ -95,13 +96,13 @@ function checkLeaves(
     const names = emitted.get(leaf.type);
     const plugin = plugins.find((candidate) => candidate.type === leaf.type);
     if (names === undefined || plugin === undefined) {
-      problems.push({ path: [...leaf.path, 'type'], code: 'SY_CFG_UNKNOWN_SIGNAL', message: `${owner} uses unknown signal type "${leaf.type}" (known: ${plugins.map((p) => p.type).join(', ')})` });
+      problems.push({ path: [...leaf.path, 'type'], code: 'SY_CFG_UNKNOWN_SIGNAL', message: `${owner} uses unknown signal type "${leaf.type}" (known: ${plugins.map((p) => p.type).join(', ')})${didYouMean(leaf.type, plugins.map((p) => p.type))}` });
     } else if (!names.has(leaf.name)) {
       const defined = [...names];
       problems.push({
         path: [...leaf.path, 'name'],
         code: 'SY_CFG_UNKNOWN_SIGNAL',
-        message: `${owner} uses ${leaf.type} signal "${leaf.name}", which signals.${plugin.configKey} does not define (defined: ${defined.length === 0 ? 'none' : defined.join(', ')})`,
+        message: `${owner} uses ${leaf.type} signal "${leaf.name}", which signals.${plugin.configKey} does not define (defined: ${defined.length === 0 ? 'none' : defined.join(', ')})${didYouMean(leaf.name, defined)}`,
       });
     }
   }
@@ -120,7 +121,7 @@ function checkDecisions(document: ConfigDocument, plugins: readonly SignalPlugin
     if (emitted !== undefined) problems.push(...checkLeaves(tree.leaves, owner, emitted, plugins));
     decision.modelRefs.forEach((ref, j) => {
       if (modelNames !== undefined && !modelNames.has(ref.model)) {
-        problems.push({ path: ['decisions', i, 'modelRefs', j, 'model'], code: 'SY_CFG_UNKNOWN_MODEL', message: `decision "${decision.name}" refers to model "${ref.model}", which is not configured (configured: ${[...modelNames].join(', ')})` });
+        problems.push({ path: ['decisions', i, 'modelRefs', j, 'model'], code: 'SY_CFG_UNKNOWN_MODEL', message: `decision "${decision.name}" refers to model "${ref.model}", which is not configured (configured: ${[...modelNames].join(', ')})${didYouMean(ref.model, modelNames)}` });
       }
     });
   });

@@ -20,6 +20,9 @@
  * | SY_CFG_COMPOSER_REFERENCE       | a signal rule's `composer` names a signal of the rule's own type (composers run after every signal) |
  * | SY_CFG_UNSUPPORTED              | warning: a field accepted for Athena compatibility that Switchyard does not act on         |
  * | SY_CFG_NO_REASONING_FAMILY      | warning: a decision asks a model to reason, but it has no reasoning family, given or inferred from its name |
+ * | SY_DSL_SYNTAX                   | the routing DSL text does not parse (unexpected token, unclosed block, bad string, ...)   |
+ * | SY_DSL_UNKNOWN_BACKEND          | a DSL `BACKEND` block has a type other than `model` or `semantic_cache`                  |
+ * | SY_DSL_UNKNOWN_PLUGIN           | a DSL route's `PLUGIN x` names neither a plug-in template nor a plug-in type              |
  */
 export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_FILE',
@@ -38,6 +41,9 @@ export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_COMPOSER_REFERENCE',
   'SY_CFG_UNSUPPORTED',
   'SY_CFG_NO_REASONING_FAMILY',
+  'SY_DSL_SYNTAX',
+  'SY_DSL_UNKNOWN_BACKEND',
+  'SY_DSL_UNKNOWN_PLUGIN',
 ] as const;
 
 /** One of the documented config diagnostic codes. */

@@ -1,17 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { SIGNAL_PLUGINS } from '../signals/registry.js';
-import { checkReferences, type CheckedSection } from './check-references.js';
+import { checkConfigDocument } from './check-document.js';
 import { compileConfig } from './compile.js';
 import type { ConfigDocument } from './config-document.js';
-import type { ConfigProblem } from './config-problem.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostic.js';
 import { expandEnvironment, type ConfigEnvironment } from './env-expansion.js';
 import type { RuntimeConfig } from './runtime-config.js';
-import { CONFIG_SCHEMA } from './schema.js';
 import { SourceLocator } from './source-locator.js';
-import { validateConfigSchema } from './validate-schema.js';
 
 /** How to load a config. */
 export interface LoadConfigOptions {
@@ -25,25 +21,6 @@ export interface LoadConfigOptions {
 export interface LoadConfigResult {
   readonly config?: RuntimeConfig;
   readonly diagnostics: readonly Diagnostic[];
-}
-
-// Top-level keys whose schema errors make each checked section unsafe to read.
-const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
-  providers: ['providers', 'default_model', 'reasoning_families', 'default_reasoning_effort'],
-  signals: ['signals'],
-  decisions: ['decisions'],
-};
-
-function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {
-  const clean = new Set<CheckedSection>();
-  const root = data as Record<string, unknown> | null;
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) return clean;
-  const broken = new Set(schemaProblems.map((problem) => String(problem.path[0] ?? '')));
-  for (const [section, keys] of Object.entries(SECTION_KEYS) as [CheckedSection, readonly string[]][]) {
-    const present = section !== 'providers' || (typeof root.providers === 'object' && root.providers !== null);
-    if (present && !keys.some((key) => broken.has(key))) clean.add(section);
-  }
-  return clean;
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
@@ -68,9 +45,7 @@ export async function loadConfigText(text: string, fileName: string, options: Lo
   if (hasErrors(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const data: unknown = document.toJS();
-  const schemaProblems = validateConfigSchema(data, CONFIG_SCHEMA);
-  const problems = [...schemaProblems, ...checkReferences(data as ConfigDocument, SIGNAL_PLUGINS, cleanSections(data, schemaProblems))];
-  diagnostics.push(...problems.map((problem) => locator.atProblem(document, problem)));
+  diagnostics.push(...checkConfigDocument(data).map((problem) => locator.atProblem(document, problem)));
   if (hasErrors(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const configDir = options.configDir ?? dirname(resolve(fileName));

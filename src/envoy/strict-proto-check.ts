@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import { didYouMean } from '../config/did-you-mean.js';
 import { ENVOY_BOOTSTRAP_TYPE, loadEnvoyProtoRoot } from './envoy-proto-root.js';
 import {
   countRuleViolations,
@@ -370,23 +371,5 @@ function describe(value: unknown): string {
 
 /** "did you mean ..." for a misspelled key: the field with the smallest edit distance, if close. */
 function suggestion(key: string, type: protobuf.Type): string {
-  let best: { name: string; distance: number } | undefined;
-  for (const field of type.fieldsArray) {
-    const distance = editDistance(key, field.name);
-    if (best === undefined || distance < best.distance) best = { name: field.name, distance };
-  }
-  return best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 4)) ? `; did you mean "${best.name}"?` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_unused, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return didYouMean(key, type.fieldsArray.map((field) => field.name));
 }
