@@ -55,19 +55,21 @@ function printRoute(route: RouteBlock): string {
   if (route.algorithm !== undefined) {
     const { type, options, fields } = route.algorithm;
     const prefix = `ALGORITHM ${printName(type)}${printOptions(options)}`;
-    lines.push(fields === undefined ? prefix : `${prefix} ${printObject(fields.fields, 1, prefix.length + 1, true)}`);
+    lines.push(fields === undefined ? prefix : `${prefix} ${printObject(fields.fields, 1, INDENT.length + prefix.length + 1, false)}`);
   }
   for (const plugin of route.plugins) {
     const prefix = `PLUGIN ${printName(plugin.name)}`;
-    lines.push(plugin.configuration === undefined ? prefix : `${prefix} ${printObject(plugin.configuration.fields, 1, prefix.length + 1, true)}`);
+    lines.push(plugin.configuration === undefined ? prefix : `${prefix} ${printObject(plugin.configuration.fields, 1, INDENT.length + prefix.length + 1, false)}`);
   }
   for (const field of route.fields) lines.push(printField(field, 1));
   const header = `ROUTE ${printName(route.name)}${printOptions(route.options)}`;
   return lines.length === 0 ? `${header} {}` : `${header} {\n${lines.map((line) => `${INDENT}${line}`).join('\n')}\n}`;
 }
 
+/** `reasoning = false` is what a model without options gets, so it is not printed. */
 function printModelRef(ref: ModelRefNode): string {
-  return `${JSON.stringify(ref.model)}${printOptions(ref.options)}`;
+  const options = ref.options.filter((option) => !(option.key === 'reasoning' && option.value.kind === 'scalar' && option.value.value === false));
+  return `${JSON.stringify(ref.model)}${printOptions(options)}`;
 }
 
 function printOptions(options: readonly FieldNode[]): string {
