@@ -186,3 +186,26 @@ function generateConfig(random: () => number): Record<string, unknown> {
     decisions,
   };
 }
+
+describe('custom resource definitions (deploy/kubernetes/crds)', () => {
+  const crdDir = join(root, 'deploy', 'kubernetes', 'crds');
+  const crds = readdirSync(crdDir).map((file) => parse(readFileSync(join(crdDir, file), 'utf8')) as Record<string, any>);
+
+  it('each names its plural.group and serves v1alpha1 with a status subresource', () => {
+    expect(crds.map((crd) => crd.metadata.name).sort()).toEqual(['intelligentpools.switchyard.io', 'intelligentroutes.switchyard.io', 'semanticrouters.switchyard.io']);
+    for (const crd of crds) {
+      expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.${crd.spec.group}`);
+      expect(crd.spec.versions).toEqual([expect.objectContaining({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } })]);
+    }
+  });
+
+  it('the crd target is a valid SemanticRouter for its CRD', () => {
+    const crd = crds.find((candidate) => candidate.spec.names.kind === 'SemanticRouter')!;
+    const resource = parse(renderTarget(compileDslText(readFileSync(join(root, 'examples', 'seed-tutorial.dsl'), 'utf8'), 'seed.dsl').document!, 'crd')) as Record<string, any>;
+    expect(resource.apiVersion).toBe(`${crd.spec.group}/${crd.spec.versions[0].name}`);
+    expect(resource.kind).toBe(crd.spec.names.kind);
+    const schema = crd.spec.versions[0].schema.openAPIV3Schema;
+    for (const key of schema.required) expect(resource).toHaveProperty(key);
+    for (const key of schema.properties.spec.required) expect(resource.spec).toHaveProperty(key);
+  });
+});
