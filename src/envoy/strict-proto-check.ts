@@ -33,6 +33,14 @@ export function checkEnvoyBootstrap(config: unknown): ProtoProblem[] {
 }
 
 /**
+ * Checks one Envoy message in its JSON form, e.g. an `ExternalProcessor` filter config that a
+ * mesh (Istio's EnvoyFilter) patches into Envoy's config rather than a whole bootstrap.
+ */
+export function checkEnvoyMessage(typeName: string, value: unknown): ProtoProblem[] {
+  return checkProtoJson(loadEnvoyProtoRoot(), typeName, value);
+}
+
+/**
  * Strictly decodes `value` as the proto3 JSON form of message `typeName`: every key must be a
  * field (snake_case or lowerCamel JSON name), every value must fit its field type, every
  * `google.protobuf.Any` must name a message known to `root` in `@type` and fit it, and the
