@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models clean
+.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models helm-schema clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: build ## Run the benchmarks (numbers go to bench/results/)
 
 models: ## Retrain every bundled model from scratch (needs Debian's python3-torch)
 	bash training/train-all.sh
+
+helm-schema: install ## Write deploy/helm/switchyard/values.schema.json from the config schema
+	npx tsx scripts/write-helm-values-schema.ts
 
 clean: ## Remove build output
 	rm -rf dist jest-results.json

@@ -87,7 +87,7 @@ describe('config_source: kubernetes (list/watch against a loopback API server)',
     api.apply('semanticrouters', 'router', routerSpec({ providers: seed.providers, signals: seed.signals, decisions: seed.decisions }));
     await source!.start();
     expect(applied).toHaveLength(1);
-    const broken = structuredClone(seed.decisions) as Record<string, any>[];
+    const broken = structuredClone(seed.decisions) as any[];
     broken[0].modelRefs[0].model = 'gemini-2.5-prp';
     broken[1].rules.conditions[0].name = 'no_such_rule';
     api.apply('semanticrouters', 'router', routerSpec({ providers: seed.providers, signals: seed.signals, decisions: broken }));
@@ -107,7 +107,7 @@ describe('config_source: kubernetes (list/watch against a loopback API server)',
 
     api.dropWatches();
     await until(() => api.openWatches() === 3, 'watches resumed after the drop');
-    const second = structuredClone(seed.decisions) as Record<string, any>[];
+    const second = structuredClone(seed.decisions) as any[];
     second[0].priority = 150;
     api.apply('semanticrouters', 'router', routerSpec({ providers: seed.providers, signals: seed.signals, decisions: second }));
     await until(() => applied.length === 2, 'the change after the drop');
