@@ -1,7 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { endQuietlyWhenStdoutCloses, type CliIo } from './cli-io.js';
 import { DSL_TARGETS, type DslTarget } from '../dsl/targets.js';
-import type { CliIo } from './cli-io.js';
 import type { ServeOptions } from './commands/serve.js';
 import { runDemo } from './commands/demo.js';
 import { runDslCompile, runDslDecompile, runDslFmt, runDslValidate, type DslCompileOptions } from './commands/dsl.js';
