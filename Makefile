@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models helm-schema compose-up compose-down clean
+.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models helm-schema clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,18 +58,6 @@ models: ## Retrain every bundled model from scratch (needs Debian's python3-torc
 
 helm-schema: install ## Write deploy/helm/switchyard/values.schema.json from the config schema
 	npx tsx scripts/write-helm-values-schema.ts
-
-# OFFLINE=1 (machines with no container registry, such as CI): build every image from a local
-# debootstrap base, and the built-in gateway takes Envoy's place.
-COMPOSE_OFFLINE := CONTAINERS_CONF=$(CURDIR)/deploy/compose/containers.conf
-COMPOSE_FILES := $(if $(filter 1,$(OFFLINE)),-f compose.yaml -f compose.test.yaml,-f compose.yaml)
-
-compose-up: build ## Start Envoy + sidecar + Redis + two stub models with podman-compose on 127.0.0.1:8899 (OFFLINE=1: no registry)
-	@if [ "$(OFFLINE)" = 1 ]; then $(COMPOSE_OFFLINE) deploy/compose/build-base-image.sh; fi
-	cd deploy/compose && $(if $(filter 1,$(OFFLINE)),$(COMPOSE_OFFLINE)) podman-compose -p switchyard $(COMPOSE_FILES) up -d --build
-
-compose-down: ## Stop the podman-compose stack
-	cd deploy/compose && $(if $(filter 1,$(OFFLINE)),$(COMPOSE_OFFLINE)) podman-compose -p switchyard $(COMPOSE_FILES) down
 
 clean: ## Remove build output
 	rm -rf dist jest-results.json
