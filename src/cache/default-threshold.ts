@@ -1,5 +1,9 @@
 /**
- * The default `similarity_threshold` (cosine of the last user messages' embeddings), tuned on
- * test/fixtures/cache/pairs.jsonl with `npx tsx bench/cache-lookup.ts` (see src/cache/README.md).
+ * The default `similarity_threshold` (cosine of the last user messages' sentence-encoder
+ * embeddings) and the near-miss guard's word similarity, tuned on the dev half of the pair sets
+ * with `npx tsx eval/cache-pairs.ts --split dev` (see src/cache/README.md).
  */
-export const DEFAULT_SIMILARITY_THRESHOLD = 0.8;
+export const DEFAULT_SIMILARITY_THRESHOLD = 0.7;
+
+/** A topic word only one prompt has passes when a word of the other is at least this similar. */
+export const DEFAULT_WORD_SIMILARITY = 0.8;

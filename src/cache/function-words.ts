@@ -35,3 +35,56 @@ export const NUMBER_WORDS: ReadonlyMap<string, string> = new Map(
     eighth: '8', ninth: '9', tenth: '10', last: 'last',
   }),
 );
+
+/** Question words: a speech repair that starts with one replaces the question word before it. */
+export const WH_WORDS: ReadonlySet<string> = new Set(['what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how']);
+
+/** Hesitations dropped before a prompt is read ("what was the um triad"). */
+export const FILLER_WORDS: ReadonlySet<string> = new Set(['um', 'umm', 'uh', 'uhh', 'uhm', 'ugh', 'er', 'erm', 'hmm', 'ah']);
+
+/**
+ * Phrases that mark a speech repair ("Poland no I mean Warsaw"), longest first. "or" and "well"
+ * only count next to another of them; "no" and "rather" are checked in context (prompt-facts.ts).
+ */
+export const REPAIR_PHRASES: readonly (readonly string[])[] = [
+  ['scratch', 'that'], ['make', 'that'], ['excuse', 'me'], ['i', 'mean'], ['or', 'rather'],
+  ['no'], ['rather'], ['sorry'], ['wait'], ['oops'], ['or'], ['well'],
+];
+
+/**
+ * Words whose opposite changes the answer while barely moving a sentence embedding ("above" /
+ * "below freezing", "turn on" / "turn off", "he" / "she"). Each entry is a group of poles; two
+ * prompts that use different poles of one group are different questions. Function words among
+ * them are kept out of the topic words but still reach the guard through this table.
+ */
+const CONTRAST_POLES: readonly (readonly (readonly string[])[])[] = [
+  [['above', 'over', 'higher', 'more', 'most', 'maximum', 'max'], ['below', 'under', 'less', 'fewer', 'least', 'minimum', 'min']],
+  [['up', 'upward', 'upwards'], ['down', 'downward', 'downwards']],
+  [['on'], ['off']],
+  [['in', 'into', 'inside', 'within'], ['out', 'outside']],
+  [['he', 'him', 'his', 'himself', 'man', 'men', 'male', 'boy', 'boys', 'father', 'husband'], ['she', 'her', 'hers', 'herself', 'woman', 'women', 'female', 'girl', 'girls', 'mother', 'wife']],
+  [['before', 'earlier', 'prior'], ['after', 'later']],
+  [['first', 'earliest', 'start', 'begin', 'beginning'], ['last', 'latest', 'end', 'final']],
+  [['largest', 'biggest', 'highest', 'tallest', 'longest', 'heaviest', 'oldest', 'best'], ['smallest', 'lowest', 'shortest', 'lightest', 'youngest', 'newest', 'worst']],
+  [['increase', 'increases', 'raise', 'grow'], ['decrease', 'decreases', 'reduce', 'lower', 'shrink']],
+  [['left'], ['right']],
+  [['north', 'northern'], ['south', 'southern'], ['east', 'eastern'], ['west', 'western']],
+  [['buy', 'buying', 'import', 'imports'], ['sell', 'selling', 'export', 'exports']],
+  [['win', 'won', 'winner'], ['lose', 'lost', 'loser']],
+  [['hot', 'warm', 'heat'], ['cold', 'cool']],
+  [['true'], ['false']],
+  [['add', 'insert', 'append'], ['remove', 'delete']],
+  [['encrypt', 'encode', 'compress'], ['decrypt', 'decode', 'decompress']],
+  [['fast', 'faster', 'fastest', 'quick', 'quicker', 'quickest'], ['slow', 'slower', 'slowest']],
+  // Units: "a kilogram of feathers" and "a pound of feathers" weigh differently.
+  [['kilogram', 'kilograms', 'kg'], ['pound', 'pounds', 'lb', 'lbs'], ['gram', 'grams'], ['ounce', 'ounces', 'oz'], ['ton', 'tons', 'tonne', 'tonnes'],
+    ['kilometer', 'kilometers', 'kilometre', 'kilometres', 'km'], ['mile', 'miles'], ['meter', 'meters', 'metre', 'metres'], ['foot', 'feet', 'ft'],
+    ['inch', 'inches'], ['centimeter', 'centimeters', 'cm'], ['yard', 'yards'], ['liter', 'liters', 'litre', 'litres'], ['gallon', 'gallons'],
+    ['celsius'], ['fahrenheit'], ['kelvin'], ['dollar', 'dollars', 'usd'], ['euro', 'euros', 'eur'], ['seconds'], ['minute', 'minutes'], ['hour', 'hours'],
+    ['day', 'days'], ['week', 'weeks'], ['month', 'months'], ['year', 'years']],
+];
+
+/** Word → its contrast group and pole. */
+export const CONTRAST_GROUPS: ReadonlyMap<string, { readonly group: number; readonly pole: number }> = new Map(
+  CONTRAST_POLES.flatMap((poles, group) => poles.flatMap((words, pole) => words.map((word) => [word, { group, pole }] as const))),
+);

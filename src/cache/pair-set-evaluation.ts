@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Embedder } from '../classifiers/embedder.js';
 import { cosineSimilarity } from '../classifiers/embedder.js';
-import { nearMissReason, type NearMissReason } from './near-miss-guard.js';
+import { ADDED_WORD_DISCOUNT, requiredWordSimilarity, structuralReason, unmatchedWordCoverage, type NearMissReason } from './near-miss-guard.js';
 import { promptFacts } from './prompt-facts.js';
 
 /** One labelled pair: would the cached answer for `a` be right for `b`? */
@@ -13,15 +13,21 @@ export interface LabelledPair {
   readonly kind?: string;
 }
 
-/** A pair with its similarity and the guard's verdict. */
+/** A pair with its similarity and what the guard sees in it. */
 export interface ScoredPair extends LabelledPair {
   readonly similarity: number;
-  readonly rejectedBy: NearMissReason | undefined;
+  /** The guard's verdict before topic-word coverage (numbers, negation, contrast, entity, order). */
+  readonly structural: NearMissReason | undefined;
+  /** See `unmatchedWordCoverage`: the guard passes when it reaches the word-similarity setting. */
+  readonly coverage: number;
+  /** One prompt only adds one word, so the guard asks less of its coverage (ADDED_WORD_DISCOUNT). */
+  readonly addedWord: boolean;
 }
 
 /** Hit and wrong-answer rates of one threshold on a pair set. */
 export interface PairSetResult {
   readonly threshold: number;
+  readonly wordSimilarity: number;
   readonly paraphrases: number;
   readonly nearMisses: number;
   /** Paraphrase pairs served from the cache. */
@@ -43,35 +49,48 @@ export async function readPairSet(file: string): Promise<LabelledPair[]> {
     .map((line) => JSON.parse(line) as LabelledPair);
 }
 
-/** Embeds both sides of each pair as the cache does and runs the near-miss guard (cached side `a`, query side `b`). */
+/** Embeds both sides of each pair as the cache does and reads what the guard sees (cached side `a`, query side `b`). */
 export async function scorePairs(embedder: Embedder, pairs: readonly LabelledPair[]): Promise<ScoredPair[]> {
-  const cached = pairs.map((p) => promptFacts(p.a));
-  const queries = pairs.map((p) => promptFacts(p.b));
-  const [left, right] = await Promise.all([
-    embedder.embed(cached.map((facts) => facts.embeddingText)),
-    embedder.embed(queries.map((facts) => facts.embeddingText)),
-  ]);
-  return pairs.map((pair, i) => ({
-    ...pair,
-    similarity: cosineSimilarity(left[i]!, right[i]!),
-    rejectedBy: nearMissReason(queries[i]!, cached[i]!),
-  }));
+  const scored: ScoredPair[] = [];
+  for (let start = 0; start < pairs.length; start += 64) {
+    const part = pairs.slice(start, start + 64);
+    const [left, right] = await Promise.all([embedder.embed(part.map((p) => p.a)), embedder.embed(part.map((p) => p.b))]);
+    for (const [i, pair] of part.entries()) {
+      const cached = promptFacts(pair.a);
+      const query = promptFacts(pair.b);
+      const structural = structuralReason(query, cached);
+      scored.push({
+        ...pair,
+        similarity: cosineSimilarity(left[i]!, right[i]!),
+        structural,
+        coverage: structural === undefined ? await unmatchedWordCoverage(query, cached, embedder) : -1,
+        addedWord: requiredWordSimilarity(query, cached, 1) < 1,
+      });
+    }
+  }
+  return scored;
+}
+
+/** Whether the guard lets a pair through at a word-similarity setting. */
+export function guardPasses(pair: ScoredPair, wordSimilarity: number): boolean {
+  return pair.structural === undefined && pair.coverage >= (pair.addedWord ? wordSimilarity - ADDED_WORD_DISCOUNT : wordSimilarity);
 }
 
 /** What the cache would do with each pair at `threshold`: a hit needs the similarity and the guard. */
-export function evaluateThreshold(scored: readonly ScoredPair[], threshold: number): PairSetResult {
+export function evaluateThreshold(scored: readonly ScoredPair[], threshold: number, wordSimilarity: number): PairSetResult {
   const paraphrases = scored.filter((p) => p.label === 'paraphrase');
   const nearMisses = scored.filter((p) => p.label === 'near-miss');
-  const hits = (p: ScoredPair): boolean => p.similarity >= threshold && p.rejectedBy === undefined;
+  const hits = (p: ScoredPair): boolean => p.similarity >= threshold && guardPasses(p, wordSimilarity);
   const paraphraseHits = paraphrases.filter(hits).length;
   const wrongAnswers = nearMisses.filter(hits).length;
   return {
     threshold,
+    wordSimilarity,
     paraphrases: paraphrases.length,
     nearMisses: nearMisses.length,
     paraphraseHits,
     wrongAnswers,
-    stoppedByGuard: nearMisses.filter((p) => p.similarity >= threshold && p.rejectedBy !== undefined).length,
+    stoppedByGuard: nearMisses.filter((p) => p.similarity >= threshold && !guardPasses(p, wordSimilarity)).length,
     paraphraseHitRate: paraphrases.length === 0 ? 0 : paraphraseHits / paraphrases.length,
     wrongAnswerRate: nearMisses.length === 0 ? 0 : wrongAnswers / nearMisses.length,
   };

@@ -1,27 +1,41 @@
-import { FUNCTION_WORDS, NEGATION_WORDS, NUMBER_WORDS } from './function-words.js';
+import { CONTRAST_GROUPS, FILLER_WORDS, FUNCTION_WORDS, NEGATION_WORDS, NUMBER_WORDS, REPAIR_PHRASES, WH_WORDS } from './function-words.js';
 import { wordStem } from './word-stem.js';
 
 /** What the near-miss guard compares of a prompt. */
 export interface PromptFacts {
-  /** Numbers (digits and number words) as normalised values, sorted. */
+  /** Numbers (digits, number words, ordinals) as normalised values, in order: "first … second" ≠ "second … first". */
   readonly numbers: readonly string[];
   /** How many negations the prompt holds. */
   readonly negations: number;
   /** Stems of capitalised words that do not start a sentence, and of acronyms. */
   readonly entities: ReadonlySet<string>;
+  /**
+   * For each contrast group the prompt touches (above/below, he/she, on/off, in/out, first/last…),
+   * the poles it uses, joined: "above" and "below" answer differently, however similar the rest.
+   */
+  readonly contrasts: ReadonlyMap<number, string>;
   /** Stems of the topic words, in order of first appearance (entities included). */
   readonly contentStems: readonly string[];
-  /**
-   * The prompt without its function words (lower case, numbers and negations kept): what gets
-   * embedded, so request-frame wording ("can you tell me", "what's") does not move the vector.
-   */
-  readonly embeddingText: string;
+  /** A lower-case surface word of each topic stem, for word-level similarity. */
+  readonly contentWords: ReadonlyMap<string, string>;
 }
 
-const WORD = /[\p{L}\p{N}]+/gu;
+interface Word {
+  readonly text: string;
+  readonly lower: string;
+  readonly sentenceStart: boolean;
+  /** A hesitation (um, uh) came just before: a following "no" is a repair, not a negation. */
+  readonly afterFiller?: boolean;
+}
+
+/** Words, and grouped numbers as one word ("1,000", "3.50"). */
+const WORD = /\p{N}+(?:[.,]\p{N}+)+|[\p{L}\p{N}]+/gu;
 const DIGITS = /\p{N}+(?:[.,]\p{N}+)*/gu;
 const SENTENCE_END = /[.!?:;\n]\s*$/;
 const INNER_APOSTROPHE = /(\p{L})['’](\p{L})/gu;
+/** How far back a repair may restart ("the Great Khan no the Yuan emperors"). */
+const RESTART_WINDOW = 6;
+const DETERMINERS = new Set(['the', 'a', 'an']);
 
 /** A digit run as a value: "1,000" → "1000", "3.50" → "3.5". */
 function normaliseNumber(digits: string): string {
@@ -30,47 +44,123 @@ function normaliseNumber(digits: string): string {
   return Number.isFinite(value) ? String(value) : grouped;
 }
 
-function isEntity(word: string, lower: string, sentenceStart: boolean): boolean {
-  if (word.length >= 2 && /^\p{Lu}[\p{Lu}\p{N}]+$/u.test(word)) return true;
+function isEntity(word: Word): boolean {
+  if (word.text.length >= 2 && /^\p{Lu}[\p{Lu}\p{N}]+$/u.test(word.text)) return true;
   // "I", "I'm": capitalised by rule, not names.
-  return !sentenceStart && /\p{Lu}/u.test(word) && !FUNCTION_WORDS.has(lower);
+  return !word.sentenceStart && /\p{Lu}/u.test(word.text) && !FUNCTION_WORDS.has(word.lower);
 }
 
-/** Reads the facts of a prompt; pure and fast (one pass over the words). */
+/** Length of the repair phrase ("i mean", "sorry", "no"…) that starts at `i`, or 0. */
+function repairPhraseAt(words: readonly Word[], i: number): number {
+  for (const phrase of REPAIR_PHRASES) {
+    if (phrase.every((w, k) => words[i + k]?.lower === w)) return phrase.length;
+  }
+  return 0;
+}
+
+/**
+ * "or" and "well" mark a repair only next to another repair word; "no" also when a hesitation
+ * precedes it or a determiner, a question word or an earlier word restarts the phrase after it;
+ * "rather" unless it compares ("would rather", "rather than").
+ */
+function isRepairWord(words: readonly Word[], i: number, nextToRepair: boolean): boolean {
+  const word = words[i]!.lower;
+  if (word === 'no') {
+    const next = words[i + 1]?.lower;
+    if (next === undefined || nextToRepair || words[i]!.afterFiller === true) return next !== undefined;
+    return DETERMINERS.has(next) || WH_WORDS.has(next) || words.slice(Math.max(0, i - RESTART_WINDOW), i).some((w) => w.lower === next);
+  }
+  if (word === 'or' || word === 'well') return nextToRepair;
+  if (word === 'rather') return !['would', 'id', 'had'].includes(words[i - 1]?.lower ?? '') && words[i + 1]?.lower !== 'than';
+  return true;
+}
+
+/**
+ * Removes speech repairs: "for Poland no I mean Warsaw" → "for Warsaw", "Why, no wait, what
+ * percentage" → "what percentage", "the Great Khan no the Yuan emperors" → "the Yuan emperors".
+ * Fillers (um, uh) are dropped. The replaced part (reparandum) runs back to the last earlier copy
+ * of the repair's first word, or to the last question word when the repair starts with one, or
+ * else is the one word before the edit.
+ */
+function withoutRepairs(input: readonly Word[]): Word[] {
+  let words = input
+    .map((w, i) => (i > 0 && FILLER_WORDS.has(input[i - 1]!.lower) ? { ...w, afterFiller: true } : w))
+    .filter((w) => !FILLER_WORDS.has(w.lower));
+  for (let i = 0; i < words.length; i++) {
+    let end = i;
+    let repairs = 0;
+    for (;;) {
+      const length = repairPhraseAt(words, end);
+      if (length === 0 || !isRepairWord(words, end, repairs > 0 || repairPhraseAt(words, end + length) > 0)) break;
+      end += length;
+      repairs += 1;
+    }
+    if (repairs === 0 || end >= words.length || i === 0) continue;
+    const restart = words[end]!.lower;
+    // Without a restart point the replaced part is the word before the edit, with the rest of a
+    // name it ends ("Wahl and Ammann no no Karlen and Singer").
+    let start = i - 1;
+    while (start > 0 && /^\p{Lu}/u.test(words[start]!.text) && (/^\p{Lu}/u.test(words[start - 1]!.text) || words[start - 1]!.lower === 'and')) {
+      start -= words[start - 1]!.lower === 'and' && start > 1 ? 2 : 1;
+    }
+    for (let k = i - 1; k >= Math.max(0, i - RESTART_WINDOW); k--) {
+      if (words[k]!.lower === restart || (WH_WORDS.has(restart) && WH_WORDS.has(words[k]!.lower))) {
+        start = k;
+        break;
+      }
+    }
+    words = [...words.slice(0, start), ...words.slice(end)];
+    i = start - 1;
+  }
+  return words;
+}
+
+function wordsOf(text: string): Word[] {
+  const words: Word[] = [];
+  for (const match of text.matchAll(WORD)) {
+    const sentenceStart = match.index === 0 || SENTENCE_END.test(text.slice(Math.max(0, match.index - 3), match.index));
+    words.push({ text: match[0], lower: match[0].toLowerCase(), sentenceStart });
+  }
+  return words;
+}
+
+/** Reads the facts of a prompt; pure and fast (one pass over the words after repairs are removed). */
 export function promptFacts(text: string): PromptFacts {
   const normalised = text.normalize('NFKC').replace(INNER_APOSTROPHE, '$1$2');
+  const words = withoutRepairs(wordsOf(normalised));
   const numbers: string[] = [];
-  for (const match of normalised.matchAll(DIGITS)) numbers.push(normaliseNumber(match[0]));
+  for (const word of words) for (const match of word.text.matchAll(DIGITS)) numbers.push(normaliseNumber(match[0]));
   let negations = 0;
   const entities = new Set<string>();
+  const poles = new Map<number, Set<number>>();
   const contentStems: string[] = [];
-  const seen = new Set<string>();
-  const embeddingWords: string[] = [];
-  for (const match of normalised.matchAll(WORD)) {
-    const word = match[0];
-    const lower = word.toLowerCase();
-    const sentenceStart = match.index === 0 || SENTENCE_END.test(normalised.slice(Math.max(0, match.index - 3), match.index));
-    const entity = isEntity(word, lower, sentenceStart);
+  const contentWords = new Map<string, string>();
+  for (const word of words) {
+    const { lower } = word;
+    const contrast = CONTRAST_GROUPS.get(lower);
+    if (contrast !== undefined) {
+      const used = poles.get(contrast.group) ?? new Set<number>();
+      used.add(contrast.pole);
+      poles.set(contrast.group, used);
+    }
     if (NEGATION_WORDS.has(lower)) {
       negations += 1;
-      embeddingWords.push('not');
       continue;
     }
     const numberWord = NUMBER_WORDS.get(lower);
     if (numberWord !== undefined) {
       numbers.push(numberWord);
-      embeddingWords.push(lower);
       continue;
     }
-    if (!entity && FUNCTION_WORDS.has(lower)) continue;
-    embeddingWords.push(lower);
-    if (/^\p{N}+$/u.test(word)) continue;
+    const entity = isEntity(word);
+    if ((!entity && FUNCTION_WORDS.has(lower)) || /^[\p{N}.,]+$/u.test(word.text)) continue;
     const stem = /\p{N}/u.test(lower) ? lower : wordStem(lower);
     if (entity) entities.add(stem);
-    if (!seen.has(stem)) {
-      seen.add(stem);
+    if (!contentWords.has(stem)) {
+      contentWords.set(stem, lower);
       contentStems.push(stem);
     }
   }
-  return { numbers: numbers.sort(), negations, entities, contentStems, embeddingText: embeddingWords.join(' ') };
+  const contrasts = new Map([...poles].map(([group, used]) => [group, [...used].sort().join(',')]));
+  return { numbers, negations, entities, contrasts, contentStems, contentWords };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
+import { BUNDLED_ENCODER_DIR } from '../classifiers/bundled-models.js';
 import type { Embedder } from '../classifiers/embedder.js';
-import { WordVectorEmbedder } from '../classifiers/word-vector-embedder.js';
+import { leaseEmbedder, type ModelLease } from '../signals/model-cache.js';
 import type { SemanticCacheSettings } from '../config/runtime-config.js';
 import type { SemanticCachePolicy } from '../router/route-result.js';
 import type { RouterLogger } from '../telemetry/logger.js';
@@ -9,6 +9,7 @@ import type { CacheEvent } from '../telemetry/metrics.js';
 import type { CacheKey } from './cache-key.js';
 import type { CacheEntry, CachedCompletion } from './cached-completion.js';
 import { LocalCacheIndex } from './local-cache-index.js';
+import { DEFAULT_WORD_SIMILARITY } from './default-threshold.js';
 import { nearMissReason } from './near-miss-guard.js';
 import { promptFacts, type PromptFacts } from './prompt-facts.js';
 import { RedisCacheStore } from './redis-cache-store.js';
@@ -46,7 +47,10 @@ export interface SemanticCacheOptions {
   readonly settings: SemanticCacheSettings;
   readonly logger: RouterLogger;
   readonly count: (event: CacheEvent) => void;
-  /** The bundled word-vector embedder when absent. */
+  /**
+   * The bundled sentence encoder (models/use-lite) when absent, leased from the process-wide model
+   * cache: the same instance the signals use, so a request's last user message is embedded once.
+   */
   readonly embedder?: Embedder;
   /** Clock for TTLs, in epoch milliseconds (tests move it). */
   readonly now?: () => number;
@@ -57,17 +61,15 @@ const SWEEP_INTERVAL_MS = 1000;
 /** Two queries this similar with the same wording are the same entry: the second write is skipped. */
 const DUPLICATE_SIMILARITY = 0.9999;
 
-function isZero(vector: Float32Array): boolean {
-  return vector.every((value) => value === 0);
-}
+const HAS_WORD = /[\p{L}\p{N}]/u;
 
 function normalisedWording(text: string): string {
   return text.trim().replace(/\s+/g, ' ');
 }
 
 /**
- * The semantic cache of one sidecar process. A lookup embeds the content words of the last user
- * message once, searches the HNSW index within the request's namespace (see `cache-key.ts`),
+ * The semantic cache of one sidecar process. A lookup embeds the last user message once (the
+ * vector the embedding and complexity signals already computed for it), searches the HNSW index within the request's namespace (see `cache-key.ts`),
  * checks each candidate above the decision's threshold with the near-miss guard, and serves the
  * first that passes. On a miss it coalesces identical concurrent requests and hands back a ticket
  * that writes the answer when the response completes. With the redis backend, entries are shared
@@ -83,6 +85,7 @@ export class SemanticCache {
     private readonly embedder: Embedder,
     readonly index: LocalCacheIndex,
     private readonly store: SharedCacheStore | undefined,
+    private readonly embedderLease: ModelLease<Embedder> | undefined,
   ) {
     this.now = options.now ?? Date.now;
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -92,7 +95,8 @@ export class SemanticCache {
   /** Builds the cache for the global settings: loads the embedder, connects and loads Redis when configured. */
   static async create(options: SemanticCacheOptions): Promise<SemanticCache> {
     const { settings } = options;
-    const embedder = options.embedder ?? (await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR));
+    const lease = options.embedder === undefined ? await leaseEmbedder(BUNDLED_ENCODER_DIR) : undefined;
+    const embedder = options.embedder ?? lease!.model;
     const index = new LocalCacheIndex({
       embeddingDimensions: embedder.dimensions,
       maxEntries: settings.maxEntries,
@@ -104,8 +108,13 @@ export class SemanticCache {
       settings.backendType === 'redis'
         ? new RedisCacheStore({ url: settings.redis.url, keyPrefix: settings.redis.keyPrefix, index, count: options.count, logger: options.logger })
         : undefined;
-    await store?.start();
-    return new SemanticCache(options, embedder, index, store);
+    try {
+      await store?.start();
+    } catch (error) {
+      lease?.release();
+      throw error;
+    }
+    return new SemanticCache(options, embedder, index, store, lease);
   }
 
   /** The configured bound on waiting for an identical in-flight request. */
@@ -114,10 +123,10 @@ export class SemanticCache {
   }
 
   async lookup(request: CacheLookupRequest): Promise<CacheLookup> {
+    if (!HAS_WORD.test(request.key.query)) return { kind: 'skip' };
     const facts = promptFacts(request.key.query);
-    if (facts.embeddingText === '') return { kind: 'skip' };
-    const [vector] = await this.embedder.embed([facts.embeddingText]);
-    if (vector === undefined || isZero(vector)) return { kind: 'skip' };
+    const [vector] = await this.embedder.embed([request.key.query]);
+    if (vector === undefined) return { kind: 'skip' };
 
     const hit = await this.findHit(request.key, facts, vector, request.policy.similarityThreshold);
     if (hit !== undefined) return hit;
@@ -138,12 +147,14 @@ export class SemanticCache {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.embedderLease?.release();
     await this.store?.close();
   }
 
   private async findHit(key: CacheKey, facts: PromptFacts, vector: Float32Array, threshold: number): Promise<CacheLookup | undefined> {
     for (const { entry, similarity } of this.index.candidates(key.namespace, vector, threshold, this.now())) {
-      if (nearMissReason(facts, promptFacts(entry.query)) !== undefined) {
+      const matching = { embedder: this.embedder, wordSimilarity: DEFAULT_WORD_SIMILARITY };
+      if ((await nearMissReason(facts, promptFacts(entry.query), matching)) !== undefined) {
         this.options.count('near_miss_rejected');
         continue;
       }
