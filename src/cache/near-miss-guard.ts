@@ -16,16 +16,12 @@ export interface WordMatching {
 }
 
 /**
- * A single added word (the other prompt lacks no word) needs less: it narrows the question only
- * when it is far from everything else ("capital city" passes, "physical issue" does not).
+ * Words that, added alone to a prompt ("the capital city of Australia", "what exactly is…"),
+ * restate what the other words already say. Any other added word must be close to a word of the
+ * other prompt, since most narrow the question ("what physical issue caused…", "which country
+ * won…": adding "country", "name" or "type" raised wrong answers on the AmbigNQ dev half).
  */
-export const ADDED_WORD_DISCOUNT = 0.2;
-
-/** The word similarity a pair's unmatched words must reach: lower for one added word. */
-export function requiredWordSimilarity(query: PromptFacts, cached: PromptFacts, wordSimilarity: number): number {
-  const unmatched = unmatchedWords(query, cached);
-  return unmatched.query.length + unmatched.cached.length === 1 ? wordSimilarity - ADDED_WORD_DISCOUNT : wordSimilarity;
-}
+const GENERIC_ADDED_WORDS: ReadonlySet<string> = new Set(['city', 'town', 'exactly', 'actually', 'really', 'basically', 'just']);
 
 /** At most this many topic words may lack an exact counterpart, on both sides together. */
 const MAX_UNMATCHED_WORDS = 4;
@@ -83,7 +79,7 @@ function sharesPrefix(a: string, b: string): boolean {
 /**
  * How well the topic words one prompt lacks are covered by the other: the lowest, over those words,
  * of the best similarity to a topic word of the other prompt (1 for a shared 5-letter prefix, as in
- * "painter"/"painted"). 1 when every topic word has an exact counterpart; -1 when more than
+ * "painter"/"painted", and for one added generic noun such as "city"). 1 when every topic word has an exact counterpart; -1 when more than
  * MAX_UNMATCHED_WORDS lack one. Embeds the topic words of both prompts in one batch when needed.
  */
 export async function unmatchedWordCoverage(query: PromptFacts, cached: PromptFacts, embedder: Embedder): Promise<number> {
@@ -92,6 +88,8 @@ export async function unmatchedWordCoverage(query: PromptFacts, cached: PromptFa
   if (count === 0) return 1;
   if (count > MAX_UNMATCHED_WORDS) return -1;
   const surface = (facts: PromptFacts, stems: readonly string[]): string[] => stems.map((s) => facts.contentWords.get(s)!);
+  const added = [...surface(query, unmatched.query), ...surface(cached, unmatched.cached)];
+  if (added.length === 1 && GENERIC_ADDED_WORDS.has(added[0]!)) return 1;
   const queryWords = surface(query, query.contentStems);
   const cachedWords = surface(cached, cached.contentStems);
   const vectors = await embedder.embed([...queryWords, ...cachedWords]);
@@ -116,6 +114,5 @@ export async function unmatchedWordCoverage(query: PromptFacts, cached: PromptFa
 export async function nearMissReason(query: PromptFacts, cached: PromptFacts, matching: WordMatching): Promise<NearMissReason | undefined> {
   const structural = structuralReason(query, cached);
   if (structural !== undefined) return structural;
-  const required = requiredWordSimilarity(query, cached, matching.wordSimilarity);
-  return (await unmatchedWordCoverage(query, cached, matching.embedder)) >= required ? undefined : 'content-word';
+  return (await unmatchedWordCoverage(query, cached, matching.embedder)) >= matching.wordSimilarity ? undefined : 'content-word';
 }

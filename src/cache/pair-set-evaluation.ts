@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Embedder } from '../classifiers/embedder.js';
 import { cosineSimilarity } from '../classifiers/embedder.js';
-import { ADDED_WORD_DISCOUNT, requiredWordSimilarity, structuralReason, unmatchedWordCoverage, type NearMissReason } from './near-miss-guard.js';
+import { structuralReason, unmatchedWordCoverage, type NearMissReason } from './near-miss-guard.js';
 import { promptFacts } from './prompt-facts.js';
 
 /** One labelled pair: would the cached answer for `a` be right for `b`? */
@@ -20,8 +20,6 @@ export interface ScoredPair extends LabelledPair {
   readonly structural: NearMissReason | undefined;
   /** See `unmatchedWordCoverage`: the guard passes when it reaches the word-similarity setting. */
   readonly coverage: number;
-  /** One prompt only adds one word, so the guard asks less of its coverage (ADDED_WORD_DISCOUNT). */
-  readonly addedWord: boolean;
 }
 
 /** Hit and wrong-answer rates of one threshold on a pair set. */
@@ -64,7 +62,6 @@ export async function scorePairs(embedder: Embedder, pairs: readonly LabelledPai
         similarity: cosineSimilarity(left[i]!, right[i]!),
         structural,
         coverage: structural === undefined ? await unmatchedWordCoverage(query, cached, embedder) : -1,
-        addedWord: requiredWordSimilarity(query, cached, 1) < 1,
       });
     }
   }
@@ -73,7 +70,7 @@ export async function scorePairs(embedder: Embedder, pairs: readonly LabelledPai
 
 /** Whether the guard lets a pair through at a word-similarity setting. */
 export function guardPasses(pair: ScoredPair, wordSimilarity: number): boolean {
-  return pair.structural === undefined && pair.coverage >= (pair.addedWord ? wordSimilarity - ADDED_WORD_DISCOUNT : wordSimilarity);
+  return pair.structural === undefined && pair.coverage >= wordSimilarity;
 }
 
 /** What the cache would do with each pair at `threshold`: a hit needs the similarity and the guard. */
