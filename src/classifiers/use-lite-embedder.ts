@@ -69,6 +69,8 @@ export class UseLiteEmbedder implements Embedder {
     if (!session.inputNames.includes('token_ids') || !session.outputNames.includes('embeddings')) {
       throw new Error(`${join(dir, 'model.onnx')} must have input token_ids and output embeddings`);
     }
+    // onnxruntime prepares its kernels on the first run; do it now rather than in a request.
+    await session.run({ token_ids: new ort.Tensor('int64', new BigInt64Array(1), [1, 1]) });
     return new UseLiteEmbedder(config, session, new SentencePieceTokenizer(vocabulary));
   }
 
