@@ -12,7 +12,7 @@ export class RecentEmbeddings implements Embedder {
   readonly dimensions: number;
   private readonly recent = new Map<string, Float32Array>();
 
-  constructor(private readonly inner: Embedder) {
+  constructor(readonly inner: Embedder) {
     this.dimensions = inner.dimensions;
   }
 

@@ -10,6 +10,7 @@ import { UseLiteEmbedder } from '../../src/classifiers/use-lite-embedder.js';
 import type { SemanticCacheSettings } from '../../src/config/runtime-config.js';
 import { leaseEmbedder } from '../../src/signals/model-cache.js';
 import { createSignalPipeline } from '../../src/signals/pipeline.js';
+import type { RecentEmbeddings } from '../../src/signals/recent-embeddings.js';
 import type { RequestView, SignalId } from '../../src/signals/signal.js';
 import { createSilentLogger } from '../../src/telemetry/logger.js';
 
@@ -36,7 +37,7 @@ describe('UseLiteEmbedder', () => {
     const cache = await SemanticCache.create({ settings: SETTINGS, logger: createSilentLogger(), count: () => undefined });
     const lease = await leaseEmbedder(BUNDLED_ENCODER_DIR);
     try {
-      const encoder = lease.model as UseLiteEmbedder;
+      const encoder = (lease.model as RecentEmbeddings).inner as UseLiteEmbedder;
       const text = 'Show that the square root of two is irrational, step by step.';
       const request: RequestView = { lastUserText: text, messages: [{ role: 'user', text }], headers: new Map() };
       const before = encoder.runs;
