@@ -62,9 +62,10 @@ export function viterbi(emissions: readonly Float64Array[], transitions: readonl
     best = next;
   }
   let tag = best.indexOf(Math.max(...best));
+  // Built backwards and reversed once: unshift per token is quadratic on a long text.
   const path = [tag];
-  for (let i = back.length - 1; i >= 0; i--) path.unshift((tag = back[i]![tag]!));
-  return path;
+  for (let i = back.length - 1; i >= 0; i--) path.push((tag = back[i]![tag]!));
+  return path.reverse();
 }
 
 /** First-order linear sequence tagger (averaged structured perceptron) over BIO tags. */
