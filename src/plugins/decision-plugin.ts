@@ -16,7 +16,7 @@ export interface PluginEffect {
   /** Rewrites the request JSON before it is serialised (message edits). */
   readonly editJson?: (json: Readonly<Record<string, unknown>>) => Record<string, unknown>;
   /** Rewrites the serialised upstream body (byte-preserving edits such as redaction). */
-  readonly editBody?: (body: Buffer) => Buffer;
+  readonly editBody?: (body: Buffer) => Buffer | Promise<Buffer>;
   /** Upstream request headers to set and to remove. */
   readonly setHeaders?: readonly (readonly [string, string])[];
   readonly removeHeaders?: readonly string[];
@@ -28,7 +28,8 @@ export interface PluginEffect {
 
 /** A plug-in entry compiled from its configuration, applied each time its decision wins. */
 export interface CompiledDecisionPlugin {
-  apply(request: PluginRequest): PluginEffect;
+  /** Long work (scanning a large body) is asynchronous and yields to the event loop. */
+  apply(request: PluginRequest): PluginEffect | Promise<PluginEffect>;
 }
 
 /**

@@ -100,12 +100,12 @@ async function routeExplicit(config: RuntimeConfig, request: ChatRequest, target
 }
 
 /** The winning decision's plug-ins in order: an answer from one of them ends the request. */
-function applyPlugins(request: ChatRequest, routing: Routing): ImmediateReply | PluginEffect[] {
+async function applyPlugins(request: ChatRequest, routing: Routing): Promise<ImmediateReply | PluginEffect[]> {
   const decision = routing.outcome?.decision;
   if (decision === undefined) return [];
   const effects: PluginEffect[] = [];
   for (const plugin of decisionPlugins(decision)) {
-    const effect = plugin.apply({ decision: decision.name, request, trace: routing.trace });
+    const effect = await plugin.apply({ decision: decision.name, request, trace: routing.trace });
     if (effect.reply !== undefined) return effect.reply;
     effects.push(effect);
   }
@@ -117,7 +117,7 @@ function destination(endpoint: ModelEndpoint): string {
   return `${host}:${endpoint.port}`;
 }
 
-function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing, effects: readonly PluginEffect[]): Buffer {
+async function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing, effects: readonly PluginEffect[]): Promise<Buffer> {
   const jsonEdits = effects.flatMap((effect) => (effect.editJson === undefined ? [] : [effect.editJson]));
   let upstream = body;
   // An explicit model is already the upstream name and reasoning is the client's: without
@@ -128,7 +128,7 @@ function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing, effe
     for (const edit of jsonEdits) json = edit(json);
     upstream = Buffer.from(JSON.stringify(json));
   }
-  for (const effect of effects) if (effect.editBody !== undefined) upstream = effect.editBody(upstream);
+  for (const effect of effects) if (effect.editBody !== undefined) upstream = await effect.editBody(upstream);
   return upstream;
 }
 
@@ -140,7 +140,7 @@ function cachePolicy(config: RuntimeConfig, effects: readonly PluginEffect[]): S
   return { similarityThreshold: requested.similarityThreshold ?? global.similarityThreshold, ttlSeconds: requested.ttlSeconds ?? global.ttlSeconds };
 }
 
-function routedRequest(
+async function routedRequest(
   config: RuntimeConfig,
   request: ChatRequest,
   body: Buffer,
@@ -148,11 +148,11 @@ function routedRequest(
   routing: Routing,
   effects: readonly PluginEffect[],
   random: () => number,
-): RoutedRequest {
+): Promise<RoutedRequest> {
   const { target, trace } = routing;
   const endpoint = pickEndpoint(target.endpoints, random);
   if (endpoint === undefined) throw new RouterError('SY_ERR_NO_ROUTE', `model "${target.name}" has no endpoints`);
-  const upstream = upstreamBody(request, body, routing, effects);
+  const upstream = await upstreamBody(request, body, routing, effects);
   // Plug-in header changes come first so that the router's own routing headers always win.
   const set: (readonly [string, string])[] = [
     ...effects.flatMap((effect) => effect.setHeaders ?? []),
@@ -203,7 +203,7 @@ async function route(
     }
     routing = await routeExplicit(config, request, target, abort);
   }
-  const effects = applyPlugins(request, routing);
+  const effects = await applyPlugins(request, routing);
   if (!Array.isArray(effects)) return effects;
   return routedRequest(config, request, body, headers, routing, effects, random);
 }

@@ -3,6 +3,7 @@ import type { ClosableSignalExtractor } from './closable-extractor.js';
 import { leaseRuleEmbedders, promptVectors, type EmbedderRule } from './rule-embedders.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** Example prompts of one side of a complexity rule. */
 export interface ComplexityExamples {
@@ -103,6 +104,7 @@ export const complexitySignalPlugin: SignalPlugin<ComplexityRule> = {
     );
     return {
       type: 'complexity',
+      textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const vectors = await promptVectors(compiled, request.lastUserText);
         const results: SignalResult[] = [];

@@ -1,8 +1,9 @@
 import { ruleError } from './rule-error.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
+import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 
 /** One `signals.context[]` rule; sizes are token counts like 512, "4K" or "1.5M". */
-export interface ContextRule {
+export interface ContextRule extends SignalPolicyFields {
   readonly name: string;
   readonly min_tokens?: number | string;
   readonly max_tokens?: number | string;
@@ -23,6 +24,7 @@ const CONTEXT_RULE_SCHEMA = {
     name: { type: 'string', minLength: 1 },
     min_tokens: TOKEN_SIZE_SCHEMA,
     max_tokens: TOKEN_SIZE_SCHEMA,
+    ...SIGNAL_POLICY_PROPERTIES,
   },
 } as const;
 

@@ -5,6 +5,7 @@ import { compileClassifierRules } from './rule-classifiers.js';
 import { ruleError } from './rule-error.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** One `signals.difficulty[]` rule. */
 export interface DifficultyRule extends SignalPolicyFields {
@@ -64,6 +65,7 @@ export const difficultySignalPlugin: SignalPlugin<DifficultyRule> = {
     );
     return {
       type: 'difficulty',
+      textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const text = request.lastUserText;
         const hardProbability = new Map<TextClassifier, number>(

@@ -4,6 +4,7 @@ import type { ClosableSignalExtractor } from './closable-extractor.js';
 import { compileClassifierRules } from './rule-classifiers.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** One `signals.domains[]` rule (Athena §1.3 field names). */
 export interface DomainRule extends SignalPolicyFields {
@@ -69,6 +70,7 @@ export const domainSignalPlugin: SignalPlugin<DomainRule> = {
     const { compiled, classifiers, release } = await compileClassifierRules('domain', rules, context.configDir, BUNDLED_DOMAIN_HEAD_DIR, compileRule);
     return {
       type: 'domain',
+      textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const text = request.lastUserText;
         const ranked = new Map<TextClassifier, readonly LabelScore[]>(

@@ -3,6 +3,7 @@ import type { ClosableSignalExtractor } from './closable-extractor.js';
 import { leaseRuleEmbedders, promptVectors, type EmbedderRule } from './rule-embedders.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** How a rule folds the similarities to its candidates into one score. */
 export type AggregationMethod = 'mean' | 'max' | 'any';
@@ -77,6 +78,7 @@ export const embeddingSignalPlugin: SignalPlugin<EmbeddingRule> = {
     );
     return {
       type: 'embedding',
+      textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const vectors = await promptVectors(compiled, request.lastUserText);
         return compiled.map((rule) => {

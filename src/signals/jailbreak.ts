@@ -5,9 +5,11 @@ import { WordVectorEmbedder } from '../classifiers/word-vector-embedder.js';
 import { normalizeForDetection } from '../router/text-normalization.js';
 import { BUNDLED_JAILBREAK_DIR, sharedJailbreakClassifier } from './jailbreak/jailbreak-classifier.js';
 import type { RequestView, SignalBuildContext, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
+import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** One `signals.jailbreak[]` rule (Athena §1.3 field names). */
-export interface JailbreakRule {
+export interface JailbreakRule extends SignalPolicyFields {
   readonly name: string;
   readonly description?: string;
   readonly method?: 'classifier' | 'contrastive';
@@ -36,6 +38,7 @@ const JAILBREAK_RULE_SCHEMA = {
     jailbreak_patterns: PATTERNS,
     benign_patterns: PATTERNS,
     model_path: { type: 'string', minLength: 1 },
+    ...SIGNAL_POLICY_PROPERTIES,
   },
 } as const;
 
@@ -107,6 +110,7 @@ export const jailbreakSignalPlugin: SignalPlugin<JailbreakRule> = {
     );
     return {
       type: 'jailbreak',
+      textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         return Promise.all(
           compiled.map(async (rule): Promise<SignalResult> => {

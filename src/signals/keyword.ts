@@ -1,8 +1,10 @@
 import { ruleError } from './rule-error.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
+import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { KEYWORD_TEXT_BUDGET } from './bounded-text.js';
 
 /** One `signals.keywords[]` rule. */
-export interface KeywordRule {
+export interface KeywordRule extends SignalPolicyFields {
   readonly name: string;
   readonly operator: 'OR' | 'AND' | 'NOR';
   readonly keywords: readonly string[];
@@ -18,6 +20,7 @@ const KEYWORD_RULE_SCHEMA = {
     operator: { enum: ['OR', 'AND', 'NOR'] },
     keywords: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, pattern: '\\S' } },
     case_sensitive: { type: 'boolean' },
+    ...SIGNAL_POLICY_PROPERTIES,
   },
 } as const;
 
@@ -94,6 +97,7 @@ export const keywordSignalPlugin: SignalPlugin<KeywordRule> = {
     const compiled = rules.map(compileKeywordRule);
     return {
       type: 'keyword',
+      textBudget: KEYWORD_TEXT_BUDGET,
       extract(request: RequestView): readonly SignalResult[] {
         const text = request.lastUserText;
         return compiled.map((rule) => {

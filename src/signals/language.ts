@@ -1,8 +1,10 @@
 import { getLIDModel } from 'fasttext.wasm.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
+import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** One `signals.language[]` rule: `name` is the ISO-639-1 code it matches ("en", "zh"). */
-export interface LanguageRule {
+export interface LanguageRule extends SignalPolicyFields {
   readonly name: string;
   readonly description?: string;
 }
@@ -14,6 +16,7 @@ const LANGUAGE_RULE_SCHEMA = {
   properties: {
     name: { type: 'string', pattern: '^[a-z]{2}$' },
     description: { type: 'string' },
+    ...SIGNAL_POLICY_PROPERTIES,
   },
 } as const;
 
@@ -58,6 +61,7 @@ export const languageSignalPlugin: SignalPlugin<LanguageRule> = {
     await languageIdentifier();
     return {
       type: 'language',
+      textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const { code, confidence } = await identifyLanguage(request.lastUserText);
         return rules.map((rule) => {

@@ -1,9 +1,13 @@
 import { loadNameAddressTagger } from './pii/name-address-tagger.js';
-import { detectPii, PII_TYPES } from './pii/pii-detector.js';
+import { yieldToEventLoop } from './event-loop.js';
+import { detectPiiInPieces, PII_TYPES, type TaggingBudget } from './pii/pii-detector.js';
+import type { PiiEntity } from './pii/pii-entity.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
+import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
+import { MODEL_TEXT_BUDGET } from './bounded-text.js';
 
 /** One `signals.pii[]` rule (Athena §1.3 field names). */
-export interface PiiRule {
+export interface PiiRule extends SignalPolicyFields {
   readonly name: string;
   readonly description?: string;
   /** Entity score (0..1) at or above which an entity counts; default 0.7 (drops context-free phone guesses). */
@@ -26,6 +30,7 @@ const PII_RULE_SCHEMA = {
     threshold: { type: 'number', minimum: 0, maximum: 1 },
     pii_types_allowed: { type: 'array', uniqueItems: true, items: { enum: [...PII_TYPES] } },
     include_history: { type: 'boolean' },
+    ...SIGNAL_POLICY_PROPERTIES,
   },
 } as const;
 
@@ -42,21 +47,30 @@ export const piiSignalPlugin: SignalPlugin<PiiRule> = {
     loadNameAddressTagger();
     return {
       type: 'pii',
-      extract(request: RequestView): readonly SignalResult[] {
-        const found = new Map<string, ReturnType<typeof detectPii>>();
-        const entitiesOf = (text: string) => {
-          let entities = found.get(text);
-          if (entities === undefined) found.set(text, (entities = detectPii(text)));
-          return entities;
+      textBudget: MODEL_TEXT_BUDGET,
+      async extract(request: RequestView, abort: AbortSignal): Promise<readonly SignalResult[]> {
+        // The view is within the text budget already; the budget here only lets the tagger read all of it.
+        const budget: TaggingBudget = { left: Number.POSITIVE_INFINITY, exhausted: false };
+        const pause = async (): Promise<void> => {
+          await yieldToEventLoop();
+          if (abort.aborted) throw abort.reason;
         };
-        return rules.map((rule) => {
+        const found = new Map<string, PiiEntity[]>();
+        const results: SignalResult[] = [];
+        for (const rule of rules) {
           const allowed = new Set(rule.pii_types_allowed ?? []);
           const threshold = rule.threshold ?? DEFAULT_PII_THRESHOLD;
           const texts = rule.include_history === true ? request.messages.filter((m) => m.role === 'user').map((m) => m.text) : [request.lastUserText];
-          const denied = texts.flatMap(entitiesOf).filter((e) => e.score >= threshold && !allowed.has(e.type));
+          const denied: PiiEntity[] = [];
+          for (const text of texts) {
+            let entities = found.get(text);
+            if (entities === undefined) found.set(text, (entities = await detectPiiInPieces(text, 0, budget, pause)));
+            denied.push(...entities.filter((e) => e.score >= threshold && !allowed.has(e.type)));
+          }
           const confidence = denied.reduce((best, e) => Math.max(best, e.score), 0);
-          return { type: 'pii', name: rule.name, matched: denied.length > 0, confidence, value: denied.length };
-        });
+          results.push({ type: 'pii', name: rule.name, matched: denied.length > 0, confidence, value: denied.length });
+        }
+        return results;
       },
     };
   },

@@ -1,4 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import { RouterError } from '../errors.js';
+import { boundedView } from './bounded-text.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { isClosable } from './closable-extractor.js';
 import { findSignalPluginByConfigKey } from './registry.js';
 import type {
@@ -70,23 +73,69 @@ function failedResults(built: BuiltExtractor, error: unknown): readonly SignalRe
   return [...built.policies.keys()].map((name) => ({ type: built.extractor.type, name, matched: false, confidence: 0, error: message }));
 }
 
+/** The request sampled to each text budget, computed once per budget and request. */
+type ViewOf = (budget: number | undefined) => RequestView;
+
+function boundedViews(request: RequestView): ViewOf {
+  const views = new Map<number, RequestView>();
+  return (budget) => {
+    if (budget === undefined) return request;
+    let view = views.get(budget);
+    if (view === undefined) views.set(budget, (view = boundedView(request, budget)));
+    return view;
+  };
+}
+
+/** When an extractor may start, and how it tells the next one that its synchronous part is done. */
+interface ExtractorTurn {
+  readonly start: Promise<void>;
+  readonly started: () => void;
+}
+
+/**
+ * One turn per extractor, each on its own turn of the event loop after the previous one's
+ * synchronous part: immediates queued together would otherwise run back to back, with no timer
+ * or I/O in between. Asynchronous parts (ONNX sessions run off the loop) still overlap.
+ */
+function extractorTurns(count: number): ExtractorTurn[] {
+  const turns: ExtractorTurn[] = [];
+  let previous: Promise<void> = Promise.resolve();
+  for (let i = 0; i < count; i++) {
+    let started!: () => void;
+    const done = new Promise<void>((resolve) => (started = resolve));
+    turns.push({ start: previous.then(yieldToEventLoop), started });
+    previous = done;
+  }
+  return turns;
+}
+
 /**
  * Runs one extractor under its timeout; a throw or an overrun becomes an error result per rule.
- * A synchronous extractor (keyword, context, PII) has finished before any timer could fire, so
- * only an asynchronous result is raced against the timeout: no timer or listener per request
- * for the cheap signals.
+ * The extractor starts on a fresh turn of the event loop, so a timer, a cancellation or another
+ * request waits for at most one extractor's piece of work, which its text budget keeps to a few
+ * milliseconds. An asynchronous result is raced against what is left of the timeout; a
+ * synchronous one that ran past it is discarded like a late asynchronous one.
  */
-async function runExtractor(built: BuiltExtractor, request: RequestView, abort: AbortSignal): Promise<readonly SignalResult[]> {
+async function runExtractor(built: BuiltExtractor, viewOf: ViewOf, abort: AbortSignal, turn: ExtractorTurn): Promise<readonly SignalResult[]> {
   const { extractor, timeoutMs } = built;
   const controller = new AbortController();
   let extraction: readonly SignalResult[] | Promise<readonly SignalResult[]>;
+  let deadline = Number.POSITIVE_INFINITY;
   try {
-    extraction = extractor.extract(request, controller.signal);
+    await turn.start;
+    if (abort.aborted) throw abort.reason;
+    // Waiting for its turn is not the extractor's time: the timeout counts from its start.
+    deadline = performance.now() + timeoutMs;
+    extraction = extractor.extract(viewOf(extractor.textBudget), controller.signal);
   } catch (error) {
     if (abort.aborted) throw error;
     return failedResults(built, error);
+  } finally {
+    turn.started();
   }
-  if (!isPromiseLike(extraction)) return extraction;
+  if (!isPromiseLike(extraction)) {
+    return performance.now() > deadline ? failedResults(built, new SignalTimeoutError(extractor.type, timeoutMs)) : extraction;
+  }
   const forwardAbort = (): void => controller.abort(abort.reason);
   abort.addEventListener('abort', forwardAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
@@ -95,7 +144,7 @@ async function runExtractor(built: BuiltExtractor, request: RequestView, abort: 
       const error = new SignalTimeoutError(extractor.type, timeoutMs);
       controller.abort(error);
       reject(error);
-    }, timeoutMs);
+    }, Math.max(0, deadline - performance.now()));
   });
   try {
     return await Promise.race([extraction, overrun]);
@@ -179,7 +228,9 @@ export async function createSignalPipeline(
   return {
     types: built.map((entry) => entry.extractor.type),
     async evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet> {
-      const perExtractor = await Promise.all(built.map((entry) => runExtractor(entry, request, abort)));
+      const viewOf = boundedViews(request);
+      const turns = extractorTurns(built.length);
+      const perExtractor = await Promise.all(built.map((entry, i) => runExtractor(entry, viewOf, abort, turns[i]!)));
       const failed = failurePolicyError(built, perExtractor);
       if (failed !== undefined) throw failed;
       const signals = new Map<SignalId, SignalResult>();

@@ -40,6 +40,12 @@ export type SignalSet = ReadonlyMap<SignalId, SignalResult>;
 /** One compiled signal type with the rules of that type that some decision references. */
 export interface SignalExtractor {
   readonly type: string;
+  /**
+   * How many UTF-16 code units of each text the extractor reads (see bounded-text.ts): the
+   * pipeline passes it a view sampled down to this. Absent: the whole request, for extractors
+   * that only count bytes or read headers.
+   */
+  readonly textBudget?: number;
   /** Evaluates every rule of this type and reports each, matched or not. */
   extract(request: RequestView, abort: AbortSignal): readonly SignalResult[] | Promise<readonly SignalResult[]>;
 }
