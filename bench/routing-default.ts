@@ -1,14 +1,17 @@
 /**
  * Routing latency of examples/default.yaml with every signal it defines active (keyword, context,
- * embedding, domain, complexity): p50/p99 per signal type and for the whole request (body parse,
- * signals, decision, body rewrite) for prompts of about 20, 200 and 500 tokens; start-up time
- * (process start to config compiled, models loaded) and resident memory. Every run's prompt is
- * distinct (a run number in front), so the sentence encoder embeds each one.
+ * embedding, domain, complexity, difficulty, jailbreak): p50/p99 per signal type and for the whole
+ * request (body parse, signals, decision, plug-ins, body rewrite) for prompts of about 20, 200 and
+ * 500 tokens, a 50k-token code review and a 200k-token conversation (both take the long-context
+ * route, whose PII redaction scans every byte), and the longest the event loop was held meanwhile;
+ * then a 10 MB prompt; start-up time (process start to config compiled, models loaded) and
+ * resident memory. Every run's prompt is distinct (a run number in front), so the sentence
+ * encoder embeds each one.
  * Run: `npx tsx bench/routing-default.ts [--runs N]`; results go to bench/results/routing-default.json.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../src/config/load.js';
 import { estimateConversationTokens } from '../src/signals/context.js';
@@ -25,6 +28,9 @@ const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag === -1 ? 2000 : Number(process.argv[runsFlag + 1]);
 const WARMUP = 200;
 const TARGET_TOKENS = [20, 200, 500];
+/** Long inputs run fewer times: each is a whole long-context request. */
+const LONG_RUNS = Math.max(10, Math.round(RUNS / 20));
+const SOURCE_DIR = fileURLToPath(new URL('../src/', import.meta.url));
 
 const loaded = await loadConfigFile(CONFIG, { env: {} });
 const startupMs = performance.now();
@@ -43,19 +49,53 @@ function promptOf(tokens: number): string {
   return prompt;
 }
 
+/** The project's own TypeScript sources, concatenated: realistic code for review prompts. */
+function sourceText(bytes: number): string {
+  const files = readdirSync(SOURCE_DIR, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts')).sort();
+  let text = '';
+  for (let i = 0; text.length < bytes; i++) text += `// ${files[i % files.length]}\n${readFileSync(SOURCE_DIR + files[i % files.length], 'utf8')}\n`;
+  return text.slice(0, bytes);
+}
+
+interface Conversation {
+  readonly label: string;
+  readonly messages: readonly { role: string; content: string }[];
+}
+
+/** One user message: review this code (about 4 bytes per token). */
+function codeReview(tokens: number): Conversation {
+  return { label: `code review ~${tokens / 1000}k tokens`, messages: [{ role: 'user', content: `Please review this code for bugs and style problems.\n\n${sourceText(tokens * 4)}` }] };
+}
+
+/** A long working session: turns of pasted code and answers, then a short question. */
+function longConversation(tokens: number): Conversation {
+  const turns = 100;
+  const code = sourceText(tokens * 4);
+  const size = Math.floor(code.length / turns);
+  const messages: { role: string; content: string }[] = [{ role: 'system', content: 'You are a careful code reviewer.' }];
+  for (let i = 0; i < turns; i++) messages.push({ role: i % 2 === 0 ? 'user' : 'assistant', content: code.slice(i * size, (i + 1) * size) });
+  messages.push({ role: 'user', content: 'Which of these functions would you refactor first, and why?' });
+  return { label: `conversation ~${tokens / 1000}k tokens`, messages };
+}
+
 function view(text: string): RequestView {
   return { lastUserText: text, messages: [{ role: 'user', text }], headers: new Map([['content-type', 'application/json']]) };
+}
+
+function conversationView(conversation: Conversation): RequestView {
+  const messages = conversation.messages.map((m) => ({ role: m.role, text: m.content }));
+  return { lastUserText: messages.findLast((m) => m.role === 'user')!.text, messages, headers: new Map([['content-type', 'application/json']]) };
 }
 
 /**
  * Runs `fn` with a fresh run number each time: callers make every request's text distinct, so the
  * sentence encoder's memo of recent texts never answers for it and each run pays for one embedding.
  */
-async function percentiles(fn: (run: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+async function percentiles(fn: (run: number) => Promise<unknown>, runs = RUNS, warmup = WARMUP): Promise<{ p50: number; p99: number }> {
   let run = 0;
-  for (let i = 0; i < WARMUP; i++) await fn(run++);
+  for (let i = 0; i < warmup; i++) await fn(run++);
   const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const start = performance.now();
     await fn(run++);
     times.push(performance.now() - start);
@@ -93,18 +133,60 @@ for (const target of TARGET_TOKENS) {
   rows.push(row);
 }
 
+/** The longest single stretch the event loop was blocked while `fn` ran, in milliseconds. */
+async function longestLoopBlock(fn: () => Promise<unknown>): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  await fn();
+  histogram.disable();
+  return Math.round(histogram.max / 1e4) / 100;
+}
+
+for (const conversation of [codeReview(50_000), longConversation(200_000)]) {
+  const request = conversationView(conversation);
+  const row: Record<string, unknown> = { tokens: estimateConversationTokens(request), prompt: conversation.label };
+  for (const [type, pipeline] of pipelines) row[type] = await percentiles(() => pipeline.evaluate(request, abort), LONG_RUNS, 3);
+  row['all signals'] = await percentiles(() => config.signals.evaluate(request, abort), LONG_RUNS, 3);
+  const body = Buffer.from(JSON.stringify({ model: 'auto', messages: conversation.messages }));
+  row['whole request'] = await percentiles(() => routeChatCompletion(config, body, request.headers, abort), LONG_RUNS, 3);
+  const result = await routeChatCompletion(config, body, request.headers, abort);
+  row['decision'] = result.kind === 'immediate' ? `${result.status}` : result.kind === 'routed' ? result.trace.decision : result.kind;
+  row['longest loop block ms'] = await longestLoopBlock(() => routeChatCompletion(config, body, request.headers, abort));
+  rows.push(row);
+}
+
+/** A 10 MB prompt under the 16 MiB body limit: answered (routed or refused) in bounded time. */
+const huge = Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: sourceText(10_000_000) }] }));
+const hugeTimes: number[] = [];
+let hugeStatus = '';
+let hugeBlock = 0;
+for (let i = 0; i < 5; i++) {
+  const start = performance.now();
+  hugeBlock = Math.max(
+    hugeBlock,
+    await longestLoopBlock(async () => {
+      const result = await routeChatCompletion(config, huge, new Map(), abort);
+      hugeStatus = result.kind === 'immediate' ? String(result.status) : result.kind;
+    }),
+  );
+  hugeTimes.push(performance.now() - start);
+}
+const tenMegabytes = { bytes: huge.length, answer: hugeStatus, median_ms: Math.round(hugeTimes.sort((a, b) => a - b)[2]!), longest_loop_block_ms: hugeBlock };
+
 const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
 for (const row of rows) {
-  console.log(`~${String(row['tokens'])} tokens`);
+  console.log(`~${String(row['tokens'])} tokens${row['prompt'] === undefined ? '' : ` (${String(row['prompt'])})`}`);
   for (const [name, value] of Object.entries(row)) {
-    if (name !== 'tokens') console.log(`  ${name.padEnd(14)} p50 ${(value as { p50: number }).p50} ms  p99 ${(value as { p99: number }).p99} ms`);
+    if (typeof value === 'object' && value !== null) console.log(`  ${name.padEnd(14)} p50 ${(value as { p50: number }).p50} ms  p99 ${(value as { p99: number }).p99} ms`);
+    else if (name !== 'tokens' && name !== 'prompt') console.log(`  ${name}: ${String(value)}`);
   }
 }
+console.log(`10 MB prompt (${tenMegabytes.bytes} bytes): ${tenMegabytes.answer} in ${tenMegabytes.median_ms} ms (median of 5), longest loop block ${tenMegabytes.longest_loop_block_ms} ms`);
 console.log(`start-up (process start to config compiled with models loaded): ${Math.round(startupMs)} ms`);
 console.log(`rss: ${rssMb} MB`);
 writeFileSync(
   RESULTS,
-  `${JSON.stringify({ config: 'examples/default.yaml', node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, runs: RUNS, startup_ms: Math.round(startupMs), rss_mb: rssMb, latency_ms: rows }, null, 2)}\n`,
+  `${JSON.stringify({ config: 'examples/default.yaml', node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, runs: RUNS, startup_ms: Math.round(startupMs), rss_mb: rssMb, latency_ms: rows, ten_megabyte_prompt: tenMegabytes }, null, 2)}\n`,
 );
 for (const pipeline of pipelines.values()) await pipeline.close?.();
 await config.close();
