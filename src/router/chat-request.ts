@@ -24,6 +24,25 @@ function invalid(param: string, expected: string, value: unknown): RouterError {
   return new RouterError('SY_ERR_REQUEST_INVALID_FIELD', `'${param}' must be ${expected}, got ${describe(value)}`, { param });
 }
 
+/**
+ * Deepest nesting of arrays and objects a request body may have. Real requests (tool schemas
+ * included) stay far below it; much deeper JSON overflows the stack of the body rewrite
+ * (JSON.stringify recurses), so it is refused as malformed instead.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether a parsed value nests arrays and objects deeper than `limit`; iterative, stops at the first too-deep value. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function parseJson(body: Buffer): unknown {
   const text = body.toString('utf8');
   try {
@@ -79,6 +98,9 @@ function parseMessages(messages: unknown): ConversationMessage[] {
  */
 export function parseChatRequest(body: Buffer, headers: ReadonlyMap<string, string>): ChatRequest {
   const json = parseJson(body);
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+    throw new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+  }
   if (!isRecord(json)) {
     throw new RouterError('SY_ERR_REQUEST_INVALID_FIELD', `request body must be a JSON object, got ${describe(json)}`);
   }

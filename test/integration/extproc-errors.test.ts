@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { startExtProcServer, type ExtProcServer } from '../../src/extproc/server.js';
 import type { ChatRouter } from '../../src/extproc/stream-processor.js';
+import { MAX_JSON_DEPTH } from '../../src/router/chat-request.js';
 import { routeChatCompletion } from '../../src/router/route-request.js';
 import { loadConfigOrThrow } from '../helpers/config-fixture.js';
 import { ExtProcTestClient, requestHeadersMessage, type DecodedReply } from '../helpers/extproc-client.js';
@@ -70,6 +71,16 @@ describe('ext_proc sidecar answers bad requests precisely and survives failures'
     const { immediate } = await client.exchange({ path: '/v1/chat/completions', body: huge });
     expect(immediate?.['status']?.code).toBe('PayloadTooLarge');
     expect(errorBody(immediate).error.code).toBe('request_too_large');
+  });
+
+  it('answers JSON nested 5,000 deep with 400 naming the depth limit, and logs no error', async () => {
+    const body = `{"model":"auto","messages":[{"role":"user","content":"hi"}],"metadata":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const errorsBefore = log.errors().length;
+    const { immediate } = await client.exchange({ path: '/v1/chat/completions', body });
+    expect(immediate?.['status']?.code).toBe('BadRequest');
+    expect(errorBody(immediate).error).toMatchObject({ code: 'invalid_json', type: 'invalid_request_error' });
+    expect(errorBody(immediate).error.message).toBe(`request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+    expect(log.errors().length).toBe(errorsBefore);
   });
 
   it('answers an unknown model with 404 model_not_found', async () => {
