@@ -27,7 +27,7 @@ export const PII_SCAN_LIMIT_BYTES = 1_048_576;
  * Characters of the conversation the name/address tagger reads (PERSON, STREET_ADDRESS); the
  * pattern types are looked for everywhere. Past it the reply says so in `x-vsr-pii-untagged`.
  */
-export const PII_TAGGING_BUDGET_CHARS = 65_536;
+export const PII_TAGGING_BUDGET_CHARS = 16_384;
 
 function conversationBytes(texts: readonly string[]): number {
   let bytes = 0;

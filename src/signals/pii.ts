@@ -56,6 +56,7 @@ export const piiSignalPlugin: SignalPlugin<PiiRule> = {
           if (abort.aborted) throw abort.reason;
         };
         const found = new Map<string, PiiEntity[]>();
+        const lowestThreshold = Math.min(...rules.map((rule) => rule.threshold ?? DEFAULT_PII_THRESHOLD));
         const results: SignalResult[] = [];
         for (const rule of rules) {
           const allowed = new Set(rule.pii_types_allowed ?? []);
@@ -64,7 +65,7 @@ export const piiSignalPlugin: SignalPlugin<PiiRule> = {
           const denied: PiiEntity[] = [];
           for (const text of texts) {
             let entities = found.get(text);
-            if (entities === undefined) found.set(text, (entities = await detectPiiInPieces(text, 0, budget, pause)));
+            if (entities === undefined) found.set(text, (entities = await detectPiiInPieces(text, lowestThreshold, budget, pause)));
             denied.push(...entities.filter((e) => e.score >= threshold && !allowed.has(e.type)));
           }
           const confidence = denied.reduce((best, e) => Math.max(best, e.score), 0);

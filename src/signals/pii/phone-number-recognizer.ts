@@ -32,6 +32,8 @@ const NANP_FORM = /^(?:1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{
 // Elsewhere a national number starts with the trunk prefix 0 (not the 00 international prefix) and is grouped.
 const TRUNK_FORM = /^(?:\(0\d{1,4}\)|0[1-9]\d*[ .-])/;
 const PARENTHESISED_AREA = /^\(\d{1,4}\)/;
+/** Any of the written forms above: without one, and without a phone word, a valid number scores only `nationalValid`. */
+const PHONE_SHAPE = new RegExp(`${NANP_FORM.source}|${TRUNK_FORM.source}|${PARENTHESISED_AREA.source}`);
 
 /** Scores by the evidence a number carries; a phone word raises a validated number to the top score. */
 const SCORE = {
@@ -78,8 +80,24 @@ function internationalScore(international: string): number {
   return parsed?.isPossible() === true ? SCORE.internationalPossible : SCORE.unvalidated;
 }
 
-/** Confidence that a digit string is a phone number, from libphonenumber validity, its form and the words around it; 0 when it cannot be one. */
-function phoneScore(value: string, before: string, after: string, regions: RegionSet): number {
+/**
+ * What one scan has validated, by candidate: libphonenumber costs about 12 µs a region, and a long
+ * text (a table, or an adversarial run of digit groups) repeats candidates.
+ */
+type ValidationMemo = Map<string, number>;
+
+function memoised(memo: ValidationMemo, key: string, score: () => number): number {
+  let value = memo.get(key);
+  if (value === undefined) memo.set(key, (value = score()));
+  return value;
+}
+
+/**
+ * Confidence that a digit string is a phone number, from libphonenumber validity, its form and the
+ * words around it; 0 when it cannot be one, or when it cannot reach `minScore` (a plain digit group
+ * without phone form or phone word is then not validated at all).
+ */
+function phoneScore(value: string, before: string, after: string, regions: RegionSet, minScore: number, memo: ValidationMemo): number {
   const main = value.replace(EXTENSION, '');
   const digits = main.replace(/\D/g, '');
   // E.164 allows at most 15 digits; fewer than 7 is a short code or a number of something.
@@ -88,9 +106,11 @@ function phoneScore(value: string, before: string, after: string, regions: Regio
   // 00 is the international prefix in most of the world; NANP's 011 is not taken, as 011 is also Delhi's area code.
   const international = main.startsWith('+') ? value : main.startsWith('00') ? `+${value.slice(2).replace(/^[ .-]/, '')}` : undefined;
   if (international === undefined && NOT_PHONE_BEFORE.test(before)) return SCORE.labelledOther;
-  const score = international === undefined ? nationalScore(value, main, regions) : internationalScore(international);
   // A phone word before describes the nearest number after it, not one further on.
-  if (!CONTEXT_BEFORE.test(before.replace(/^[^]*\d/, '')) && !CONTEXT_AFTER.test(after)) return score;
+  const context = CONTEXT_BEFORE.test(before.replace(/^[^]*\d/, '')) || CONTEXT_AFTER.test(after);
+  if (international === undefined && !context && !PHONE_SHAPE.test(main) && main === value && SCORE.nationalValid < minScore) return 0;
+  const score = international === undefined ? memoised(memo, value, () => nationalScore(value, main, regions)) : memoised(memo, international, () => internationalScore(international));
+  if (!context) return score;
   return Math.max(score, score > SCORE.unvalidated ? SCORE.withContext : SCORE.unvalidatedWithContext);
 }
 
@@ -108,13 +128,15 @@ export function createPhoneNumberRecognizer(regions: readonly CountryCode[] = DE
   const regionSet: RegionSet = { all: regions, nanp: regions.filter((r) => NANP_REGIONS.has(r)), others: regions.filter((r) => !NANP_REGIONS.has(r)) };
   return {
     type: 'PHONE_NUMBER',
-    find(text): PiiEntity[] {
+    find(text, minScore = 0, tagged = true): PiiEntity[] {
       const found: PiiEntity[] = [];
+      const memo: ValidationMemo = new Map();
       for (const m of matchesOf(CANDIDATE, text)) {
         const value = m[0].trimEnd();
         const end = m.index + value.length;
-        const score = phoneScore(value, text.slice(Math.max(0, m.index - 40), m.index), text.slice(end, end + 20), regionSet);
-        const inAddress = () => nameAndAddressSpans(text).some((s) => s.type === 'STREET_ADDRESS' && s.start <= m.index && end <= s.end);
+        const score = phoneScore(value, text.slice(Math.max(0, m.index - 40), m.index), text.slice(end, end + 20), regionSet, minScore, memo);
+        // Past the tagging budget a house number cannot be told from a phone number: it is reported (redacted) as one.
+        const inAddress = () => tagged && nameAndAddressSpans(text).some((s) => s.type === 'STREET_ADDRESS' && s.start <= m.index && end <= s.end);
         if (score > 0 && (score >= SCORE.internationalPossible || !inAddress())) found.push({ type: 'PHONE_NUMBER', start: m.index, end, score });
       }
       return found;

@@ -37,7 +37,7 @@ export function detectPii(text: string, minScore = 0, tagged = true): PiiEntity[
   const kept: PiiEntity[] = [];
   for (const recognizer of RECOGNIZERS) {
     if (!tagged && TAGGER_RECOGNIZERS.has(recognizer)) continue;
-    for (const entity of recognizer.find(text)) {
+    for (const entity of recognizer.find(text, minScore, tagged)) {
       if (entity.score < minScore) continue;
       if (kept.some((k) => entity.start < k.end && k.start < entity.end)) continue;
       kept.push(entity);

@@ -11,7 +11,12 @@ export interface PiiEntity {
 /** Finds one entity type in a text. */
 export interface PiiRecognizer {
   readonly type: string;
-  find(text: string): PiiEntity[];
+  /**
+   * Entities of the text; one that cannot reach `minScore` may be left out without the work of
+   * scoring it. `tagged` false: the sequence tagger must not run on this text (it is past the
+   * request's tagging budget).
+   */
+  find(text: string, minScore?: number, tagged?: boolean): PiiEntity[];
 }
 
 /** Every match of a global regex as [match, index] pairs. */
