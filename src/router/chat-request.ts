@@ -1,6 +1,7 @@
 import { RouterError } from '../errors.js';
 import type { ConversationMessage, RequestView } from '../signals/signal.js';
 import { jsonSyntaxErrorOffset } from './json-syntax-error.js';
+import { nestsDeeperThan, OFF_LOOP_JSON_BYTES, OffLoopJsonError, parseJsonOffLoop } from './json-worker.js';
 
 /** A validated OpenAI chat completion request. */
 export interface ChatRequest {
@@ -31,31 +32,35 @@ function invalid(param: string, expected: string, value: unknown): RouterError {
  */
 export const MAX_JSON_DEPTH = 128;
 
-/** Whether a parsed value nests arrays and objects deeper than `limit`; iterative, stops at the first too-deep value. */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
+function invalidJson(detail: string, cause: unknown): RouterError {
+  return new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body is not valid JSON${detail}`, { cause });
 }
 
-function parseJson(body: Buffer): unknown {
+function tooDeep(): RouterError {
+  return new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+}
+
+/** The parsed body, checked for depth; a large body is parsed on the JSON worker, off the event loop. */
+async function parseJson(body: Buffer): Promise<unknown> {
+  if (body.length > OFF_LOOP_JSON_BYTES) {
+    try {
+      return await parseJsonOffLoop(body, MAX_JSON_DEPTH);
+    } catch (error) {
+      if (!(error instanceof OffLoopJsonError)) throw error;
+      if (error.tooDeep) throw tooDeep();
+      throw invalidJson(`: ${error.message}`, error);
+    }
+  }
   const text = body.toString('utf8');
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (error) {
     const offset = jsonSyntaxErrorOffset(text);
-    const where = offset === undefined ? '' : ` at position ${offset}`;
-    throw new RouterError(
-      'SY_ERR_REQUEST_INVALID_JSON',
-      `request body is not valid JSON${where}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw invalidJson(`${offset === undefined ? '' : ` at position ${offset}`}: ${(error as Error).message}`, error);
   }
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) throw tooDeep();
+  return json;
 }
 
 /** The text of a message's `content`: a string, text parts joined with "\n", or "" for null/absent. */
@@ -96,11 +101,8 @@ function parseMessages(messages: unknown): ConversationMessage[] {
  * Parses and checks a chat completion body and builds the view signals read. Throws a
  * RouterError (400) naming the offending field in `param`.
  */
-export function parseChatRequest(body: Buffer, headers: ReadonlyMap<string, string>): ChatRequest {
-  const json = parseJson(body);
-  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
-    throw new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
-  }
+export async function parseChatRequest(body: Buffer, headers: ReadonlyMap<string, string>): Promise<ChatRequest> {
+  const json = await parseJson(body);
   if (!isRecord(json)) {
     throw new RouterError('SY_ERR_REQUEST_INVALID_FIELD', `request body must be a JSON object, got ${describe(json)}`);
   }

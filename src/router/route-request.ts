@@ -7,6 +7,7 @@ import { MISSING_IDENTITY } from '../signals/authz.js';
 import type { SignalSet } from '../signals/signal.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
+import { OFF_LOOP_JSON_BYTES, stringifyJsonOffLoop } from './json-worker.js';
 import { pickEndpoint } from './pick-endpoint.js';
 import { applyReasoning, type ReasoningChoice } from './reasoning.js';
 import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy, SignalFailure } from './route-result.js';
@@ -126,7 +127,7 @@ async function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing
     let json: Record<string, unknown> = { ...request.json };
     if (routing.reasoning !== undefined) json = applyReasoning({ ...json, model: routing.target.name }, routing.target.reasoningFamily, routing.reasoning);
     for (const edit of jsonEdits) json = edit(json);
-    upstream = Buffer.from(JSON.stringify(json));
+    upstream = body.length > OFF_LOOP_JSON_BYTES ? await stringifyJsonOffLoop(json) : Buffer.from(JSON.stringify(json));
   }
   for (const effect of effects) if (effect.editBody !== undefined) upstream = await effect.editBody(upstream);
   return upstream;
@@ -192,7 +193,7 @@ async function route(
   if (body.length > limit) {
     throw new RouterError('SY_ERR_REQUEST_TOO_LARGE', `request body is ${body.length} bytes, over the limit of ${limit} bytes`);
   }
-  const request = parseChatRequest(body, headers);
+  const request = await parseChatRequest(body, headers);
   let routing: Routing;
   if (config.router.autoModelNames.has(request.model)) {
     routing = await routeAuto(config, request, abort, random);

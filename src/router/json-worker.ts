@@ -1,0 +1,109 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * JSON.parse and JSON.stringify of a large request body off the event loop. Both are one
+ * synchronous call that takes tens of milliseconds on a 10 MB body, holding every other request
+ * of the process (gateway, sidecar and admin server share the loop). Above
+ * {@link OFF_LOOP_JSON_BYTES} they run on one worker thread; the loop only copies the bytes over
+ * and the result back (structured clone, a copy rather than a parse).
+ */
+export const OFF_LOOP_JSON_BYTES = 262_144;
+
+/** Whether a parsed value nests arrays and objects deeper than `limit`; iterative, stops at the first too-deep value. Self-contained: the worker runs its source. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Plain JavaScript (the depth check is the compiled function above), so the same worker runs under tsx, jest and the built dist/. */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+${nestsDeeperThan.toString()}
+parentPort.on('message', ({ id, op, payload, maxDepth }) => {
+  try {
+    if (op === 'parse') {
+      const value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+      // Too deep to clone back safely (the serializer recurses): say so instead.
+      if (nestsDeeperThan(value, maxDepth)) parentPort.postMessage({ id, tooDeep: true });
+      else parentPort.postMessage({ id, value });
+    } else {
+      const bytes = new Uint8Array(Buffer.from(JSON.stringify(payload)));
+      parentPort.postMessage({ id, value: bytes }, [bytes.buffer]);
+    }
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message) });
+  }
+});
+`;
+
+interface WorkerReply {
+  readonly id: number;
+  readonly value?: unknown;
+  readonly tooDeep?: boolean;
+  readonly error?: string;
+}
+
+/** A parse the worker refused: the body is not JSON (`message` is the parser's), or nests too deep. */
+export class OffLoopJsonError extends Error {
+  constructor(
+    message: string,
+    readonly tooDeep: boolean,
+  ) {
+    super(message);
+    this.name = 'OffLoopJsonError';
+  }
+}
+
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }>();
+
+function jsonWorker(): Worker {
+  if (worker !== undefined) return worker;
+  const started = new Worker(WORKER_SOURCE, { eval: true });
+  // An idle worker must not keep the process alive.
+  started.unref();
+  started.on('message', (reply: WorkerReply) => {
+    pending.get(reply.id)?.resolve(reply);
+    pending.delete(reply.id);
+  });
+  const fail = (error: Error): void => {
+    worker = undefined;
+    for (const job of pending.values()) job.reject(error);
+    pending.clear();
+  };
+  started.on('error', fail);
+  started.on('exit', (code) => fail(new Error(`the JSON worker exited with code ${code}`)));
+  worker = started;
+  return started;
+}
+
+function run(op: 'parse' | 'stringify', payload: unknown, maxDepth: number): Promise<WorkerReply> {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    jsonWorker().postMessage({ id, op, payload, maxDepth });
+  });
+}
+
+/** JSON.parse of a body on the worker; rejects with {@link OffLoopJsonError} on bad or too-deep JSON. */
+export async function parseJsonOffLoop(body: Buffer, maxDepth: number): Promise<unknown> {
+  const reply = await run('parse', body, maxDepth);
+  if (reply.tooDeep === true) throw new OffLoopJsonError(`nests arrays and objects more than ${maxDepth} levels deep`, true);
+  if (reply.error !== undefined) throw new OffLoopJsonError(reply.error, false);
+  return reply.value;
+}
+
+/** JSON.stringify of a value on the worker, as UTF-8 bytes. */
+export async function stringifyJsonOffLoop(value: unknown): Promise<Buffer> {
+  const reply = await run('stringify', value, 0);
+  if (reply.error !== undefined) throw new Error(`JSON worker: ${reply.error}`);
+  const bytes = reply.value as Uint8Array;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
