@@ -39,7 +39,7 @@ export async function explainRouting(
   headers: ReadonlyMap<string, string>,
   routed: { readonly decision: string | null; readonly selection?: SelectionTrace | undefined },
 ): Promise<string> {
-  const request = parseChatRequest(body, headers);
+  const request = await parseChatRequest(body, headers);
   const signals = await config.signals.evaluate(request.view, new AbortController().signal);
   const explained = explainDecisions(config.decisions, signals);
   const decisions = explained.flatMap((decision) => [`    ${decision.name} (priority ${decision.priority}): ${decision.why}`, `      ${decision.rule}`]);
