@@ -67,11 +67,10 @@ const pending = new Map<number, { resolve: (reply: WorkerReply) => void; reject:
 function jsonWorker(): Worker {
   if (worker !== undefined) return worker;
   const started = new Worker(WORKER_SOURCE, { eval: true });
-  // An idle worker must not keep the process alive.
-  started.unref();
   started.on('message', (reply: WorkerReply) => {
     pending.get(reply.id)?.resolve(reply);
     pending.delete(reply.id);
+    if (pending.size === 0) started.unref();
   });
   const fail = (error: Error): void => {
     worker = undefined;
@@ -80,6 +79,8 @@ function jsonWorker(): Worker {
   };
   started.on('error', fail);
   started.on('exit', (code) => fail(new Error(`the JSON worker exited with code ${code}`)));
+  // An idle worker must not keep the process alive (adding a 'message' listener refs it, so this comes after).
+  started.unref();
   worker = started;
   return started;
 }
@@ -87,8 +88,11 @@ function jsonWorker(): Worker {
 function run(op: 'parse' | 'stringify', payload: unknown, maxDepth: number): Promise<WorkerReply> {
   return new Promise((resolve, reject) => {
     const id = nextId++;
+    const target = jsonWorker();
+    // A job in flight keeps the process alive until its answer is back.
+    if (pending.size === 0) target.ref();
     pending.set(id, { resolve, reject });
-    jsonWorker().postMessage({ id, op, payload, maxDepth });
+    target.postMessage({ id, op, payload, maxDepth });
   });
 }
 
