@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
 import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
 import { createDecisionEngine } from '../decisions/engine.js';
-import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { compileSelection } from '../selection/compile-selection.js';
 import { collectSignalIds, compileRule } from '../decisions/compile-rule.js';
 import { createSignalPipeline, type SignalComposer } from '../signals/pipeline.js';
@@ -170,7 +169,8 @@ function configVersion(text: string): string {
 }
 
 /**
- * Compiles a schema-valid, reference-checked config document into the immutable
+ * Compiles a schema-valid, reference-checked config document (its plug-in configurations
+ * checked and defaulted by `checkDecisionPlugins`) into the immutable
  * `RuntimeConfig`: endpoints parsed into clusters, durations into milliseconds, rule trees
  * into a decision engine, and the referenced signal rules into a signal pipeline. A plug-in
  * that rejects its rules becomes a problem, not an exception.
@@ -181,8 +181,6 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   if (firstModel === undefined) throw new Error('providers.models is empty although the schema requires an entry');
   const models = new Map(document.providers.models.map((model) => [model.name, compileModel(model, settings.reasoningFamilies)] as const));
 
-  const pluginProblems = checkDecisionPlugins(document);
-  if (pluginProblems.length > 0) return { problems: pluginProblems };
   let decisions: DecisionEngine;
   try {
     decisions = createDecisionEngine(deepFreeze(compileDecisions(document)));
