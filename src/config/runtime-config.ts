@@ -101,7 +101,7 @@ export interface HnswSettings {
   readonly efSearch: number;
 }
 
-/** The global `semantic_cache` section, compiled; a decision uses the cache only through its `semantic-cache` plug-in. */
+/** The global `semantic_cache` section, compiled; when enabled every decision uses the cache unless its `semantic-cache` plug-in turns it off. */
 export interface SemanticCacheSettings {
   readonly enabled: boolean;
   readonly backendType: 'memory' | 'redis';
