@@ -163,8 +163,8 @@ async function locateSignalBuildFailures(document: ConfigDocument, referenced: R
   return problems.length > 0 ? problems : [buildFailure(['signals'], error)];
 }
 
-/** The content hash that names a config version: the first 12 hex digits of its SHA-256. */
-function configVersion(text: string): string {
+/** A content hash (the first 12 hex digits of the SHA-256): of the file it names a config version. */
+function contentDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
@@ -202,8 +202,9 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   const selector = selection.selection;
 
   const config: RuntimeConfig = {
-    version: configVersion(source.text),
+    version: contentDigest(source.text),
     sourcePath: source.path,
+    sectionDigests: Object.freeze(Object.fromEntries(Object.entries(document).map(([section, value]) => [section, contentDigest(JSON.stringify(value))]))),
     listeners: deepFreeze(
       document.listeners.map((listener) => ({ name: listener.name, address: listener.address, port: listener.port, timeoutMs: durationToMs(listener.timeout) })),
     ),

@@ -124,6 +124,11 @@ export interface RuntimeConfig {
   /** Content hash of the source, for logs and `/readyz`. */
   readonly version: string;
   readonly sourcePath: string;
+  /**
+   * Content hash of each top-level section as compiled (after `${VAR}` expansion, defaults filled
+   * in), so a reload can say which sections it changed.
+   */
+  readonly sectionDigests: Readonly<Record<string, string>>;
   readonly listeners: readonly ListenerConfig[];
   readonly models: ReadonlyMap<string, ModelTarget>;
   readonly defaultModel: string;
