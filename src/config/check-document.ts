@@ -1,3 +1,4 @@
+import { unsupportedSemanticCacheFields } from '../cache/check-semantic-cache.js';
 import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import { checkReferences, type CheckedSection } from './check-references.js';
@@ -11,6 +12,7 @@ const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
   providers: ['providers', 'default_model', 'reasoning_families', 'default_reasoning_effort'],
   signals: ['signals'],
   decisions: ['decisions'],
+  semantic_cache: ['semantic_cache'],
 };
 
 function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {
@@ -32,6 +34,8 @@ function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]):
  * Reference checks skip sections whose schema errors would make them repeat a problem.
  */
 export function checkConfigDocument(data: unknown): ConfigProblem[] {
+  // The document's own keys, before the schema fills in defaults.
+  const written = structuredClone(data) as Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>> | null;
   const schemaProblems = validateConfigSchema(data, CONFIG_SCHEMA);
   const clean = cleanSections(data, schemaProblems);
   return [
@@ -39,5 +43,6 @@ export function checkConfigDocument(data: unknown): ConfigProblem[] {
     ...checkReferences(data as ConfigDocument, SIGNAL_PLUGINS, clean),
     // Plug-in settings too (defaults filled in place), so they are reported with everything else.
     ...(clean.has('decisions') ? checkDecisionPlugins(data as ConfigDocument) : []),
+    ...(clean.has('semantic_cache') ? unsupportedSemanticCacheFields((data as ConfigDocument).semantic_cache, written?.['semantic_cache'] ?? {}) : []),
   ];
 }
