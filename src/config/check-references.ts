@@ -166,14 +166,16 @@ function unsupportedFieldWarnings(document: ConfigDocument, plugins: readonly Si
 }
 
 /** The format version is only a marker; one this reader does not know is read as v0.2, and said so. */
-function checkVersion(document: ConfigDocument): ConfigProblem[] {
-  if (typeof document.version !== 'string' || KNOWN_FORMAT_VERSIONS.includes(document.version)) return [];
+function checkVersion(document: ConfigDocument | null): ConfigProblem[] {
+  // An empty file parses to null; the schema reports it.
+  const version: unknown = document?.version;
+  if (typeof version !== 'string' || KNOWN_FORMAT_VERSIONS.includes(version)) return [];
   return [
     {
       path: ['version'],
       severity: 'warning',
       code: 'SY_CFG_UNSUPPORTED',
-      message: `version "${document.version}" is not a format this reader knows (${KNOWN_FORMAT_VERSIONS.join(', ')}); the file is read as v0.2 and the value is ignored`,
+      message: `version "${version}" is not a format this reader knows (${KNOWN_FORMAT_VERSIONS.join(', ')}); the file is read as v0.2 and the value is ignored`,
     },
   ];
 }
