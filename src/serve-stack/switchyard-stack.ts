@@ -74,12 +74,28 @@ function listenersToServe(config: RuntimeConfig, listenPort: number | undefined)
   return config.listeners.map((listener) => ({ ...listener, port: listenPort }));
 }
 
-/** Logs what a reload applied, and one warning per setting that waits for a restart. */
-function reportReload(plan: ReloadPlan, logger: RouterLogger): void {
+/** The command-line flag that sets a config field in this process, if one does. */
+type FieldOverride = (field: string) => string | undefined;
+
+function fieldOverride(options: SwitchyardStackOptions): FieldOverride {
+  return (field) => {
+    if (options.listenPort !== undefined && /^listeners\[\d+\]\.port$/.test(field)) return '--listen-port';
+    if (options.grpcPort !== undefined && field === 'envoy.extproc_port') return '--grpc-port';
+    if (options.adminPort !== undefined && field === 'envoy.admin_port') return '--admin-port';
+    return undefined;
+  };
+}
+
+/** Logs what a reload applied, and one warning per changed setting it did not apply. */
+function reportReload(plan: ReloadPlan, logger: RouterLogger, overriddenBy: FieldOverride): void {
   for (const change of plan.restartRequired) {
+    const flag = overriddenBy(change.field);
+    const fields = { field: change.field, serving: change.serving, configured: change.configured, ...(flag === undefined ? {} : { flag }) };
     logger.warn(
-      { field: change.field, serving: change.serving, configured: change.configured },
-      `config reload: ${change.field} changed from ${change.serving} to ${change.configured}, which needs a restart; still serving ${change.serving}`,
+      fields,
+      flag === undefined
+        ? `config reload: ${change.field} changed from ${change.serving} to ${change.configured}, which needs a restart; still serving ${change.serving}`
+        : `config reload: ${change.field} changed from ${change.serving} to ${change.configured} in the file, but ${flag} sets it in this process; the file's value is not used`,
     );
   }
   logger.info({ version: plan.config.version, applied: plan.applied, restartRequired: plan.restartRequired.map((change) => change.field) }, describeReload(plan));
@@ -190,7 +206,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         onReload: (plan) => {
           unwatchSelectionStore?.();
           unwatchSelectionStore = watchSelectionStore(plan.config);
-          reportReload(plan, logger);
+          reportReload(plan, logger, fieldOverride(options));
           caches.retire(plan.config).catch((error: unknown) => logger.warn({ err: error }, 'closing a replaced semantic cache failed'));
         },
         onRejected: (problems) => {

@@ -24,12 +24,24 @@ interface WatchedStack {
 
 const RELOAD_MESSAGE = /^config reloaded/;
 
-async function startWatchedStack(): Promise<WatchedStack> {
+/**
+ * Starts on free ports: given as flags (`--listen-port 0` etc.) by default, or with `portsInFile`
+ * written into the config file, as a user without flags runs it.
+ */
+async function startWatchedStack(options: { readonly portsInFile?: boolean } = {}): Promise<WatchedStack> {
   const stubs = await startSeedStubs();
   const log = captureLog('info');
+  if (options.portsInFile === true) {
+    const document = parseDocument(await readFile(stubs.config.path, 'utf8'));
+    document.setIn(['listeners', 0, 'port'], await unusedPort());
+    document.setIn(['envoy', 'extproc_port'], await unusedPort());
+    document.setIn(['envoy', 'admin_port'], await unusedPort());
+    await writeFile(stubs.config.path, document.toString());
+  }
   const { config, diagnostics } = await loadConfigFile(stubs.config.path, { env: {} });
   if (config === undefined) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
-  const switchyard = await startSwitchyard({ config, grpcPort: 0, listenPort: 0, adminPort: 0, watchPath: stubs.config.path, env: {}, logger: log.logger });
+  const ports = options.portsInFile === true ? {} : { grpcPort: 0, listenPort: 0, adminPort: 0 };
+  const switchyard = await startSwitchyard({ config, ...ports, watchPath: stubs.config.path, env: {}, logger: log.logger });
   return {
     stubs,
     switchyard,
@@ -65,10 +77,6 @@ describe('a live config reload', () => {
   let stack: WatchedStack;
   let redis: RedisServer | undefined;
 
-  beforeEach(async () => {
-    stack = await startWatchedStack();
-  });
-
   afterEach(async () => {
     await stack.close();
     await redis?.stop();
@@ -76,6 +84,7 @@ describe('a live config reload', () => {
   });
 
   it('turns the semantic cache on without a restart, and moves it memory -> redis -> memory', async () => {
+    stack = await startWatchedStack();
     expect(await cacheHit(stack.client, 'What is the speed of light?')).toBe(false);
     expect(await cacheHit(stack.client, 'What is the speed of light?')).toBe(false);
 
@@ -105,7 +114,9 @@ describe('a live config reload', () => {
   });
 
   it('warns about each listener and port change, keeps serving the old values, and applies the rest', async () => {
+    stack = await startWatchedStack({ portsInFile: true });
     const serving = stack.switchyard.store.current();
+    expect(stack.switchyard.ports.listeners[0]).toBe(serving.listeners[0]!.port);
     const newPort = await unusedPort();
     const reload = await stack.reload((document) => {
       document.setIn(['listeners', 0, 'port'], newPort);
@@ -132,5 +143,16 @@ describe('a live config reload', () => {
     expect(completion.model).toBe('gemini-2.5-pro');
     expect(completion.model).not.toBe(LOCAL_MODEL);
     await expect(fetch(`http://127.0.0.1:${newPort}/v1/models`)).rejects.toThrow();
+    expect(stack.log.lines.find((line) => line['level'] === 40)?.['msg']).toBe(
+      `config reload: listeners[0].port changed from ${serving.listeners[0]!.port} to ${newPort}, which needs a restart; still serving ${serving.listeners[0]!.port}`,
+    );
+  });
+
+  it('says so when a flag, not the file, sets the port that changed', async () => {
+    stack = await startWatchedStack();
+    await stack.reload((document) => document.setIn(['listeners', 0, 'port'], 18_001));
+    const warning = stack.log.lines.find((line) => line['level'] === 40)!;
+    expect(warning['flag']).toBe('--listen-port');
+    expect(warning['msg']).toBe("config reload: listeners[0].port changed from 8899 to 18001 in the file, but --listen-port sets it in this process; the file's value is not used");
   });
 });
