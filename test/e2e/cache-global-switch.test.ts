@@ -14,8 +14,8 @@ async function ask(replica: CacheReplica, content: string): Promise<{ hit: boole
 }
 
 /**
- * Athena's semantics: `semantic_cache.enabled` alone turns the cache on for every decision; a
- * decision's `semantic-cache` plug-in overrides the settings or turns the cache off there.
+ * `semantic_cache.enabled` alone turns the cache on for every decision; a decision's
+ * `semantic-cache` plug-in overrides the settings or turns the cache off there (issue 13).
  */
 describe('the global semantic_cache switch', () => {
   let stubs: SeedStubs;
