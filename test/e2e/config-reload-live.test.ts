@@ -111,7 +111,8 @@ describe('a live config reload', () => {
     // A new in-process cache starts empty.
     expect(await cacheHit(stack.client, 'How do vaccines work?')).toBe(false);
     expect(await cacheHit(stack.client, 'How do vaccines work?')).toBe(true);
-  });
+    // Three reloads, each loading the cache's embedder, and a redis-server start: slow on a loaded machine.
+  }, 90_000);
 
   it('warns about each listener and port change, keeps serving the old values, and applies the rest', async () => {
     stack = await startWatchedStack({ portsInFile: true });
