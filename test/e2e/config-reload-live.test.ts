@@ -52,7 +52,7 @@ async function startWatchedStack(options: { readonly portsInFile?: boolean } = {
       const document = parseDocument(await readFile(stubs.config.path, 'utf8'));
       edit(document);
       await writeFile(stubs.config.path, document.toString());
-      for (let waited = 0; waited < 10_000; waited += 25) {
+      for (let waited = 0; waited < 20_000; waited += 25) {
         const reloads = log.lines.filter((line) => RELOAD_MESSAGE.test(String(line['msg'])));
         if (reloads.length > before) return reloads.at(-1)!;
         const rejected = log.lines.find((line) => String(line['msg']).startsWith('config reload rejected'));
