@@ -1,4 +1,4 @@
-import type { EnvoySettings, RuntimeConfig } from './runtime-config.js';
+import type { EnvoySettings, RouterSettings, RuntimeConfig } from './runtime-config.js';
 
 /** A setting a reload cannot move: the file says `configured`, the process keeps `serving`. */
 export interface RestartOnlyChange {
@@ -64,15 +64,21 @@ function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): Rest
   return changes;
 }
 
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  return a.size === b.size && [...a].every((value) => b.has(value));
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Set && b instanceof Set) return a.size === b.size && [...a].every((value) => b.has(value));
+  return a === b;
+}
+
+/** Whether a router setting other than the (restart-only) cluster header changed. */
+function liveRouterChanged(serving: RouterSettings, loaded: RouterSettings): boolean {
+  const keys = new Set([...Object.keys(serving), ...Object.keys(loaded)].filter((key) => key !== 'clusterHeader'));
+  return [...keys].some((key) => !sameValue(serving[key as keyof RouterSettings], loaded[key as keyof RouterSettings]));
 }
 
 function appliedSections(serving: RuntimeConfig, loaded: RuntimeConfig): string[] {
   const sections = new Set([...Object.keys(serving.sectionDigests), ...Object.keys(loaded.sectionDigests)]);
   const applied = [...sections].filter((section) => !RESTART_ONLY_SECTIONS.has(section) && serving.sectionDigests[section] !== loaded.sectionDigests[section]);
-  const router = serving.router;
-  if (router.maxRequestBodyBytes !== loaded.router.maxRequestBodyBytes || !sameSet(router.autoModelNames, loaded.router.autoModelNames)) applied.push('router');
+  if (liveRouterChanged(serving.router, loaded.router)) applied.push('router');
   return applied.sort();
 }
 

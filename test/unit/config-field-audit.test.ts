@@ -172,6 +172,7 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'router.auto_model_names[]': { compiled: (c) => [...c.router.autoModelNames], value: ['router-auto'] },
   'router.max_request_body_bytes': { compiled: (c) => c.router.maxRequestBodyBytes, value: 2_048_000 },
   'router.cluster_header': { compiled: (c) => c.router.clusterHeader, value: 'x-audit-cluster' },
+  'router.log_prompts': { compiled: (c) => c.router.logPrompts, value: true },
 
   'envoy.extproc_address': { compiled: (c) => c.envoy.extprocAddress, value: '127.0.0.3' },
   'envoy.extproc_port': { compiled: (c) => c.envoy.extprocPort, value: 50061 },

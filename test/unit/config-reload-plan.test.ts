@@ -29,6 +29,7 @@ describe('planReload', () => {
   it('applies the live router settings and keeps the cluster header, which the gateway reads at start', async () => {
     const serving = await seedWith('');
     const plan = planReload(serving, await seedWith('router: {auto_model_names: ["smart"], cluster_header: "x-other-cluster"}'));
+    expect(planReload(serving, await seedWith('router: {log_prompts: true}')).applied).toEqual(['router']);
     expect(plan.applied).toEqual(['router']);
     expect(plan.restartRequired).toEqual([{ field: 'router.cluster_header', serving: 'x-switchyard-cluster', configured: 'x-other-cluster' }]);
     expect([...plan.config.router.autoModelNames]).toEqual(['smart']);
