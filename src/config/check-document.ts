@@ -1,3 +1,5 @@
+import { unsupportedSemanticCacheFields } from '../cache/check-semantic-cache.js';
+import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import { checkReferences, type CheckedSection } from './check-references.js';
 import type { ConfigDocument } from './config-document.js';
@@ -10,6 +12,7 @@ const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
   providers: ['providers', 'default_model', 'reasoning_families', 'default_reasoning_effort'],
   signals: ['signals'],
   decisions: ['decisions'],
+  semantic_cache: ['semantic_cache'],
 };
 
 function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {
@@ -26,10 +29,20 @@ function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]):
 
 /**
  * Checks a parsed config document, whatever its source (YAML or the routing DSL): the schema
- * (filling in defaults, so `data` is changed in place) and the references between sections.
+ * (filling in defaults, so `data` is changed in place), the references between sections and the
+ * decisions' plug-in settings.
  * Reference checks skip sections whose schema errors would make them repeat a problem.
  */
 export function checkConfigDocument(data: unknown): ConfigProblem[] {
+  // The document's own keys, before the schema fills in defaults.
+  const written = structuredClone(data) as Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>> | null;
   const schemaProblems = validateConfigSchema(data, CONFIG_SCHEMA);
-  return [...schemaProblems, ...checkReferences(data as ConfigDocument, SIGNAL_PLUGINS, cleanSections(data, schemaProblems))];
+  const clean = cleanSections(data, schemaProblems);
+  return [
+    ...schemaProblems,
+    ...checkReferences(data as ConfigDocument, SIGNAL_PLUGINS, clean),
+    // Plug-in settings too (defaults filled in place), so they are reported with everything else.
+    ...(clean.has('decisions') ? checkDecisionPlugins(data as ConfigDocument) : []),
+    ...(clean.has('semantic_cache') ? unsupportedSemanticCacheFields((data as ConfigDocument).semantic_cache, written?.['semantic_cache'] ?? {}) : []),
+  ];
 }

@@ -11,7 +11,10 @@ import { composerDocuments } from './signal-composers.js';
 import { didYouMean } from './did-you-mean.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
-export type CheckedSection = 'providers' | 'signals' | 'decisions';
+export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache';
+
+/** The `version` values whose format this reader implements (Athena's vllm-sr schema). */
+const KNOWN_FORMAT_VERSIONS: readonly string[] = ['v0.1', 'v0.2'];
 
 /** Reports the second and later uses of each name, pointing back at the first. */
 function findDuplicates(
@@ -162,6 +165,21 @@ function unsupportedFieldWarnings(document: ConfigDocument, plugins: readonly Si
   );
 }
 
+/** The format version is only a marker; one this reader does not know is read as v0.2, and said so. */
+function checkVersion(document: ConfigDocument | null): ConfigProblem[] {
+  // An empty file parses to null; the schema reports it.
+  const version: unknown = document?.version;
+  if (typeof version !== 'string' || KNOWN_FORMAT_VERSIONS.includes(version)) return [];
+  return [
+    {
+      path: ['version'],
+      severity: 'warning',
+      code: 'SY_CFG_UNSUPPORTED',
+      message: `version "${version}" is not a format this reader knows (${KNOWN_FORMAT_VERSIONS.join(', ')}); the file is read as v0.2 and the value is ignored`,
+    },
+  ];
+}
+
 /**
  * Checks what the schema cannot: names that must exist (signals, models, reasoning
  * families), names that must be unique, rule-tree structure and endpoint addresses.
@@ -170,6 +188,7 @@ function unsupportedFieldWarnings(document: ConfigDocument, plugins: readonly Si
  */
 export function checkReferences(document: ConfigDocument, plugins: readonly SignalPlugin[], clean: ReadonlySet<CheckedSection>): ConfigProblem[] {
   return [
+    ...checkVersion(document),
     ...(clean.has('providers') ? checkProviders(document) : []),
     ...(clean.has('signals') ? [...checkSignals(document, plugins), ...checkComposers(document, plugins), ...unsupportedFieldWarnings(document, plugins)] : []),
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),

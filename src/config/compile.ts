@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
 import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
 import { createDecisionEngine } from '../decisions/engine.js';
-import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { compileSelection } from '../selection/compile-selection.js';
 import { collectSignalIds, compileRule } from '../decisions/compile-rule.js';
 import { createSignalPipeline, type SignalComposer } from '../signals/pipeline.js';
@@ -164,13 +163,14 @@ async function locateSignalBuildFailures(document: ConfigDocument, referenced: R
   return problems.length > 0 ? problems : [buildFailure(['signals'], error)];
 }
 
-/** The content hash that names a config version: the first 12 hex digits of its SHA-256. */
-function configVersion(text: string): string {
+/** A content hash (the first 12 hex digits of the SHA-256): of the file it names a config version. */
+function contentDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 /**
- * Compiles a schema-valid, reference-checked config document into the immutable
+ * Compiles a schema-valid, reference-checked config document (its plug-in configurations
+ * checked and defaulted by `checkDecisionPlugins`) into the immutable
  * `RuntimeConfig`: endpoints parsed into clusters, durations into milliseconds, rule trees
  * into a decision engine, and the referenced signal rules into a signal pipeline. A plug-in
  * that rejects its rules becomes a problem, not an exception.
@@ -181,8 +181,6 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   if (firstModel === undefined) throw new Error('providers.models is empty although the schema requires an entry');
   const models = new Map(document.providers.models.map((model) => [model.name, compileModel(model, settings.reasoningFamilies)] as const));
 
-  const pluginProblems = checkDecisionPlugins(document);
-  if (pluginProblems.length > 0) return { problems: pluginProblems };
   let decisions: DecisionEngine;
   try {
     decisions = createDecisionEngine(deepFreeze(compileDecisions(document)));
@@ -204,8 +202,9 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   const selector = selection.selection;
 
   const config: RuntimeConfig = {
-    version: configVersion(source.text),
+    version: contentDigest(source.text),
     sourcePath: source.path,
+    sectionDigests: Object.freeze(Object.fromEntries(Object.entries(document).map(([section, value]) => [section, contentDigest(JSON.stringify(value))]))),
     listeners: deepFreeze(
       document.listeners.map((listener) => ({ name: listener.name, address: listener.address, port: listener.port, timeoutMs: durationToMs(listener.timeout) })),
     ),

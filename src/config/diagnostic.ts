@@ -6,7 +6,7 @@
  * | ------------------------------- | ---------------------------------------------------------------------------------------- |
  * | SY_CFG_FILE                     | the config file cannot be read                                                           |
  * | SY_CFG_YAML_SYNTAX              | the text is not valid YAML (bad indentation, duplicate key, unclosed quote, ...)         |
- * | SY_CFG_ENV_UNSET                | `${VAR}` names an environment variable that is unset and has no `:-default`              |
+ * | SY_CFG_ENV_UNSET                | `${VAR}` names an unset variable without `:-default` (a placeholder stands in; checks go on) |
  * | SY_CFG_SCHEMA                   | a value breaks the config schema: wrong type, missing or unknown key, out of range, ...  |
  * | SY_CFG_UNKNOWN_SIGNAL           | a `signals:` key is no known signal type, or a rule leaf names an undefined signal type or rule |
  * | SY_CFG_UNKNOWN_MODEL            | a `modelRefs[].model` or `default_model` names no configured model                        |
@@ -18,7 +18,7 @@
  * | SY_CFG_SIGNAL_BUILD             | a signal plug-in refused its rules while the config was compiled                         |
  * | SY_CFG_CONFLICT                 | a setting given both at the top level and under `providers` has two different values     |
  * | SY_CFG_COMPOSER_REFERENCE       | a signal rule's `composer` names a signal of the rule's own type (composers run after every signal) |
- * | SY_CFG_UNSUPPORTED              | warning: a field accepted for Athena compatibility that Switchyard does not act on         |
+ * | SY_CFG_UNSUPPORTED              | warning: a field accepted (Athena compatibility) that has no effect here, and why         |
  * | SY_CFG_NO_REASONING_FAMILY      | warning: a decision asks a model to reason, but it has no reasoning family, given or inferred from its name |
  * | SY_DSL_SYNTAX                   | the routing DSL text does not parse (unexpected token, unclosed block, bad string, ...)   |
  * | SY_DSL_UNKNOWN_BACKEND          | a DSL `BACKEND` block has a type other than `model` or `semantic_cache`                  |

@@ -6,6 +6,8 @@ export type ConfigEnvironment = Readonly<Record<string, string | undefined>>;
 /** An expansion problem at an offset of the original text. */
 export interface ExpansionProblem {
   readonly offset: number;
+  /** Where the placeholder that stands in for the reference starts in the expanded text. */
+  readonly expandedOffset: number;
   readonly code: ConfigDiagnosticCode;
   readonly message: string;
 }
@@ -30,11 +32,20 @@ export interface ExpandedText {
 const REFERENCE = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
+ * What an unset variable expands to: a plain YAML scalar that is also a valid host name, so a
+ * host or key built from it checks clean and the variable's own diagnostic is the only one.
+ */
+export function unsetPlaceholder(name: string): string {
+  return `UNSET_${name}`;
+}
+
+/**
  * Expands `${VAR}` and `${VAR:-default}` (the default also applies when VAR is empty, as in
  * the shell) and turns `$${VAR}` into a literal `${VAR}`. The whole text is expanded before
  * YAML parsing (comments included, as in docker-compose), so a value lands exactly where its
- * reference stood; an unset variable without a default is reported at the reference and
- * expands to "".
+ * reference stood. An unset variable without a default is reported at the reference and
+ * expands to a placeholder (`UNSET_<NAME>`), so the rest of the file is still parsed and checked:
+ * every other problem is reported in the same run.
  */
 export function expandEnvironment(text: string, env: ConfigEnvironment): ExpandedText {
   const replacements: Replacement[] = [];
@@ -54,8 +65,8 @@ export function expandEnvironment(text: string, env: ConfigEnvironment): Expande
       } else if (fallback !== undefined) {
         value = fallback;
       } else {
-        value = '';
-        problems.push({ offset: start, code: 'SY_CFG_ENV_UNSET', message: `environment variable "${name}" is not set and "${whole}" has no default (write \${${name}:-default})` });
+        value = unsetPlaceholder(name);
+        problems.push({ offset: start, expandedOffset: expanded.length + (start - copiedUpTo), code: 'SY_CFG_ENV_UNSET', message: `environment variable "${name}" is not set and "${whole}" has no default (write \${${name}:-default})` });
       }
     }
     expanded += text.slice(copiedUpTo, start);

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, visit, type Document } from 'yaml';
 import { checkConfigDocument } from './check-document.js';
 import { compileConfig } from './compile.js';
 import type { ConfigDocument } from './config-document.js';
 import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostic.js';
-import { expandEnvironment, type ConfigEnvironment } from './env-expansion.js';
+import { expandEnvironment, type ConfigEnvironment, type ExpansionProblem } from './env-expansion.js';
 import type { RuntimeConfig } from './runtime-config.js';
 import { SourceLocator } from './source-locator.js';
 
@@ -27,12 +27,35 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.line - b.line || a.col - b.col;
 }
 
+function positionKey(diagnostic: Diagnostic): string {
+  return `${diagnostic.line}:${diagnostic.col}`;
+}
+
+/**
+ * Positions whose diagnostics would only repeat an unset variable: the reference itself and the
+ * start of the scalar holding its placeholder (`port: UNSET_PORT` is no number, `UNSET_HOST:x` no
+ * endpoint). Diagnostics there are dropped; the SY_CFG_ENV_UNSET one already says what is wrong.
+ */
+function placeholderPositions(document: Document, unset: readonly ExpansionProblem[], locator: SourceLocator): Set<string> {
+  const positions = new Set<string>();
+  for (const problem of unset) {
+    positions.add(positionKey(locator.atOriginalOffset(problem.offset, problem.code, '')));
+    visit(document, {
+      Scalar(_key, node) {
+        const [start, end] = node.range ?? [0, 0];
+        if (start <= problem.expandedOffset && problem.expandedOffset < end) positions.add(positionKey(locator.atParsedOffset(start, problem.code, '')));
+      },
+    });
+  }
+  return positions;
+}
+
 /**
  * Loads a config from text: `${VAR}` expansion, YAML parsing, schema validation (with
- * defaults), reference checks and compilation. Every problem found is reported with the
- * line and column of the original text. Loading stops after a stage that found errors
- * only where later stages would just repeat them: after YAML errors, and after an unset
- * variable (whose value, and so everything built on it, is unknown).
+ * defaults), reference and plug-in checks, and compilation. Every problem found is reported with
+ * the line and column of the original text, all in one run: an unset variable stands in as a
+ * placeholder so the checks still run. Loading stops early only after YAML syntax errors (there
+ * is no document to check), and compiles only a config without errors.
  */
 export async function loadConfigText(text: string, fileName: string, options: LoadConfigOptions = {}): Promise<LoadConfigResult> {
   const expanded = expandEnvironment(text, options.env ?? process.env);
@@ -40,12 +63,16 @@ export async function loadConfigText(text: string, fileName: string, options: Lo
   const diagnostics: Diagnostic[] = expanded.problems.map((problem) => locator.atOriginalOffset(problem.offset, problem.code, problem.message));
 
   const document = parseDocument(expanded.text, { prettyErrors: false, uniqueKeys: true });
-  for (const error of document.errors) diagnostics.push(locator.atParsedOffset(error.pos[0], 'SY_CFG_YAML_SYNTAX', error.message));
-  for (const warning of document.warnings) diagnostics.push(locator.atParsedOffset(warning.pos[0], 'SY_CFG_YAML_SYNTAX', warning.message, 'warning'));
-  if (hasErrors(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
+  const syntax: Diagnostic[] = [
+    ...document.errors.map((error) => locator.atParsedOffset(error.pos[0], 'SY_CFG_YAML_SYNTAX', error.message)),
+    ...document.warnings.map((warning) => locator.atParsedOffset(warning.pos[0], 'SY_CFG_YAML_SYNTAX', warning.message, 'warning')),
+  ];
+  diagnostics.push(...syntax);
+  if (hasErrors(syntax)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const data: unknown = document.toJS();
-  diagnostics.push(...checkConfigDocument(data).map((problem) => locator.atProblem(document, problem)));
+  const placeholders = placeholderPositions(document, expanded.problems, locator);
+  diagnostics.push(...checkConfigDocument(data).map((problem) => locator.atProblem(document, problem)).filter((diagnostic) => !placeholders.has(positionKey(diagnostic))));
   if (hasErrors(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const configDir = options.configDir ?? dirname(resolve(fileName));

@@ -101,7 +101,7 @@ export interface HnswSettings {
   readonly efSearch: number;
 }
 
-/** The global `semantic_cache` section, compiled; a decision uses the cache only through its `semantic-cache` plug-in. */
+/** The global `semantic_cache` section, compiled; when enabled every decision uses the cache unless its `semantic-cache` plug-in turns it off. */
 export interface SemanticCacheSettings {
   readonly enabled: boolean;
   readonly backendType: 'memory' | 'redis';
@@ -124,6 +124,11 @@ export interface RuntimeConfig {
   /** Content hash of the source, for logs and `/readyz`. */
   readonly version: string;
   readonly sourcePath: string;
+  /**
+   * Content hash of each top-level section as compiled (after `${VAR}` expansion, defaults filled
+   * in), so a reload can say which sections it changed.
+   */
+  readonly sectionDigests: Readonly<Record<string, string>>;
   readonly listeners: readonly ListenerConfig[];
   readonly models: ReadonlyMap<string, ModelTarget>;
   readonly defaultModel: string;

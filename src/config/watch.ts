@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
 import type { ConfigEnvironment } from './env-expansion.js';
 import { loadConfigFile } from './load.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
 /**
@@ -31,8 +32,13 @@ export class ConfigStore {
 
 /** What `watchConfig` reports and how it loads. */
 export interface ConfigWatchOptions {
-  /** A changed file compiled and is now in force. */
-  readonly onReload?: (config: RuntimeConfig) => void;
+  /**
+   * Readies what the planned config needs before it goes in force (a new semantic cache, say).
+   * A failure rejects the reload: the previous config keeps serving.
+   */
+  readonly prepare?: (plan: ReloadPlan) => Promise<void>;
+  /** A changed file compiled and `plan.config` is now in force; the plan says what applied and what waits for a restart. */
+  readonly onReload?: (plan: ReloadPlan) => void;
   /** A changed file did not load; the previous config keeps serving. */
   readonly onRejected?: (diagnostics: readonly Diagnostic[]) => void;
   /** Variables for `${VAR}` expansion; defaults to `process.env`. */
@@ -53,8 +59,10 @@ const DEFAULT_DEBOUNCE_MS = 100;
  * Watches a config file and reloads it on change. The directory is watched rather than the
  * file, because editors save by writing a new file and renaming it over the old one, which
  * ends a watch on the file itself. Events are debounced, reloads never overlap, and a file
- * whose content hash equals the snapshot in force is not reloaded. A good file is swapped
- * in and the old snapshot closed after the swap; a bad one is rejected with its diagnostics.
+ * whose content hash equals the snapshot in force is not reloaded. A good file is planned over
+ * the snapshot in force (settings that need a restart keep their serving values, see
+ * `reload-plan.ts`), prepared, swapped in, and the old snapshot closed after the swap; a bad one
+ * is rejected with its diagnostics.
  */
 export function watchConfig(path: string, store: ConfigStore, options: ConfigWatchOptions = {}): ConfigWatchHandle {
   const fileName = basename(path);
@@ -78,9 +86,16 @@ export function watchConfig(path: string, store: ConfigStore, options: ConfigWat
       await config.close();
       return;
     }
-    const previous = store.swap(config);
+    const plan = planReload(store.current(), config);
+    try {
+      await options.prepare?.(plan);
+    } catch (error) {
+      await config.close();
+      throw error;
+    }
+    const previous = store.swap(plan.config);
     await previous.close();
-    options.onReload?.(config);
+    options.onReload?.(plan);
   };
 
   const run = (): void => {

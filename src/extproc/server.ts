@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { SemanticCache } from '../cache/semantic-cache.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
 import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
@@ -21,11 +22,11 @@ export interface ExtProcServerOptions {
   /** How long `close()` lets open streams finish before cutting them. */
   readonly shutdownGraceMs?: number;
   /**
-   * The semantic cache, owned by the caller. When absent, one is built from the config's
-   * `semantic_cache` section (if enabled) and closed with the server. It is built once: a reload
-   * that changes the section takes effect at the next start.
+   * The semantic cache for a config snapshot, owned by the caller (the serve stack's
+   * `ReloadableCache` follows reloads). When absent, one is built from the starting config's
+   * `semantic_cache` section (if enabled), used for every snapshot and closed with the server.
    */
-  readonly cache?: SemanticCache;
+  readonly cacheFor?: (config: RuntimeConfig) => SemanticCache | undefined;
 }
 
 /** A running sidecar gRPC server. */
@@ -55,16 +56,15 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   const metrics = options.metrics ?? new PrometheusRouterMetrics();
   const cacheSettings = options.store.current().semanticCache;
   const ownCache =
-    options.cache === undefined && cacheSettings?.enabled === true
+    options.cacheFor === undefined && cacheSettings?.enabled === true
       ? await SemanticCache.create({ settings: cacheSettings, logger, count: (event) => metrics.cacheEvent(event) })
       : undefined;
-  const cache = options.cache ?? ownCache;
   const dependencies = {
     store: options.store,
     route: options.route ?? routeChatCompletion,
     logger,
     metrics,
-    ...(cache === undefined ? {} : { cache }),
+    cacheFor: options.cacheFor ?? (() => ownCache),
   };
   server.addService(loadExtProcDefinitions().service, {
     Process: (call: ExtProcCall) => serveExtProcStream(call, dependencies),

@@ -26,8 +26,8 @@ export interface StreamDependencies {
   readonly route: ChatRouter;
   readonly logger: RouterLogger;
   readonly metrics: RouterMetrics;
-  /** The process's semantic cache, shared by every stream; absent when off. */
-  readonly cache?: SemanticCache;
+  /** The semantic cache for a config snapshot, shared by every stream using it; undefined when off. */
+  readonly cacheFor: (config: RuntimeConfig) => SemanticCache | undefined;
 }
 
 /** The server side of one `ExternalProcessor/Process` call. */
@@ -44,13 +44,15 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   const abort = new AbortController();
   let finished = false;
   let pending: Promise<void> = Promise.resolve();
+  const config = dependencies.store.current();
+  const cache = dependencies.cacheFor(config);
   const processor = new RoutingStreamProcessor({
-    config: dependencies.store.current(),
+    config,
     route: dependencies.route,
     logger,
     metrics,
     abort: abort.signal,
-    ...(dependencies.cache === undefined ? {} : { cache: dependencies.cache }),
+    ...(cache === undefined ? {} : { cache }),
     extendMessageTimeout: (ms) => {
       if (finished || call.cancelled) return;
       const whole = Math.floor(ms);

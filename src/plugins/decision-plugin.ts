@@ -22,8 +22,16 @@ export interface PluginEffect {
   readonly removeHeaders?: readonly string[];
   /** `x-vsr-*` headers for the client's response. */
   readonly responseHeaders?: readonly (readonly [string, string])[];
-  /** Turns the semantic cache on for the decision; unset values come from the global `semantic_cache` section. */
-  readonly cache?: Partial<SemanticCachePolicy>;
+  /**
+   * The decision's own cache settings over the global `semantic_cache` section: `enabled: false`
+   * turns the cache off for the decision; unset values come from the global section.
+   */
+  readonly cache?: SemanticCacheOverride;
+}
+
+/** What a decision's `semantic-cache` plug-in changes about the global cache. */
+export interface SemanticCacheOverride extends Partial<SemanticCachePolicy> {
+  readonly enabled: boolean;
 }
 
 /** A plug-in entry compiled from its configuration, applied each time its decision wins. */

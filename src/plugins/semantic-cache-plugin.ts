@@ -8,9 +8,11 @@ export interface SemanticCacheConfiguration {
 }
 
 /**
- * Turns the semantic cache on for a decision; a decision without this plug-in does not use the
- * cache (Athena's rule). Unset values fall back to the global `semantic_cache` section when the
- * router merges them; `ttl_seconds: 0` means read but do not store.
+ * A decision's own cache settings. With `semantic_cache.enabled: true` every decision uses the
+ * cache; this plug-in changes the threshold or TTL for its decision, or turns the cache off there
+ * (`enabled: false`). Unset values fall back to the global section when the router merges them;
+ * `ttl_seconds: 0` means read but do not store. The plug-in cannot turn on a cache that is off
+ * globally: there is no cache to use.
  */
 export const semanticCachePlugin: DecisionPluginType<SemanticCacheConfiguration> = {
   type: 'semantic-cache',
@@ -24,10 +26,11 @@ export const semanticCachePlugin: DecisionPluginType<SemanticCacheConfiguration>
     },
   },
   compile(configuration) {
-    const policy = {
+    const override = {
+      enabled: configuration.enabled,
       ...(configuration.similarity_threshold === undefined ? {} : { similarityThreshold: configuration.similarity_threshold }),
       ...(configuration.ttl_seconds === undefined ? {} : { ttlSeconds: configuration.ttl_seconds }),
     };
-    return { apply: () => (configuration.enabled ? { cache: policy } : {}) };
+    return { apply: () => ({ cache: override }) };
   },
 };

@@ -133,12 +133,16 @@ async function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing
   return upstream;
 }
 
-/** The decision's cache plug-in merged over the global section; none when either is off. */
+/**
+ * The cache policy of a request: the global section, with the winning decision's `semantic-cache`
+ * plug-in (if any) merged over it. None when the cache is off globally or for the decision.
+ */
 function cachePolicy(config: RuntimeConfig, effects: readonly PluginEffect[]): SemanticCachePolicy | undefined {
   const global = config.semanticCache;
-  const requested = effects.findLast((effect) => effect.cache !== undefined)?.cache;
-  if (requested === undefined || global === undefined || !global.enabled) return undefined;
-  return { similarityThreshold: requested.similarityThreshold ?? global.similarityThreshold, ttlSeconds: requested.ttlSeconds ?? global.ttlSeconds };
+  if (global === undefined || !global.enabled) return undefined;
+  const override = effects.findLast((effect) => effect.cache !== undefined)?.cache;
+  if (override?.enabled === false) return undefined;
+  return { similarityThreshold: override?.similarityThreshold ?? global.similarityThreshold, ttlSeconds: override?.ttlSeconds ?? global.ttlSeconds };
 }
 
 async function routedRequest(

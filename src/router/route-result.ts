@@ -47,7 +47,7 @@ export interface RoutedRequest {
   readonly responseHeaders: readonly (readonly [name: string, value: string])[];
   /** Whether the client asked for a streamed (SSE) response. */
   readonly stream: boolean;
-  /** The winning decision's semantic-cache policy; absent when its `semantic-cache` plug-in is off. */
+  /** The request's semantic-cache policy; absent when the cache is off globally or for the winning decision. */
   readonly cache?: SemanticCachePolicy;
   /** The last user message, for the request log; only when `router.log_prompts` is on. */
   readonly prompt?: string;

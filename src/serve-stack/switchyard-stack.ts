@@ -1,5 +1,7 @@
+import { SemanticCache } from '../cache/semantic-cache.js';
 import type { ConfigEnvironment } from '../config/env-expansion.js';
 import { formatDiagnostic } from '../config/diagnostic.js';
+import { describeReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
 import { ConfigStore, watchConfig, type ConfigWatchHandle } from '../config/watch.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
@@ -11,6 +13,7 @@ import { selectionApiRoutes } from '../selection/selection-api.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
 import { GatewayMetrics } from './gateway-metrics.js';
+import { ReloadableCache } from './reloadable-cache.js';
 
 /** A gRPC address of an ext_proc sidecar. */
 export interface SidecarAddress {
@@ -71,13 +74,41 @@ function listenersToServe(config: RuntimeConfig, listenPort: number | undefined)
   return config.listeners.map((listener) => ({ ...listener, port: listenPort }));
 }
 
+/** The command-line flag that sets a config field in this process, if one does. */
+type FieldOverride = (field: string) => string | undefined;
+
+function fieldOverride(options: SwitchyardStackOptions): FieldOverride {
+  return (field) => {
+    if (options.listenPort !== undefined && /^listeners\[\d+\]\.port$/.test(field)) return '--listen-port';
+    if (options.grpcPort !== undefined && field === 'envoy.extproc_port') return '--grpc-port';
+    if (options.adminPort !== undefined && field === 'envoy.admin_port') return '--admin-port';
+    return undefined;
+  };
+}
+
+/** Logs what a reload applied, and one warning per changed setting it did not apply. */
+function reportReload(plan: ReloadPlan, logger: RouterLogger, overriddenBy: FieldOverride): void {
+  for (const change of plan.restartRequired) {
+    const flag = overriddenBy(change.field);
+    const fields = { field: change.field, serving: change.serving, configured: change.configured, ...(flag === undefined ? {} : { flag }) };
+    logger.warn(
+      fields,
+      flag === undefined
+        ? `config reload: ${change.field} changed from ${change.serving} to ${change.configured}, which needs a restart; still serving ${change.serving}`
+        : `config reload: ${change.field} changed from ${change.serving} to ${change.configured} in the file, but ${flag} sets it in this process; the file's value is not used`,
+    );
+  }
+  logger.info({ version: plan.config.version, applied: plan.applied, restartRequired: plan.restartRequired.map((change) => change.field) }, describeReload(plan));
+}
+
 /**
  * Starts Switchyard the way `switchyard serve` runs it: the admin server first (so `/healthz`
  * answers during start-up and `/readyz` says what is missing), then the ext_proc sidecar, then
  * one gateway per listener. The gateway reaches the sidecar over gRPC even in one process, so
  * what runs here is exactly what runs behind a real Envoy. A reloaded config reaches new
- * sidecar streams and the gateways' cluster table; listener, port and ext_proc settings
- * need a restart.
+ * sidecar streams (providers, signals, decisions, plug-ins, the semantic cache with its backend)
+ * and the gateways' cluster table; listener, port and ext_proc settings need a restart, keep
+ * their serving values, and each one changed is logged as a warning (see `config/reload-plan.ts`).
  */
 export async function startSwitchyard(options: SwitchyardStackOptions): Promise<SwitchyardStack> {
   const { logger } = options;
@@ -90,6 +121,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const routerMetrics = new PrometheusRouterMetrics();
   const gatewayMetrics = new GatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
+  const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event) }));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
   // A failed selection-store operation never fails a request (the replica uses its local state), but is counted and logged.
@@ -124,6 +156,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     await Promise.all(gateways.map((gateway) => gateway.close()));
     await sidecar?.close();
     await watcher?.close();
+    await caches.close();
     await store.current().close();
     await admin.close();
   };
@@ -131,11 +164,20 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   try {
     if (options.sidecar === undefined) {
       const grpcPort = options.grpcPort ?? initial.envoy.extprocPort;
+      await caches.prepare(initial);
       sidecar = await bindListener(
         { what: "the sidecar's ext_proc gRPC port", change: 'envoy.extproc_port in the config, or pass --grpc-port' },
         initial.envoy.extprocAddress,
         grpcPort,
-        () => startExtProcServer({ address: initial.envoy.extprocAddress, port: grpcPort, store, logger, metrics: routerMetrics }),
+        () =>
+          startExtProcServer({
+            address: initial.envoy.extprocAddress,
+            port: grpcPort,
+            store,
+            logger,
+            metrics: routerMetrics,
+            cacheFor: (config) => caches.cacheFor(config),
+          }),
       );
     }
     const sidecarAddress = options.sidecar ?? {
@@ -159,10 +201,13 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     if (options.watchPath !== undefined) {
       watcher = watchConfig(options.watchPath, store, {
         ...(options.env === undefined ? {} : { env: options.env }),
-        onReload: (next) => {
+        // The cache lives in the local sidecar; a remote one reloads its own.
+        ...(sidecar === undefined ? {} : { prepare: (plan: ReloadPlan) => caches.prepare(plan.config) }),
+        onReload: (plan) => {
           unwatchSelectionStore?.();
-          unwatchSelectionStore = watchSelectionStore(next);
-          logger.info({ version: next.version }, 'config reloaded');
+          unwatchSelectionStore = watchSelectionStore(plan.config);
+          reportReload(plan, logger, fieldOverride(options));
+          caches.retire(plan.config).catch((error: unknown) => logger.warn({ err: error }, 'closing a replaced semantic cache failed'));
         },
         onRejected: (problems) => {
           for (const problem of problems) logger.warn({ diagnostic: formatDiagnostic(problem) }, 'config reload rejected; keeping the previous config');

@@ -39,7 +39,7 @@ describe('ext_proc sidecar with a watched config file', () => {
     watcher = watchConfig(file, store, {
       env: {},
       debounceMs: 20,
-      onReload: (config) => onReload(config),
+      onReload: (plan) => onReload(plan.config),
       onRejected: (diagnostics) => onRejected(diagnostics),
     });
     server = await startExtProcServer({ address: '127.0.0.1', port: 0, store, logger: createSilentLogger() });

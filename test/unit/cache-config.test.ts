@@ -57,4 +57,12 @@ describe('semantic_cache section', () => {
       expect(diagnostics.length).toBeGreaterThan(0);
     }
   });
+
+  it('warns at each redis key when the backend is memory, since no Redis is used', async () => {
+    const { config, diagnostics } = await load('semantic_cache:\n  enabled: true\n  redis:\n    address: "cache.local:6380"\n    key_prefix: "sy:"\n');
+    await config?.close();
+    const seedLines = (await readFile(SEED_CONFIG_PATH, 'utf8')).split('\n').length;
+    expect(diagnostics.map((d) => `${d.line - seedLines}:${d.col} ${d.severity} ${d.code}`)).toEqual(['4:5 warning SY_CFG_UNSUPPORTED', '5:5 warning SY_CFG_UNSUPPORTED']);
+    expect(diagnostics[0]?.message).toBe('semantic_cache.redis.address is ignored: backend_type is "memory", so no Redis is used');
+  });
 });

@@ -32,7 +32,7 @@ describe('expandEnvironment', () => {
 
   it('reports an unset variable without default at its offset, naming it', () => {
     const result = expandEnvironment('x: 1\ny: ${MISSING_VAR}\n', {});
-    expect(result.text).toBe('x: 1\ny: \n');
+    expect(result.text).toBe('x: 1\ny: UNSET_MISSING_VAR\n');
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]?.code).toBe('SY_CFG_ENV_UNSET');
     expect(result.problems[0]?.offset).toBe(8);

@@ -53,7 +53,7 @@ describe('watchConfig', () => {
     handle = watchConfig(path, store, {
       env: {},
       debounceMs: 50,
-      onReload: (next) => emit({ kind: 'reload', config: next }),
+      onReload: (plan) => emit({ kind: 'reload', config: plan.config }),
       onRejected: (diagnostics) => emit({ kind: 'rejected', diagnostics }),
     });
     return store;
