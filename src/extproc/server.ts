@@ -5,6 +5,7 @@ import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
 import { loadExtProcDefinitions } from './envoy-protos.js';
+import { guardAgainstResetStorms } from './reset-storm-guard.js';
 import { serveExtProcStream, type ConfigSource, type ExtProcCall } from './stream.js';
 import type { ChatRouter } from './stream-processor.js';
 
@@ -77,6 +78,10 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
+  });
+  guardAgainstResetStorms(server, (resets) => {
+    metrics.sessionRetired('client_resets');
+    logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
   });
   logger.info({ address: options.address, port }, 'ext_proc server listening');
 

@@ -21,6 +21,8 @@ export interface RouterMetrics {
   modelSelected(decision: string, algorithm: string, model: string): void;
   /** Something model selection did besides choosing: feedback taken or refused, a store or selector failure. */
   selectionEvent(event: SelectionEvent): void;
+  /** The sidecar retired an HTTP/2 connection with a graceful GOAWAY (e.g. `client_resets`). */
+  sessionRetired(reason: string): void;
 }
 
 /** What model selection counts; `store_error` is a failed Redis operation (the replica went on with its local state). */
@@ -55,6 +57,7 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly signalFailures: Counter<'signal'>;
   private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
   private readonly selectionEvents: Counter<'event'>;
+  private readonly sessionsRetired: Counter<'reason'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -106,6 +109,12 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       labelNames: ['event'] as const,
       registers: [registry],
     });
+    this.sessionsRetired = new Counter({
+      name: 'switchyard_extproc_sessions_retired_total',
+      help: 'ext_proc HTTP/2 connections the sidecar retired with a graceful GOAWAY, by reason (client_resets: a cancel storm neared the rapid-reset limit).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    });
   }
 
   get contentType(): string {
@@ -134,6 +143,10 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   selectionEvent(event: SelectionEvent): void {
     this.selectionEvents.inc({ event });
+  }
+
+  sessionRetired(reason: string): void {
+    this.sessionsRetired.inc({ reason });
   }
 
   routingObserved(seconds: number): void {
