@@ -30,25 +30,33 @@ interface GrpcServerInternals {
  * GOAWAY is submitted, and the client opens a fresh connection for new streams, as Envoy and
  * grpc-js do on GOAWAY.
  */
-export function guardAgainstResetStorms(server: grpc.Server, onRetire: (resets: number) => void): void {
+/** What the guard reports: every client reset, and every connection it retires. */
+export interface ResetStormEvents {
+  onReset(): void;
+  onRetire(resets: number): void;
+}
+
+export function guardAgainstResetStorms(server: grpc.Server, events: ResetStormEvents): void {
   const servers = (server as unknown as GrpcServerInternals).http2Servers;
   if (servers === undefined) {
     // A grpc-js upgrade moved its internals: fail loudly in tests rather than lose the guard silently.
     throw new Error('grpc-js internals changed: cannot install the HTTP/2 reset-storm guard');
   }
   for (const http2Server of servers.keys()) {
-    http2Server.on('session', (session: http2.ServerHttp2Session) => watchSession(session, onRetire));
+    http2Server.on('session', (session: http2.ServerHttp2Session) => watchSession(session, events));
   }
 }
 
-function watchSession(session: http2.ServerHttp2Session, onRetire: (resets: number) => void): void {
+function watchSession(session: http2.ServerHttp2Session, events: ResetStormEvents): void {
   let tokens = NGHTTP2_RESET_BURST;
   let refilledAt = Date.now();
   let resets = 0;
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
     stream.once('close', () => {
       // grpc-js ends every call with trailers (NO_ERROR); any other code is a reset.
-      if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR || session.closed || session.destroyed) return;
+      if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) return;
+      events.onReset();
+      if (session.closed || session.destroyed) return;
       const now = Date.now();
       tokens = Math.min(NGHTTP2_RESET_BURST, tokens + ((now - refilledAt) / 1000) * NGHTTP2_RESET_REFILL_PER_SECOND);
       refilledAt = now;
@@ -56,7 +64,7 @@ function watchSession(session: http2.ServerHttp2Session, onRetire: (resets: numb
       resets += 1;
       if (tokens > RESETS_KEPT_IN_RESERVE) return;
       session.close();
-      onRetire(resets);
+      events.onRetire(resets);
     });
   });
 }

@@ -79,9 +79,12 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
       error ? reject(error) : resolve(bound),
     );
   });
-  guardAgainstResetStorms(server, (resets) => {
-    metrics.sessionRetired('client_resets');
-    logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
+  guardAgainstResetStorms(server, {
+    onReset: () => metrics.streamReset(),
+    onRetire: (resets) => {
+      metrics.sessionRetired('client_resets');
+      logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
+    },
   });
   logger.info({ address: options.address, port }, 'ext_proc server listening');
 

@@ -120,12 +120,12 @@ export class GatewayExchange {
     }
   }
 
-  /** Client went away: cancel the upstream request and reset the side stream, send nothing. */
+  /** Client went away: cancel the upstream request and end the side stream, send nothing. */
   cancel(): void {
     if (this.finished) return;
     this.finished = true;
     this.abort.abort();
-    this.session.reset();
+    this.session.abandon();
   }
 
   // ---- request path -------------------------------------------------------------------

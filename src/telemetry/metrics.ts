@@ -21,6 +21,8 @@ export interface RouterMetrics {
   modelSelected(decision: string, algorithm: string, model: string): void;
   /** Something model selection did besides choosing: feedback taken or refused, a store or selector failure. */
   selectionEvent(event: SelectionEvent): void;
+  /** The client reset an ext_proc stream (Envoy does so when its downstream client disconnects). */
+  streamReset(): void;
   /** The sidecar retired an HTTP/2 connection with a graceful GOAWAY (e.g. `client_resets`). */
   sessionRetired(reason: string): void;
 }
@@ -58,6 +60,7 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
   private readonly selectionEvents: Counter<'event'>;
   private readonly sessionsRetired: Counter<'reason'>;
+  private readonly streamResets: Counter;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -109,6 +112,11 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       labelNames: ['event'] as const,
       registers: [registry],
     });
+    this.streamResets = new Counter({
+      name: 'switchyard_extproc_stream_resets_total',
+      help: 'ext_proc streams the client reset (RST_STREAM) instead of closing them; Envoy resets when its downstream client cancels.',
+      registers: [registry],
+    });
     this.sessionsRetired = new Counter({
       name: 'switchyard_extproc_sessions_retired_total',
       help: 'ext_proc HTTP/2 connections the sidecar retired with a graceful GOAWAY, by reason (client_resets: a cancel storm neared the rapid-reset limit).',
@@ -143,6 +151,10 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   selectionEvent(event: SelectionEvent): void {
     this.selectionEvents.inc({ event });
+  }
+
+  streamReset(): void {
+    this.streamResets.inc();
   }
 
   sessionRetired(reason: string): void {
