@@ -106,6 +106,7 @@ function compileRouter(router: RouterDocument): RouterSettings {
     maxRequestBodyBytes: router.max_request_body_bytes,
     clusterHeader: router.cluster_header,
     logPrompts: router.log_prompts,
+    drainTimeoutMs: durationToMs(router.drain_timeout),
   };
 }
 

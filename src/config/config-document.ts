@@ -100,6 +100,7 @@ export interface RouterDocument {
   readonly max_request_body_bytes: number;
   readonly cluster_header: string;
   readonly log_prompts: boolean;
+  readonly drain_timeout: string;
 }
 
 /** The Switchyard `envoy` section. */

@@ -62,6 +62,11 @@ export interface RouterSettings {
   readonly clusterHeader: string;
   /** Put the last user message in each request's log line (off: prompts never reach the log). */
   readonly logPrompts: boolean;
+  /**
+   * How long a SIGTERM lets in-flight requests, SSE streams and ext_proc streams finish before
+   * the process cuts them (`router.drain_timeout`); match Kubernetes' terminationGracePeriodSeconds.
+   */
+  readonly drainTimeoutMs: number;
 }
 
 /** ext_proc processing modes, as in Envoy's `ProcessingMode`. */

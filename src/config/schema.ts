@@ -141,6 +141,7 @@ const ROUTER = {
     max_request_body_bytes: { type: 'integer', minimum: 1, default: 16 * MIB },
     cluster_header: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'x-switchyard-cluster' },
     log_prompts: { type: 'boolean', default: false },
+    drain_timeout: { ...DURATION, default: '30s' },
   },
 } as const;
 
