@@ -32,8 +32,11 @@ export interface ExtProcServerOptions {
 /** A running sidecar gRPC server. */
 export interface ExtProcServer {
   readonly port: number;
-  /** Reports NOT_SERVING, lets open streams finish (up to the grace time), then stops. */
-  close(): Promise<void>;
+  /**
+   * Reports NOT_SERVING and stops accepting streams, lets open ones finish (grpc-js
+   * tryShutdown), then stops; cuts them when `force` aborts, or after the grace time without it.
+   */
+  close(force?: AbortSignal): Promise<void>;
 }
 
 const ONE_MIB = 1024 * 1024;
@@ -91,13 +94,18 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   const graceMs = options.shutdownGraceMs ?? 5000;
   return {
     port,
-    close: () => {
+    close: (force = AbortSignal.timeout(graceMs)) => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(EXT_PROC_SERVICE_NAME, 'NOT_SERVING');
       return new Promise<void>((resolve) => {
-        const deadline = setTimeout(() => server.forceShutdown(), graceMs);
+        const cut = (): void => {
+          logger.warn({ port }, 'ext_proc drain period over; cutting the streams still open');
+          server.forceShutdown();
+        };
+        if (force.aborted) cut();
+        else force.addEventListener('abort', cut, { once: true });
         server.tryShutdown(() => {
-          clearTimeout(deadline);
+          force.removeEventListener('abort', cut);
           logger.info({ port }, 'ext_proc server stopped');
           void (ownCache?.close() ?? Promise.resolve()).then(resolve, resolve);
         });

@@ -120,6 +120,11 @@ export class GatewayExchange {
     }
   }
 
+  /** Draining: the response, once written, ends its connection instead of keeping it alive. */
+  closeConnectionAfterResponse(): void {
+    if (!this.response.headersSent) this.response.shouldKeepAlive = false;
+  }
+
   /** Client went away: cancel the upstream request and end the side stream, send nothing. */
   cancel(): void {
     if (this.finished) return;

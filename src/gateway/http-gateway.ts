@@ -32,6 +32,14 @@ export interface Gateway {
   readonly port: number;
   /** Envoy-named ext_proc counters, summed over all requests so far. */
   counters(): Readonly<ExtProcCounters>;
+  /** Requests in flight now (responses not yet finished). */
+  inFlight(): number;
+  /**
+   * Drains: stops accepting connections, answers requests that still arrive on open
+   * connections with `connection: close`, and lets in-flight requests and streams finish.
+   * When `force` aborts (grace period over, or a second SIGTERM) it closes at once.
+   */
+  drain(force: AbortSignal): Promise<void>;
   /** Stops listening, ends in-flight requests and releases gRPC and upstream connections. */
   close(): Promise<void>;
 }
@@ -64,8 +72,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     clusterHeader: options.clusterHeader.toLowerCase(),
   };
   const inFlight = new Set<GatewayExchange>();
+  let draining = false;
+  let drained: (() => void) | undefined;
 
   const server = http.createServer((request, response) => {
+    // While draining, every response tells the client not to reuse the connection (as Envoy does).
+    if (draining) response.shouldKeepAlive = false;
     if (request.url === '/healthz') {
       // The §5 `healthz` route: a direct response with ext_proc disabled.
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -73,21 +85,48 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const exchange = new GatewayExchange(context, request, response);
     inFlight.add(exchange);
-    void exchange.run().finally(() => inFlight.delete(exchange));
+    void exchange.run().finally(() => {
+      inFlight.delete(exchange);
+      if (!draining) return;
+      // Responses that started before the drain kept their connection alive: close it once idle.
+      if (response.writableFinished) setImmediate(() => server.closeIdleConnections());
+      else response.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+      if (inFlight.size === 0) drained?.();
+    });
   });
   server.listen(options.listen.port, options.listen.address);
   await once(server, 'listening');
+  const stopped = new Promise<void>((resolve) => server.once('close', () => resolve()));
+
+  const release = async (): Promise<void> => {
+    for (const exchange of inFlight) exchange.cancel();
+    server.closeAllConnections();
+    await stopped;
+    client.close();
+    await upstreams.close();
+  };
 
   return {
     port: (server.address() as AddressInfo).port,
     counters: () => ({ ...counters }),
+    inFlight: () => inFlight.size,
+    async drain(force) {
+      draining = true;
+      for (const exchange of inFlight) exchange.closeConnectionAfterResponse();
+      server.close();
+      if (inFlight.size > 0 && !force.aborted) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          force.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
+      if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size }, 'drain period over; cutting the requests still in flight');
+      await release();
+    },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const exchange of inFlight) exchange.cancel();
-      server.closeAllConnections();
-      await closed;
-      client.close();
-      await upstreams.close();
+      draining = true;
+      server.close();
+      await release();
     },
   };
 }

@@ -52,8 +52,12 @@ export interface SwitchyardPorts {
 export interface SwitchyardStack {
   readonly ports: SwitchyardPorts;
   readonly store: ConfigStore;
-  /** Drains: `/readyz` answers 503, then the gateways, the sidecar and the admin server stop. */
-  close(): Promise<void>;
+  /**
+   * Drains: `/readyz` answers 503, the gateways stop accepting and let in-flight requests and
+   * streams finish, then the sidecar lets its open ext_proc streams finish, then the admin server
+   * stops. All within `router.drain_timeout`; aborting `force` (a second SIGTERM) cuts at once.
+   */
+  close(force?: AbortSignal): Promise<void>;
 }
 
 /** Whether an address only accepts connections from this host. */
@@ -119,10 +123,13 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
       }),
   );
 
-  const stop = async (): Promise<void> => {
+  const stop = async (force?: AbortSignal): Promise<void> => {
     state = 'draining';
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    await sidecar?.close();
+    const graceOver = AbortSignal.timeout(initial.router.drainTimeoutMs);
+    const cut = force === undefined ? graceOver : AbortSignal.any([force, graceOver]);
+    logger.info({ drainTimeoutMs: initial.router.drainTimeoutMs }, 'draining');
+    await Promise.all(gateways.map((gateway) => gateway.drain(cut)));
+    await sidecar?.close(cut);
     await watcher?.close();
     await store.current().close();
     await admin.close();
@@ -170,7 +177,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
       });
     }
   } catch (error) {
-    await stop();
+    await stop(AbortSignal.abort());
     throw error;
   }
   state = 'ready';
