@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { ErrorCode } from '../errors.js';
+import type { UpstreamFailureKind } from '../telemetry/metrics.js';
 import { HeaderList } from './header-list.js';
 import type { ClusterTarget } from './route-table.js';
 
@@ -26,24 +27,38 @@ export interface UpstreamResponse {
   readonly body: Readable;
 }
 
-/** An upstream failure, already classified into the error table's upstream codes. */
+/**
+ * An upstream failure, already classified into the error table's upstream codes. The message
+ * carries internal detail (addresses, socket errors): it goes to the log, never to the client.
+ */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
-  constructor(readonly code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    readonly code: ErrorCode,
+    readonly kind: UpstreamFailureKind,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options);
   }
 }
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const CONNECT_FAILURE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** Maps an undici/socket error to SY_ERR_UPSTREAM_{UNAVAILABLE,TIMEOUT,FAILED} (503/504/502). */
 function classifyUpstreamError(error: unknown): UpstreamError {
   const code = findErrorCode(error);
   const message = String((error as { message?: unknown } | null)?.message ?? error);
-  if (code !== undefined && UNAVAILABLE.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', `upstream unavailable: ${message}`, { cause: error });
-  if (code !== undefined && TIMEOUT.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_TIMEOUT', `upstream timed out: ${message}`, { cause: error });
-  return new UpstreamError('SY_ERR_UPSTREAM_FAILED', `upstream request failed: ${message}`, { cause: error });
+  if (code !== undefined && CONNECT_FAILURE.has(code)) {
+    return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', 'connect_failure', `upstream unavailable: ${message}`, { cause: error });
+  }
+  if (code !== undefined && RESET.has(code)) {
+    return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', 'reset_before_headers', `upstream connection reset: ${message}`, { cause: error });
+  }
+  if (code !== undefined && TIMEOUT.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_TIMEOUT', 'timeout', `upstream timed out: ${message}`, { cause: error });
+  return new UpstreamError('SY_ERR_UPSTREAM_FAILED', 'reset_before_headers', `upstream request failed: ${message}`, { cause: error });
 }
 
 /** undici nests the socket error in `cause`; the first code found on the chain decides. */
@@ -52,7 +67,7 @@ function findErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
     const { code, cause } = current as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string' && (UNAVAILABLE.has(code) || TIMEOUT.has(code))) return code;
+    if (typeof code === 'string' && (CONNECT_FAILURE.has(code) || RESET.has(code) || TIMEOUT.has(code))) return code;
     current = cause;
   }
   return undefined;

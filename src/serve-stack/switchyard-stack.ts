@@ -6,11 +6,10 @@ import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
 import { startGateway, type Gateway } from '../gateway/http-gateway.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
-import { PrometheusRouterMetrics } from '../telemetry/metrics.js';
+import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
 import { selectionApiRoutes } from '../selection/selection-api.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
-import { GatewayMetrics } from './gateway-metrics.js';
 
 /** A gRPC address of an ext_proc sidecar. */
 export interface SidecarAddress {
@@ -93,7 +92,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   let watcher: ConfigWatchHandle | undefined;
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const routerMetrics = new PrometheusRouterMetrics();
-  const gatewayMetrics = new GatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
+  const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
   // A failed selection-store operation never fails a request (the replica uses its local state), but is counted and logged.
@@ -113,7 +112,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         address: adminAddress,
         port: adminPort,
         notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
-        metrics: [routerMetrics, gatewayMetrics],
+        metrics: [routerMetrics, gatewayMetrics, new ProcessMetrics()],
         routes: selectionApiRoutes({
           config: () => store.current(),
           loopbackOnly: isLoopback(adminAddress),
@@ -159,6 +158,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           clusterHeader: initial.router.clusterHeader,
           clusters: () => clusterTargets(store.current()),
           requestTimeoutMs: listener.timeoutMs,
+          metrics: gatewayMetrics,
           logger: logger.child({ component: 'gateway', listener: listener.name }),
         })),
       );

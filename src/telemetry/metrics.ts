@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * What the sidecar reports about its work. Injected into the transport edges (extproc,
@@ -167,6 +167,137 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   cacheEvent(event: CacheEvent): void {
     this.cacheEvents.inc({ event });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** How an upstream call failed, for {@link GatewayMetrics.upstreamFailure}. */
+export type UpstreamFailureKind =
+  /** No connection (refused, unreachable, DNS): Envoy's `upstream_cx_connect_fail`. */
+  | 'connect_failure'
+  /** No response headers, or no data, within the deadline: Envoy's `upstream_rq_timeout`. */
+  | 'timeout'
+  /** The connection broke before the response headers. */
+  | 'reset_before_headers'
+  /** The connection broke after the response had started: the client's response is cut. */
+  | 'reset_mid_stream'
+  /** A circuit-breaker limit refused the call: Envoy's `upstream_rq_pending_overflow`. */
+  | 'overflow';
+
+/** What the built-in gateway reports beyond Envoy's ext_proc counters. */
+export interface GatewayMetrics {
+  /** The gateway answered by itself (Envoy's local reply), e.g. 431 `request_headers_too_large`. */
+  localReply(status: number, reason: string): void;
+  upstreamFailure(kind: UpstreamFailureKind): void;
+  /** The client went away before its response was complete. */
+  clientCancelled(): void;
+  /** A request entered (+1) or left (-1) the gateway. */
+  inFlight(delta: 1 | -1): void;
+}
+
+/** A GatewayMetrics that counts nothing, for gateways started without metrics. */
+export const NO_GATEWAY_METRICS: GatewayMetrics = {
+  localReply: () => undefined,
+  upstreamFailure: () => undefined,
+  clientCancelled: () => undefined,
+  inFlight: () => undefined,
+};
+
+/** Envoy's ext_proc filter counters by name (see src/gateway/ext-proc-counters.ts). */
+export type NamedCounters = Readonly<Record<string, number>>;
+
+/**
+ * {@link GatewayMetrics} on prom-client, plus the gateways' Envoy-named ext_proc counters read at
+ * scrape time (summed over every listener, so `/metrics` shows what Envoy's `/stats` would).
+ */
+export class PrometheusGatewayMetrics implements GatewayMetrics, MetricsExposition {
+  readonly registry = new Registry();
+  private readonly localReplies: Counter<'code' | 'reason'>;
+  private readonly upstreamFailures: Counter<'kind'>;
+  private readonly clientCancels: Counter;
+  private readonly requestsInFlight: Gauge;
+
+  constructor(extProcCounters: () => readonly NamedCounters[] = () => []) {
+    const registers = [this.registry];
+    new Counter({
+      name: 'switchyard_gateway_ext_proc_events_total',
+      help: "The built-in gateway's ext_proc filter counters, by Envoy's counter name.",
+      labelNames: ['counter'] as const,
+      registers,
+      collect() {
+        const totals = new Map<string, number>();
+        for (const counters of extProcCounters()) {
+          for (const [name, value] of Object.entries(counters)) totals.set(name, (totals.get(name) ?? 0) + value);
+        }
+        this.reset();
+        for (const [name, value] of totals) this.inc({ counter: name }, value);
+      },
+    });
+    this.localReplies = new Counter({
+      name: 'switchyard_gateway_local_replies_total',
+      help: 'Responses the gateway made itself (no route, body or headers too large, upstream failures, overload ...), by status code and reason.',
+      labelNames: ['code', 'reason'] as const,
+      registers,
+    });
+    this.upstreamFailures = new Counter({
+      name: 'switchyard_gateway_upstream_failures_total',
+      help: 'Upstream calls that failed: connect_failure, timeout, reset_before_headers, reset_mid_stream, overflow (circuit breaker).',
+      labelNames: ['kind'] as const,
+      registers,
+    });
+    this.clientCancels = new Counter({
+      name: 'switchyard_gateway_client_cancels_total',
+      help: 'Requests whose client went away before the response was complete.',
+      registers,
+    });
+    this.requestsInFlight = new Gauge({
+      name: 'switchyard_gateway_requests_in_flight',
+      help: 'Requests the gateway is serving right now.',
+      registers,
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  localReply(status: number, reason: string): void {
+    this.localReplies.inc({ code: String(status), reason });
+  }
+
+  upstreamFailure(kind: UpstreamFailureKind): void {
+    this.upstreamFailures.inc({ kind });
+  }
+
+  clientCancelled(): void {
+    this.clientCancels.inc();
+  }
+
+  inFlight(delta: 1 | -1): void {
+    this.requestsInFlight.inc(delta);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * The process's own state under prom-client's standard names: `process_resident_memory_bytes`,
+ * `nodejs_eventloop_lag_seconds` (and its percentiles), heap, handles, GC. One per process.
+ */
+export class ProcessMetrics implements MetricsExposition {
+  readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
   render(): Promise<string> {
