@@ -141,6 +141,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (inFlight.size === 0) drained?.();
     });
   });
+  // Node keeps only the first 2000 header fields by default (so a Host sent later seems missing
+  // and Node answers 400 itself); keep them all, the header section is capped in bytes above.
+  server.maxHeadersCount = 0;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerCodecError(error, socket, metrics));
   server.listen(options.listen.port, options.listen.address);
   await once(server, 'listening');

@@ -5,7 +5,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { formatDiagnostic } from '../../src/config/diagnostic.js';
 import { pointModelsAtStubs, writeConfigCopy, type ConfigCopy } from '../../src/demo/stub-config.js';
 import { startSwitchyard, type SidecarAddress, type SwitchyardStack } from '../../src/serve-stack/switchyard-stack.js';
-import { createSilentLogger } from '../../src/telemetry/logger.js';
+import { createSilentLogger, type RouterLogger } from '../../src/telemetry/logger.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { SEED_CONFIG_PATH } from './config-fixture.js';
 
@@ -27,6 +27,8 @@ export interface E2eStackOptions {
   readonly chunkIntervalMs?: number;
   /** The stubs' delay before answering anything. */
   readonly latencyMs?: number;
+  /** Where the stack logs (silent by default). */
+  readonly logger?: RouterLogger;
   /** Watch the config copy and reload it on change, as `switchyard serve` does. */
   readonly watch?: boolean;
   /** `reasoning_family` per model name (the seed sets none; the families come from the model names). */
@@ -98,7 +100,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     adminPort: 0,
     sidecar: options.sidecar,
     ...(options.watch === true ? { watchPath: stubs.config.path, env: {} } : {}),
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
   });
   const gatewayUrl = `http://127.0.0.1:${switchyard.ports.listeners[0]}`;
   return {
