@@ -169,7 +169,8 @@ function unsupportedFieldWarnings(document: ConfigDocument, plugins: readonly Si
  * filter rewrites a JSON body without the sidecar. So it meets the catch-all 503, as in Envoy.
  */
 function failOpenWarnings(document: ConfigDocument): ConfigProblem[] {
-  if (document.envoy?.failure_mode_allow !== true) return [];
+  // An empty or broken file reaches here too; its schema errors are reported elsewhere.
+  if ((document as Partial<ConfigDocument> | null)?.envoy?.failure_mode_allow !== true) return [];
   return [{
     path: ['envoy', 'failure_mode_allow'],
     severity: 'warning',

@@ -128,6 +128,11 @@ function compileEnvoy(envoy: EnvoyDocument): EnvoySettings {
     maxMessageTimeoutMs: durationToMs(envoy.max_message_timeout),
     bufferLimitBytes: envoy.buffer_limit_bytes,
     routeCacheAction: envoy.route_cache_action,
+    circuitBreakers: {
+      maxConnections: envoy.circuit_breakers.max_connections,
+      maxPendingRequests: envoy.circuit_breakers.max_pending_requests,
+      maxRequests: envoy.circuit_breakers.max_requests,
+    },
   };
 }
 

@@ -120,4 +120,9 @@ export interface EnvoyDocument {
     readonly response_header_mode: 'SEND' | 'SKIP';
     readonly response_body_mode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
   };
+  readonly circuit_breakers: {
+    readonly max_connections: number;
+    readonly max_pending_requests: number;
+    readonly max_requests: number;
+  };
 }

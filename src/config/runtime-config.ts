@@ -97,6 +97,21 @@ export interface EnvoySettings {
   /** Listener buffer limit: a buffered request body over it gets 413. */
   readonly bufferLimitBytes: number;
   readonly routeCacheAction: 'DEFAULT' | 'CLEAR' | 'RETAIN';
+  /** Envoy's circuit breakers of every model cluster (`envoy.circuit_breakers`). */
+  readonly circuitBreakers: CircuitBreakerSettings;
+}
+
+/**
+ * Envoy's per-cluster circuit-breaker thresholds: past them a request is refused at once with
+ * 503 (`upstream_rq_pending_overflow`) instead of queueing without bound.
+ */
+export interface CircuitBreakerSettings {
+  /** Connections open to the cluster. */
+  readonly maxConnections: number;
+  /** Requests waiting for a connection. */
+  readonly maxPendingRequests: number;
+  /** Requests in flight to the cluster. */
+  readonly maxRequests: number;
 }
 
 /** HNSW graph settings of the in-process semantic-cache index. */

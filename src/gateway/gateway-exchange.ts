@@ -316,6 +316,9 @@ export class GatewayExchange {
       this.context.metrics.upstreamFailure(error.kind);
       const message = `${UPSTREAM_FAILURE_MESSAGES[error.code] ?? 'The model server failed to answer.'} (error id ${errorId})`;
       const reply = errorReply(error.code, message, `upstream_${error.kind}`);
+      // Envoy marks a circuit-breaker refusal with x-envoy-overloaded (suppressed by the rendered
+      // router's suppress_envoy_headers); the gateway says it under its own name.
+      if (error.kind === 'overflow') reply.headers.set('x-switchyard-overloaded', 'true');
       this.context.metrics.localReply(reply.status, reply.details);
       return localAsUpstream(reply);
     }

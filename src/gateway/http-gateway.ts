@@ -97,7 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     'grpc.max_send_message_length': messageLimit,
     'grpc.max_receive_message_length': messageLimit,
   }) as unknown as ExtProcClient;
-  const upstreams = new UpstreamPool(options.requestTimeoutMs);
+  const upstreams = new UpstreamPool(options.requestTimeoutMs, options.settings.circuitBreakers);
   const context = {
     client,
     settings: options.settings,

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import type { CircuitBreakerSettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
 import type { UpstreamFailureKind } from '../telemetry/metrics.js';
 import { HeaderList } from './header-list.js';
@@ -73,21 +74,46 @@ function findErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Envoy's default thresholds, for callers that set none. */
+const ENVOY_DEFAULT_BREAKERS: CircuitBreakerSettings = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 };
+
+/** One cluster's connection pool and the requests in flight on it (for the circuit breakers). */
+interface ClusterPool {
+  readonly origin: string;
+  readonly pool: Pool;
+  active: number;
+}
+
 /**
  * Pooled upstream connections, one undici Pool per cluster origin (Envoy's per-cluster connection
- * pool). Host is rewritten to the cluster hostname (auto_host_rewrite) and TLS uses it as SNI.
+ * pool, at most `maxConnections` connections). Host is rewritten to the cluster hostname
+ * (auto_host_rewrite) and TLS uses it as SNI. Envoy's circuit breakers guard each pool: past
+ * `maxRequests` in flight, or `maxPendingRequests` waiting for a connection, a request is
+ * refused at once (`overflow`) rather than queued without bound.
  */
 export class UpstreamPool {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, ClusterPool>();
 
-  constructor(private readonly timeoutMs: number = DEFAULT_UPSTREAM_TIMEOUT_MS) {}
+  constructor(
+    private readonly timeoutMs: number = DEFAULT_UPSTREAM_TIMEOUT_MS,
+    private readonly breakers: CircuitBreakerSettings = ENVOY_DEFAULT_BREAKERS,
+  ) {}
 
-  /** Sends the request; rejects with UpstreamError when no response headers arrive. */
+  /** Sends the request; rejects with UpstreamError when no response headers arrive or a breaker is open. */
   async request(target: ClusterTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const cluster = this.poolFor(target);
+    this.admit(cluster);
+    cluster.active += 1;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      cluster.active -= 1;
+    };
     const headers = request.headers.clone();
     headers.set('host', target.hostname);
     try {
-      const response = await this.poolFor(target).request({
+      const response = await cluster.pool.request({
         method: request.method,
         path: request.path,
         headers: headers.entries.flatMap((entry) => [entry.name, entry.value]),
@@ -101,26 +127,38 @@ export class UpstreamPool {
         if (value === undefined || HOP_BY_HOP.has(name)) continue;
         for (const one of Array.isArray(value) ? value : [value]) responseHeaders.add(name, one);
       }
+      response.body.once('close', release);
       return { status: response.statusCode, headers: responseHeaders, body: response.body };
     } catch (error) {
+      release();
       throw classifyUpstreamError(error);
+    }
+  }
+
+  /** Envoy's circuit-breaker check: requests beyond the connections wait, and both counts are capped. */
+  private admit(cluster: ClusterPool): void {
+    const { maxConnections, maxPendingRequests, maxRequests } = this.breakers;
+    const pending = Math.max(0, cluster.active - maxConnections + 1);
+    if (cluster.active >= maxRequests || pending > maxPendingRequests) {
+      throw new UpstreamError('SY_ERR_UPSTREAM_OVERLOADED', 'overflow', `circuit breaker open: ${cluster.active} requests in flight to ${cluster.origin}`);
     }
   }
 
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.destroy()));
+    await Promise.all(pools.map((cluster) => cluster.pool.destroy()));
   }
 
-  private poolFor(target: ClusterTarget): Pool {
+  private poolFor(target: ClusterTarget): ClusterPool {
     const origin = new URL(target.baseUrl).origin;
     const key = `${origin}|${target.hostname}`;
-    let pool = this.pools.get(key);
-    if (pool === undefined) {
-      pool = new Pool(origin, { connect: { servername: target.hostname }, keepAliveTimeout: 30_000 });
-      this.pools.set(key, pool);
+    let cluster = this.pools.get(key);
+    if (cluster === undefined) {
+      const pool = new Pool(origin, { connect: { servername: target.hostname }, keepAliveTimeout: 30_000, connections: this.breakers.maxConnections });
+      cluster = { origin, pool, active: 0 };
+      this.pools.set(key, cluster);
     }
-    return pool;
+    return cluster;
   }
 }

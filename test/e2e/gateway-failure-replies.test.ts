@@ -92,3 +92,39 @@ describe('gateway failure replies and their metrics', () => {
     expect(metrics).toMatch(/switchyard_gateway_local_replies_total\{code="503",reason="upstream_connect_failure"\} [1-9]/);
   }, 30_000);
 });
+
+describe('gateway circuit breakers', () => {
+  let stack: E2eStack;
+
+  beforeAll(async () => {
+    // One request at a time to a model cluster, none waiting; the stubs hold each answer 1.5 s.
+    stack = await startE2eStack({ latencyMs: 1500, envoy: { circuit_breakers: { max_connections: 1, max_pending_requests: 0, max_requests: 1 } } });
+  });
+
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('refuses requests past the thresholds at once with 503 upstream_overloaded, a header and a counter', async () => {
+    const ask = (): Promise<Response> =>
+      fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'What is a Python decorator?' }] }),
+      });
+    const first = ask();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    const [second, third] = await Promise.all([ask(), ask()]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    for (const refused of [second, third]) {
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('x-switchyard-overloaded')).toBe('true');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('upstream_overloaded');
+    }
+    expect((await first).status).toBe(200);
+    expect(await scrape(stack)).toMatch(/switchyard_gateway_upstream_failures_total\{kind="overflow"\} 2/);
+    // The breaker closes again once the cluster has room.
+    expect((await ask()).status).toBe(200);
+  }, 30_000);
+});
