@@ -7,6 +7,7 @@ import { PrometheusRouterMetrics } from '../../src/telemetry/metrics.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { loadConfigOrThrow } from '../helpers/config-fixture.js';
+import { postChatStatus } from '../helpers/post-chat.js';
 
 const CANCELS = 3000;
 const STORM_CONCURRENCY = 32;
@@ -66,7 +67,7 @@ describe('gateway under a client cancel storm', () => {
     const statuses = new Map<string, number>();
     const healthyWorker = async (): Promise<void> => {
       while (!stormDone) {
-        const outcome = await post(gateway.port, agent).then(String, (error: Error) => error.message);
+        const outcome = await postChatStatus(gateway.port, BODY, agent).then(String, (error: Error) => error.message);
         statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
       }
     };
@@ -120,20 +121,6 @@ function cancelBeforeHeaders(port: number, upstream: HoldingUpstream, id: string
     void upstream.arrived(id).then(() => request.destroy());
     request.on('error', () => resolve());
     request.on('close', () => resolve());
-    request.end(BODY);
-  });
-}
-
-function post(port: number, agent: http.Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('error', reject);
     request.end(BODY);
   });
 }
