@@ -213,8 +213,18 @@ export class SemanticCache {
     // With a shared store the answer lives in Redis only, so a hit always sees Redis's expiry.
     const evicted = this.index.insert(this.store === undefined ? { ...entry, completion } : entry);
     for (const _ of evicted) this.options.count('eviction');
-    this.options.count('write');
-    this.store?.write({ ...entry, completion }, evicted).catch(() => this.index.remove(entry.id));
+    if (this.store === undefined) {
+      this.options.count('write');
+      return;
+    }
+    // Counted once the shared store has it: a failed write is `not_written` (and a `backend_error`).
+    this.store.write({ ...entry, completion }, evicted).then(
+      () => this.options.count('write'),
+      () => {
+        this.index.remove(entry.id);
+        this.options.count('not_written');
+      },
+    );
   }
 
   private sweep(): void {

@@ -105,6 +105,7 @@ function compileRouter(router: RouterDocument): RouterSettings {
     maxRequestBodyBytes: router.max_request_body_bytes,
     clusterHeader: router.cluster_header,
     logPrompts: router.log_prompts,
+    drainTimeoutMs: durationToMs(router.drain_timeout),
   };
 }
 
@@ -126,6 +127,11 @@ function compileEnvoy(envoy: EnvoyDocument): EnvoySettings {
     maxMessageTimeoutMs: durationToMs(envoy.max_message_timeout),
     bufferLimitBytes: envoy.buffer_limit_bytes,
     routeCacheAction: envoy.route_cache_action,
+    circuitBreakers: {
+      maxConnections: envoy.circuit_breakers.max_connections,
+      maxPendingRequests: envoy.circuit_breakers.max_pending_requests,
+      maxRequests: envoy.circuit_breakers.max_requests,
+    },
   };
 }
 

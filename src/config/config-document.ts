@@ -100,6 +100,7 @@ export interface RouterDocument {
   readonly max_request_body_bytes: number;
   readonly cluster_header: string;
   readonly log_prompts: boolean;
+  readonly drain_timeout: string;
 }
 
 /** The Switchyard `envoy` section. */
@@ -118,5 +119,10 @@ export interface EnvoyDocument {
     readonly request_body_mode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
     readonly response_header_mode: 'SEND' | 'SKIP';
     readonly response_body_mode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
+  };
+  readonly circuit_breakers: {
+    readonly max_connections: number;
+    readonly max_pending_requests: number;
+    readonly max_requests: number;
   };
 }

@@ -62,6 +62,11 @@ export interface RouterSettings {
   readonly clusterHeader: string;
   /** Put the last user message in each request's log line (off: prompts never reach the log). */
   readonly logPrompts: boolean;
+  /**
+   * How long a SIGTERM lets in-flight requests, SSE streams and ext_proc streams finish before
+   * the process cuts them (`router.drain_timeout`); match Kubernetes' terminationGracePeriodSeconds.
+   */
+  readonly drainTimeoutMs: number;
 }
 
 /** ext_proc processing modes, as in Envoy's `ProcessingMode`. */
@@ -92,6 +97,21 @@ export interface EnvoySettings {
   /** Listener buffer limit: a buffered request body over it gets 413. */
   readonly bufferLimitBytes: number;
   readonly routeCacheAction: 'DEFAULT' | 'CLEAR' | 'RETAIN';
+  /** Envoy's circuit breakers of every model cluster (`envoy.circuit_breakers`). */
+  readonly circuitBreakers: CircuitBreakerSettings;
+}
+
+/**
+ * Envoy's per-cluster circuit-breaker thresholds: past them a request is refused at once with
+ * 503 (`upstream_rq_pending_overflow`) instead of queueing without bound.
+ */
+export interface CircuitBreakerSettings {
+  /** Connections open to the cluster. */
+  readonly maxConnections: number;
+  /** Requests waiting for a connection. */
+  readonly maxPendingRequests: number;
+  /** Requests in flight to the cluster. */
+  readonly maxRequests: number;
 }
 
 /** HNSW graph settings of the in-process semantic-cache index. */

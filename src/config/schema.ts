@@ -141,6 +141,7 @@ const ROUTER = {
     max_request_body_bytes: { type: 'integer', minimum: 1, default: 16 * MIB },
     cluster_header: { type: 'string', pattern: '^[a-z0-9-]+$', default: 'x-switchyard-cluster' },
     log_prompts: { type: 'boolean', default: false },
+    drain_timeout: { ...DURATION, default: '30s' },
   },
 } as const;
 
@@ -161,6 +162,17 @@ const ENVOY = {
     max_message_timeout: { ...DURATION, default: '30s' },
     buffer_limit_bytes: { type: 'integer', minimum: 1, default: 16 * MIB },
     route_cache_action: { enum: ['DEFAULT', 'CLEAR', 'RETAIN'], default: 'CLEAR' },
+    // Envoy's per-cluster circuit breakers (its defaults), applied to every model cluster.
+    circuit_breakers: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        max_connections: { type: 'integer', minimum: 1, default: 1024 },
+        max_pending_requests: { type: 'integer', minimum: 0, default: 1024 },
+        max_requests: { type: 'integer', minimum: 1, default: 1024 },
+      },
+    },
     processing_mode: {
       type: 'object',
       additionalProperties: false,

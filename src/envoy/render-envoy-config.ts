@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Document } from 'yaml';
-import type { ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import type { CircuitBreakerSettings, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
 import { openAIErrorBody } from '../errors.js';
 import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 
@@ -46,7 +46,7 @@ export function buildEnvoyConfig(config: EnvoyConfigSource): EnvoyJson {
     },
     static_resources: {
       listeners: config.listeners.map((listener) => buildListener(config, listener)),
-      clusters: [buildExtprocCluster(config), ...modelEndpoints(config).map(buildModelCluster)],
+      clusters: [buildExtprocCluster(config), ...modelEndpoints(config).map((endpoint) => buildModelCluster(endpoint, config.envoy.circuitBreakers))],
     },
   };
 }
@@ -235,13 +235,22 @@ function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
   };
 }
 
-function buildModelCluster(endpoint: ModelEndpoint): EnvoyJson {
+function buildModelCluster(endpoint: ModelEndpoint, breakers: CircuitBreakerSettings): EnvoyJson {
   const host = unbracketed(endpoint.host);
   const isHostname = isIP(host) === 0;
   const cluster: EnvoyJson = {
     name: endpoint.cluster,
     type: isHostname ? 'STRICT_DNS' : 'STATIC',
     connect_timeout: MODEL_CONNECT_TIMEOUT,
+    // The same thresholds the built-in gateway enforces (envoy.circuit_breakers).
+    circuit_breakers: {
+      thresholds: [{
+        priority: 'DEFAULT',
+        max_connections: breakers.maxConnections,
+        max_pending_requests: breakers.maxPendingRequests,
+        max_requests: breakers.maxRequests,
+      }],
+    },
     dns_lookup_family: 'V4_ONLY',
     typed_extension_protocol_options: httpProtocolOptions({ http_protocol_options: {} }),
     load_assignment: {

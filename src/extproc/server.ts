@@ -6,6 +6,7 @@ import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
 import { loadExtProcDefinitions } from './envoy-protos.js';
+import { guardAgainstResetStorms } from './reset-storm-guard.js';
 import { serveExtProcStream, type ConfigSource, type ExtProcCall } from './stream.js';
 import type { ChatRouter } from './stream-processor.js';
 
@@ -32,8 +33,11 @@ export interface ExtProcServerOptions {
 /** A running sidecar gRPC server. */
 export interface ExtProcServer {
   readonly port: number;
-  /** Reports NOT_SERVING, lets open streams finish (up to the grace time), then stops. */
-  close(): Promise<void>;
+  /**
+   * Reports NOT_SERVING and stops accepting streams, lets open ones finish (grpc-js
+   * tryShutdown), then stops; cuts them when `force` aborts, or after the grace time without it.
+   */
+  close(force?: AbortSignal): Promise<void>;
 }
 
 const ONE_MIB = 1024 * 1024;
@@ -78,18 +82,30 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
       error ? reject(error) : resolve(bound),
     );
   });
+  guardAgainstResetStorms(server, {
+    onReset: () => metrics.streamReset(),
+    onRetire: (resets) => {
+      metrics.sessionRetired('client_resets');
+      logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
+    },
+  });
   logger.info({ address: options.address, port }, 'ext_proc server listening');
 
   const graceMs = options.shutdownGraceMs ?? 5000;
   return {
     port,
-    close: () => {
+    close: (force = AbortSignal.timeout(graceMs)) => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(EXT_PROC_SERVICE_NAME, 'NOT_SERVING');
       return new Promise<void>((resolve) => {
-        const deadline = setTimeout(() => server.forceShutdown(), graceMs);
+        const cut = (): void => {
+          logger.warn({ port }, 'ext_proc drain period over; cutting the streams still open');
+          server.forceShutdown();
+        };
+        if (force.aborted) cut();
+        else force.addEventListener('abort', cut, { once: true });
         server.tryShutdown(() => {
-          clearTimeout(deadline);
+          force.removeEventListener('abort', cut);
           logger.info({ port }, 'ext_proc server stopped');
           void (ownCache?.close() ?? Promise.resolve()).then(resolve, resolve);
         });

@@ -39,7 +39,9 @@ export type ExtProcCall = grpc.ServerDuplexStream<ProcessingRequest, ProcessingR
  * itself is never torn down, so one bad request cannot disturb any other.
  */
 export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDependencies): void {
-  const { logger, metrics } = dependencies;
+  const { metrics } = dependencies;
+  // Bound to the request's x-request-id once the headers arrive, so sidecar lines join gateway/Envoy lines.
+  const logger = dependencies.logger.child({});
   metrics.streamOpened();
   const abort = new AbortController();
   let finished = false;
@@ -70,6 +72,7 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   };
 
   call.on('data', (message: ProcessingRequest) => {
+    if (message.request === 'request_headers') bindRequestId(logger, message);
     pending = pending.then(() => reply(message));
   });
   call.on('end', () => {
@@ -92,6 +95,15 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
     if (error.code === grpc.status.CANCELLED) return;
     logger.warn({ err: error }, 'ext_proc stream failed');
   });
+}
+
+/** x-request-id as Envoy (or the gateway) sends it; both generate one when the client sent none. */
+function bindRequestId(logger: RouterLogger, message: ProcessingRequest): void {
+  const entry = message.request_headers?.headers?.headers.find((header) => header.key.toLowerCase() === 'x-request-id');
+  if (entry === undefined) return;
+  const raw = entry.raw_value;
+  const requestId = raw !== undefined && raw.length > 0 ? raw.toString('latin1') : (entry.value ?? '');
+  if (requestId !== '') logger.setBindings({ requestId });
 }
 
 async function answer(

@@ -2,6 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HeaderList } from './header-list.js';
 
+/** Envoy's HCM `max_headers_count` default: a request with more header fields gets 431. */
+export const MAX_REQUEST_HEADERS_COUNT = 100;
+/** Envoy's HCM `max_request_headers_kb` default (60 KiB of names and values): more gets 431. */
+export const MAX_REQUEST_HEADERS_BYTES = 60 * 1024;
+
+/**
+ * Why the connection manager refuses the request's header section with 431, as Envoy's HTTP/1
+ * codec does before any filter runs; undefined when it is within Envoy's default limits.
+ */
+export function oversizedHeaders(request: IncomingMessage): string | undefined {
+  const raw = request.rawHeaders;
+  if (raw.length / 2 > MAX_REQUEST_HEADERS_COUNT) return 'too_many_headers';
+  let bytes = 0;
+  for (const field of raw) bytes += Buffer.byteLength(field, 'latin1');
+  return bytes > MAX_REQUEST_HEADERS_BYTES ? 'headers_too_large' : undefined;
+}
+
 /** Hop-by-hop headers the connection manager strips before any filter sees the request. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te']);
 

@@ -100,10 +100,15 @@ export class ExtProcSession {
     this.finish(PASSTHROUGH, 'half-close');
   }
 
-  /** Ends processing because the downstream went away: Envoy resets the side stream (§2.1.7). */
-  reset(): void {
+  /**
+   * Ends processing because the downstream went away. Envoy resets the side stream here
+   * (§2.1.7); the gateway half-closes instead, so client cancels do not count towards the
+   * sidecar's HTTP/2 rapid-reset limit. The sidecar answers what is pending and ends with OK;
+   * if it lingers, the remote-close timer resets the stream after all.
+   */
+  abandon(): void {
     if (this.complete) return;
-    this.finish(PASSTHROUGH, 'reset');
+    this.finish(PASSTHROUGH, 'half-close');
   }
 
   private open(): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse> {

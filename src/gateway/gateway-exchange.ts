@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EnvoySettings } from '../config/runtime-config.js';
+import type { ErrorCode } from '../errors.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { BodyCollector, type CollectedBody } from './body-collector.js';
 import { readDownstreamHeaders, requestHasBody } from './downstream-request.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
@@ -24,7 +27,16 @@ export interface ExchangeContext {
   readonly routes: RouteTable;
   readonly upstreams: UpstreamPool;
   readonly clusterHeader: string;
+  readonly metrics: GatewayMetrics;
 }
+
+/** What a client reads when an upstream fails; the detail (addresses, socket errors) stays in the log. */
+const UPSTREAM_FAILURE_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  SY_ERR_UPSTREAM_UNAVAILABLE: 'The model server is unavailable. Retry later.',
+  SY_ERR_UPSTREAM_TIMEOUT: 'The model server did not answer in time.',
+  SY_ERR_UPSTREAM_FAILED: 'The model server failed to answer.',
+  SY_ERR_UPSTREAM_OVERLOADED: 'Too many requests to the model server right now. Retry later.',
+};
 
 type RequestBody = Buffer | Readable | null;
 
@@ -120,12 +132,18 @@ export class GatewayExchange {
     }
   }
 
-  /** Client went away: cancel the upstream request and reset the side stream, send nothing. */
-  cancel(): void {
+  /** Draining: the response, once written, ends its connection instead of keeping it alive. */
+  closeConnectionAfterResponse(): void {
+    if (!this.response.headersSent) this.response.shouldKeepAlive = false;
+  }
+
+  /** Client went away (or the gateway shuts down): cancel the upstream request and end the side stream, send nothing. */
+  cancel(cause: 'client' | 'shutdown' = 'client'): void {
     if (this.finished) return;
+    if (cause === 'client') this.context.metrics.clientCancelled();
     this.finished = true;
     this.abort.abort();
-    this.session.reset();
+    this.session.abandon();
   }
 
   // ---- request path -------------------------------------------------------------------
@@ -277,6 +295,7 @@ export class GatewayExchange {
     const route = this.context.routes.select(this.routeCacheCleared ? this.headers : this.headersAtFirstRoute);
     if (route.kind === 'local') {
       this.context.logger.debug({ requestId: this.requestId, details: route.reply.details }, 'router local reply');
+      this.context.metrics.localReply(route.reply.status, route.reply.details);
       return localAsUpstream(route.reply);
     }
     const upstreamHeaders = new HeaderList(this.headers.regular());
@@ -292,8 +311,16 @@ export class GatewayExchange {
     } catch (error) {
       if (this.finished) return undefined;
       if (!(error instanceof UpstreamError)) throw error;
-      this.context.logger.warn({ requestId: this.requestId, cluster: route.clusterName, error: error.message }, 'upstream request failed');
-      return localAsUpstream(errorReply(error.code, error.message, 'upstream_failure'));
+      const errorId = randomUUID();
+      this.context.logger.warn({ requestId: this.requestId, errorId, cluster: route.clusterName, error: error.message }, 'upstream request failed');
+      this.context.metrics.upstreamFailure(error.kind);
+      const message = `${UPSTREAM_FAILURE_MESSAGES[error.code] ?? 'The model server failed to answer.'} (error id ${errorId})`;
+      const reply = errorReply(error.code, message, `upstream_${error.kind}`);
+      // Envoy marks a circuit-breaker refusal with x-envoy-overloaded (suppressed by the rendered
+      // router's suppress_envoy_headers); the gateway says it under its own name.
+      if (error.kind === 'overflow') reply.headers.set('x-switchyard-overloaded', 'true');
+      this.context.metrics.localReply(reply.status, reply.details);
+      return localAsUpstream(reply);
     }
   }
 
@@ -350,6 +377,7 @@ export class GatewayExchange {
     if (this.finished) return;
     if (collected.kind === 'overflow' || collected.kind === 'aborted') {
       body.destroy();
+      if (collected.kind === 'aborted') this.context.metrics.upstreamFailure('reset_mid_stream');
       const details = collected.kind === 'overflow' ? 'response_payload_too_large' : 'upstream_reset_before_response_complete';
       this.sendLocalReply(errorReply(collected.kind === 'overflow' ? 'SY_ERR_INTERNAL' : 'SY_ERR_UPSTREAM_FAILED', 'upstream response could not be buffered', details));
       return;
@@ -384,6 +412,7 @@ export class GatewayExchange {
   private onResponseStreamError(error: unknown): void {
     if (this.finished) return;
     this.context.logger.warn({ requestId: this.requestId, error: (error as Error).message }, 'response stream failed');
+    this.context.metrics.upstreamFailure('reset_mid_stream');
     this.finished = true;
     this.abort.abort();
     this.session.close();
@@ -394,16 +423,20 @@ export class GatewayExchange {
 
   private onTerminal(outcome: TerminalOutcome): void {
     if (outcome.kind === 'immediate') {
-      this.sendLocalReply(immediateReply(outcome.reply, this.context.counters, this.context.logger));
+      this.sendLocalReply(immediateReply(outcome.reply, this.context.counters, this.context.logger), 'ext_proc');
       return;
     }
     const message = outcome.code === 'SY_ERR_EXTPROC_TIMEOUT' ? 'ext_proc message timeout' : 'ext_proc processing failed';
     this.sendLocalReply(errorReply(outcome.code, message, outcome.details));
   }
 
-  /** Envoy's sendLocalReply: ends processing and the upstream call; a started response is reset. */
-  private sendLocalReply(reply: LocalReply): void {
+  /**
+   * Envoy's sendLocalReply: ends processing and the upstream call; a started response is reset.
+   * Replies the gateway makes itself are counted; an ImmediateResponse is the sidecar's to count.
+   */
+  private sendLocalReply(reply: LocalReply, origin: 'gateway' | 'ext_proc' = 'gateway'): void {
     if (this.finished) return;
+    if (origin === 'gateway') this.context.metrics.localReply(reply.status, reply.details);
     this.finished = true;
     this.abort.abort();
     this.session.close();

@@ -1,11 +1,21 @@
+import { MAX_REQUEST_HEADERS_BYTES, MAX_REQUEST_HEADERS_COUNT } from './downstream-request.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
 import type { HeaderList } from './header-list.js';
 import type { WireHeaderMutation } from './ext-proc-wire.js';
 
-/** Envoy's HCM `max_headers_count` default: more entries in a mutation list, or in the result, reject the reply. */
-const MAX_HEADERS_COUNT = 100;
-/** Envoy's HCM `max_request_headers_kb` default (60 KiB). */
-const MAX_HEADERS_BYTES = 60 * 1024;
+/** Envoy's HCM `max_headers_count` default: more entries in a mutation list reject the reply. */
+const MAX_MUTATION_ENTRIES = MAX_REQUEST_HEADERS_COUNT;
+/**
+ * Room over the ingress limits for what the proxy and the sidecar add: pseudo-headers,
+ * x-forwarded-proto, x-request-id, the cluster header, credentials, `x-vsr-*`. Envoy checks the
+ * mutated map against the same limits as ingress, so a client near them (93+ header fields)
+ * got a 500 after the sidecar's additions; the gateway refuses oversize requests at ingress
+ * with 431 instead and lets the mutation add up to this much on top.
+ */
+const MUTATION_HEADROOM_COUNT = 32;
+const MUTATION_HEADROOM_BYTES = 8 * 1024;
+const MAX_MUTATED_HEADERS_COUNT = MAX_REQUEST_HEADERS_COUNT + MUTATION_HEADROOM_COUNT;
+const MAX_MUTATED_HEADERS_BYTES = MAX_REQUEST_HEADERS_BYTES + MUTATION_HEADROOM_BYTES;
 
 /** Headers that pick the virtual host or the request line; Envoy's default rules refuse them. */
 const ROUTING_HEADERS = new Set(['host', ':authority', ':method', ':scheme']);
@@ -51,7 +61,7 @@ function isAllowed(operation: Operation, name: string, value: string): boolean {
  * input throws HeaderMutationError.
  */
 export function applyHeaderMutation(target: MutationTarget, mutation: WireHeaderMutation): void {
-  if (mutation.set_headers.length > MAX_HEADERS_COUNT || mutation.remove_headers.length > MAX_HEADERS_COUNT) {
+  if (mutation.set_headers.length > MAX_MUTATION_ENTRIES || mutation.remove_headers.length > MAX_MUTATION_ENTRIES) {
     throw new HeaderMutationError('Too many headers in the header mutation');
   }
   for (const rawName of mutation.remove_headers) {
@@ -83,7 +93,7 @@ export function applyHeaderMutation(target: MutationTarget, mutation: WireHeader
     if (append) target.headers.add(name, value);
     else target.headers.set(name, value);
   }
-  if (target.headers.entries.length > MAX_HEADERS_COUNT || target.headers.byteSize() > MAX_HEADERS_BYTES) {
+  if (target.headers.entries.length > MAX_MUTATED_HEADERS_COUNT || target.headers.byteSize() > MAX_MUTATED_HEADERS_BYTES) {
     throw new HeaderMutationError('Header map over the size limit after the mutation');
   }
 }

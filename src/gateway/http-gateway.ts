@@ -2,14 +2,25 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
 import type { EnvoySettings } from '../config/runtime-config.js';
+import { NO_GATEWAY_METRICS, type GatewayMetrics } from '../telemetry/metrics.js';
+import { oversizedHeaders } from './downstream-request.js';
 import { loadExtProcDefinitions } from '../extproc/envoy-protos.js';
 import { newExtProcCounters, type ExtProcCounters } from './ext-proc-counters.js';
 import type { ExtProcClient } from './ext-proc-session.js';
 import { GatewayExchange } from './gateway-exchange.js';
 import { silentLogger, type GatewayLogger } from './gateway-logger.js';
+import { errorReply, type LocalReply } from './local-reply.js';
 import { RouteTable, type ClusterTarget } from './route-table.js';
 import { UpstreamPool } from './upstream-pool.js';
+
+/**
+ * Node's own cap on the raw header section, above Envoy's 60 KiB of names and values so that
+ * the gateway's check (and its 431 with a JSON body) decides; past it Node's parser gives up and
+ * the `clientError` handler answers 431.
+ */
+const MAX_HEADER_SECTION_BYTES = 128 * 1024;
 
 /** Room for the protobuf framing around a body that fills the whole buffer limit. */
 const GRPC_MESSAGE_HEADROOM_BYTES = 64 * 1024;
@@ -26,14 +37,46 @@ export interface GatewayOptions {
   /** Upstream header and idle deadline (→ 504); default 300 s. */
   readonly requestTimeoutMs?: number;
   readonly logger?: GatewayLogger;
+  readonly metrics?: GatewayMetrics;
 }
 
 export interface Gateway {
   readonly port: number;
   /** Envoy-named ext_proc counters, summed over all requests so far. */
   counters(): Readonly<ExtProcCounters>;
+  /** Requests in flight now (responses not yet finished). */
+  inFlight(): number;
+  /**
+   * Drains: stops accepting connections, answers requests that still arrive on open
+   * connections with `connection: close`, and lets in-flight requests and streams finish.
+   * When `force` aborts (grace period over, or a second SIGTERM) it closes at once.
+   */
+  drain(force: AbortSignal): Promise<void>;
   /** Stops listening, ends in-flight requests and releases gRPC and upstream connections. */
   close(): Promise<void>;
+}
+
+/** A local reply written straight to the response, before any exchange starts (connection closed after). */
+function writeLocalReply(response: http.ServerResponse, reply: LocalReply): void {
+  const headers = reply.headers.regular().flatMap((entry) => [entry.name, entry.value]);
+  headers.push('content-length', String(reply.body.length), 'connection', 'close');
+  response.writeHead(reply.status, headers).end(reply.body);
+}
+
+/** Answers what Node's HTTP/1 parser refused (Envoy's codec errors): 431 for an oversize header section, else 400. */
+function answerCodecError(error: NodeJS.ErrnoException, socket: Socket, metrics: GatewayMetrics): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const reply = tooLarge
+    ? errorReply('SY_ERR_REQUEST_HEADERS_TOO_LARGE', 'Request header fields too large.', 'headers_too_large')
+    : errorReply('SY_ERR_REQUEST_INVALID_FIELD', 'Malformed HTTP request.', 'http1_codec_error');
+  metrics.localReply(reply.status, reply.details);
+  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  const head = `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${reply.body.length}\r\nconnection: close\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), reply.body]));
 }
 
 function grpcTarget(address: string, port: number): string {
@@ -46,6 +89,7 @@ function grpcTarget(address: string, port: number): string {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? NO_GATEWAY_METRICS;
   const counters = newExtProcCounters();
   const messageLimit = options.settings.bufferLimitBytes + GRPC_MESSAGE_HEADROOM_BYTES;
   const { Client } = loadExtProcDefinitions();
@@ -53,7 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     'grpc.max_send_message_length': messageLimit,
     'grpc.max_receive_message_length': messageLimit,
   }) as unknown as ExtProcClient;
-  const upstreams = new UpstreamPool(options.requestTimeoutMs);
+  const upstreams = new UpstreamPool(options.requestTimeoutMs, options.settings.circuitBreakers);
   const context = {
     client,
     settings: options.settings,
@@ -62,32 +106,78 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     routes: new RouteTable(options.clusterHeader, options.clusters),
     upstreams,
     clusterHeader: options.clusterHeader.toLowerCase(),
+    metrics,
   };
   const inFlight = new Set<GatewayExchange>();
+  let draining = false;
+  let drained: (() => void) | undefined;
 
-  const server = http.createServer((request, response) => {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_SECTION_BYTES }, (request, response) => {
+    // While draining, every response tells the client not to reuse the connection (as Envoy does).
+    if (draining) response.shouldKeepAlive = false;
     if (request.url === '/healthz') {
       // The §5 `healthz` route: a direct response with ext_proc disabled.
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
     }
+    const oversized = oversizedHeaders(request);
+    if (oversized !== undefined) {
+      // Envoy's connection manager refuses these before any filter runs (HCM limits, 431).
+      const reply = errorReply('SY_ERR_REQUEST_HEADERS_TOO_LARGE', 'Request header fields too large: at most 100 fields and 60 KiB.', oversized);
+      metrics.localReply(reply.status, reply.details);
+      writeLocalReply(response, reply);
+      return;
+    }
     const exchange = new GatewayExchange(context, request, response);
     inFlight.add(exchange);
-    void exchange.run().finally(() => inFlight.delete(exchange));
+    metrics.inFlight(1);
+    void exchange.run().finally(() => {
+      inFlight.delete(exchange);
+      metrics.inFlight(-1);
+      if (!draining) return;
+      // Responses that started before the drain kept their connection alive: close it once idle.
+      if (response.writableFinished) setImmediate(() => server.closeIdleConnections());
+      else response.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+      if (inFlight.size === 0) drained?.();
+    });
   });
+  // Node keeps only the first 2000 header fields by default (so a Host sent later seems missing
+  // and Node answers 400 itself); keep them all, the header section is capped in bytes above.
+  server.maxHeadersCount = 0;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerCodecError(error, socket, metrics));
   server.listen(options.listen.port, options.listen.address);
   await once(server, 'listening');
+  const stopped = new Promise<void>((resolve) => server.once('close', () => resolve()));
+
+  const release = async (): Promise<void> => {
+    for (const exchange of inFlight) exchange.cancel('shutdown');
+    server.closeAllConnections();
+    await stopped;
+    client.close();
+    await upstreams.close();
+  };
 
   return {
     port: (server.address() as AddressInfo).port,
     counters: () => ({ ...counters }),
+    inFlight: () => inFlight.size,
+    async drain(force) {
+      draining = true;
+      for (const exchange of inFlight) exchange.closeConnectionAfterResponse();
+      server.close();
+      if (inFlight.size > 0 && !force.aborted) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          force.addEventListener('abort', () => resolve(), { once: true });
+        });
+      }
+      if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size }, 'drain period over; cutting the requests still in flight');
+      await release();
+    },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const exchange of inFlight) exchange.cancel();
-      server.closeAllConnections();
-      await closed;
-      client.close();
-      await upstreams.close();
+      draining = true;
+      server.close();
+      await release();
     },
   };
 }

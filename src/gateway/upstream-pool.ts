@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import type { CircuitBreakerSettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
+import type { UpstreamFailureKind } from '../telemetry/metrics.js';
 import { HeaderList } from './header-list.js';
 import type { ClusterTarget } from './route-table.js';
 
@@ -26,24 +28,38 @@ export interface UpstreamResponse {
   readonly body: Readable;
 }
 
-/** An upstream failure, already classified into the error table's upstream codes. */
+/**
+ * An upstream failure, already classified into the error table's upstream codes. The message
+ * carries internal detail (addresses, socket errors): it goes to the log, never to the client.
+ */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
-  constructor(readonly code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(
+    readonly code: ErrorCode,
+    readonly kind: UpstreamFailureKind,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options);
   }
 }
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const CONNECT_FAILURE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMEOUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** Maps an undici/socket error to SY_ERR_UPSTREAM_{UNAVAILABLE,TIMEOUT,FAILED} (503/504/502). */
 function classifyUpstreamError(error: unknown): UpstreamError {
   const code = findErrorCode(error);
   const message = String((error as { message?: unknown } | null)?.message ?? error);
-  if (code !== undefined && UNAVAILABLE.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', `upstream unavailable: ${message}`, { cause: error });
-  if (code !== undefined && TIMEOUT.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_TIMEOUT', `upstream timed out: ${message}`, { cause: error });
-  return new UpstreamError('SY_ERR_UPSTREAM_FAILED', `upstream request failed: ${message}`, { cause: error });
+  if (code !== undefined && CONNECT_FAILURE.has(code)) {
+    return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', 'connect_failure', `upstream unavailable: ${message}`, { cause: error });
+  }
+  if (code !== undefined && RESET.has(code)) {
+    return new UpstreamError('SY_ERR_UPSTREAM_UNAVAILABLE', 'reset_before_headers', `upstream connection reset: ${message}`, { cause: error });
+  }
+  if (code !== undefined && TIMEOUT.has(code)) return new UpstreamError('SY_ERR_UPSTREAM_TIMEOUT', 'timeout', `upstream timed out: ${message}`, { cause: error });
+  return new UpstreamError('SY_ERR_UPSTREAM_FAILED', 'reset_before_headers', `upstream request failed: ${message}`, { cause: error });
 }
 
 /** undici nests the socket error in `cause`; the first code found on the chain decides. */
@@ -52,27 +68,52 @@ function findErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; typeof current === 'object' && current !== null && depth < 5; depth += 1) {
     const { code, cause } = current as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string' && (UNAVAILABLE.has(code) || TIMEOUT.has(code))) return code;
+    if (typeof code === 'string' && (CONNECT_FAILURE.has(code) || RESET.has(code) || TIMEOUT.has(code))) return code;
     current = cause;
   }
   return undefined;
 }
 
+/** Envoy's default thresholds, for callers that set none. */
+const ENVOY_DEFAULT_BREAKERS: CircuitBreakerSettings = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 };
+
+/** One cluster's connection pool and the requests in flight on it (for the circuit breakers). */
+interface ClusterPool {
+  readonly origin: string;
+  readonly pool: Pool;
+  active: number;
+}
+
 /**
  * Pooled upstream connections, one undici Pool per cluster origin (Envoy's per-cluster connection
- * pool). Host is rewritten to the cluster hostname (auto_host_rewrite) and TLS uses it as SNI.
+ * pool, at most `maxConnections` connections). Host is rewritten to the cluster hostname
+ * (auto_host_rewrite) and TLS uses it as SNI. Envoy's circuit breakers guard each pool: past
+ * `maxRequests` in flight, or `maxPendingRequests` waiting for a connection, a request is
+ * refused at once (`overflow`) rather than queued without bound.
  */
 export class UpstreamPool {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, ClusterPool>();
 
-  constructor(private readonly timeoutMs: number = DEFAULT_UPSTREAM_TIMEOUT_MS) {}
+  constructor(
+    private readonly timeoutMs: number = DEFAULT_UPSTREAM_TIMEOUT_MS,
+    private readonly breakers: CircuitBreakerSettings = ENVOY_DEFAULT_BREAKERS,
+  ) {}
 
-  /** Sends the request; rejects with UpstreamError when no response headers arrive. */
+  /** Sends the request; rejects with UpstreamError when no response headers arrive or a breaker is open. */
   async request(target: ClusterTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const cluster = this.poolFor(target);
+    this.admit(cluster);
+    cluster.active += 1;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      cluster.active -= 1;
+    };
     const headers = request.headers.clone();
     headers.set('host', target.hostname);
     try {
-      const response = await this.poolFor(target).request({
+      const response = await cluster.pool.request({
         method: request.method,
         path: request.path,
         headers: headers.entries.flatMap((entry) => [entry.name, entry.value]),
@@ -86,26 +127,38 @@ export class UpstreamPool {
         if (value === undefined || HOP_BY_HOP.has(name)) continue;
         for (const one of Array.isArray(value) ? value : [value]) responseHeaders.add(name, one);
       }
+      response.body.once('close', release);
       return { status: response.statusCode, headers: responseHeaders, body: response.body };
     } catch (error) {
+      release();
       throw classifyUpstreamError(error);
+    }
+  }
+
+  /** Envoy's circuit-breaker check: requests beyond the connections wait, and both counts are capped. */
+  private admit(cluster: ClusterPool): void {
+    const { maxConnections, maxPendingRequests, maxRequests } = this.breakers;
+    const pending = Math.max(0, cluster.active - maxConnections + 1);
+    if (cluster.active >= maxRequests || pending > maxPendingRequests) {
+      throw new UpstreamError('SY_ERR_UPSTREAM_OVERLOADED', 'overflow', `circuit breaker open: ${cluster.active} requests in flight to ${cluster.origin}`);
     }
   }
 
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.destroy()));
+    await Promise.all(pools.map((cluster) => cluster.pool.destroy()));
   }
 
-  private poolFor(target: ClusterTarget): Pool {
+  private poolFor(target: ClusterTarget): ClusterPool {
     const origin = new URL(target.baseUrl).origin;
     const key = `${origin}|${target.hostname}`;
-    let pool = this.pools.get(key);
-    if (pool === undefined) {
-      pool = new Pool(origin, { connect: { servername: target.hostname }, keepAliveTimeout: 30_000 });
-      this.pools.set(key, pool);
+    let cluster = this.pools.get(key);
+    if (cluster === undefined) {
+      const pool = new Pool(origin, { connect: { servername: target.hostname }, keepAliveTimeout: 30_000, connections: this.breakers.maxConnections });
+      cluster = { origin, pool, active: 0 };
+      this.pools.set(key, cluster);
     }
-    return pool;
+    return cluster;
   }
 }

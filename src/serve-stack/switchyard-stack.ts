@@ -8,11 +8,10 @@ import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
 import { startGateway, type Gateway } from '../gateway/http-gateway.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
-import { PrometheusRouterMetrics } from '../telemetry/metrics.js';
+import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
 import { selectionApiRoutes } from '../selection/selection-api.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
-import { GatewayMetrics } from './gateway-metrics.js';
 import { ReloadableCache } from './reloadable-cache.js';
 
 /** A gRPC address of an ext_proc sidecar. */
@@ -55,8 +54,12 @@ export interface SwitchyardPorts {
 export interface SwitchyardStack {
   readonly ports: SwitchyardPorts;
   readonly store: ConfigStore;
-  /** Drains: `/readyz` answers 503, then the gateways, the sidecar and the admin server stop. */
-  close(): Promise<void>;
+  /**
+   * Drains: `/readyz` answers 503, the gateways stop accepting and let in-flight requests and
+   * streams finish, then the sidecar lets its open ext_proc streams finish, then the admin server
+   * stops. All within `router.drain_timeout`; aborting `force` (a second SIGTERM) cuts at once.
+   */
+  close(force?: AbortSignal): Promise<void>;
 }
 
 /** Whether an address only accepts connections from this host. */
@@ -120,7 +123,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   let watcher: ConfigWatchHandle | undefined;
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const routerMetrics = new PrometheusRouterMetrics();
-  const gatewayMetrics = new GatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
+  const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
   const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event) }));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
@@ -141,7 +144,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         address: adminAddress,
         port: adminPort,
         notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
-        metrics: [routerMetrics, gatewayMetrics],
+        metrics: [routerMetrics, gatewayMetrics, new ProcessMetrics()],
         routes: selectionApiRoutes({
           config: () => store.current(),
           loopbackOnly: isLoopback(adminAddress),
@@ -151,10 +154,13 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
       }),
   );
 
-  const stop = async (): Promise<void> => {
+  const stop = async (force?: AbortSignal): Promise<void> => {
     state = 'draining';
-    await Promise.all(gateways.map((gateway) => gateway.close()));
-    await sidecar?.close();
+    const graceOver = AbortSignal.timeout(initial.router.drainTimeoutMs);
+    const cut = force === undefined ? graceOver : AbortSignal.any([force, graceOver]);
+    logger.info({ drainTimeoutMs: initial.router.drainTimeoutMs }, 'draining');
+    await Promise.all(gateways.map((gateway) => gateway.drain(cut)));
+    await sidecar?.close(cut);
     await watcher?.close();
     await caches.close();
     await store.current().close();
@@ -194,6 +200,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           clusterHeader: initial.router.clusterHeader,
           clusters: () => clusterTargets(store.current()),
           requestTimeoutMs: listener.timeoutMs,
+          metrics: gatewayMetrics,
           logger: logger.child({ component: 'gateway', listener: listener.name }),
         })),
       );
@@ -215,7 +222,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
       });
     }
   } catch (error) {
-    await stop();
+    await stop(AbortSignal.abort());
     throw error;
   }
   state = 'ready';

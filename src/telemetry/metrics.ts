@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * What the sidecar reports about its work. Injected into the transport edges (extproc,
@@ -21,6 +21,10 @@ export interface RouterMetrics {
   modelSelected(decision: string, algorithm: string, model: string): void;
   /** Something model selection did besides choosing: feedback taken or refused, a store or selector failure. */
   selectionEvent(event: SelectionEvent): void;
+  /** The client reset an ext_proc stream (Envoy does so when its downstream client disconnects). */
+  streamReset(): void;
+  /** The sidecar retired an HTTP/2 connection with a graceful GOAWAY (e.g. `client_resets`). */
+  sessionRetired(reason: string): void;
 }
 
 /** What model selection counts; `store_error` is a failed Redis operation (the replica went on with its local state). */
@@ -55,6 +59,8 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly signalFailures: Counter<'signal'>;
   private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
   private readonly selectionEvents: Counter<'event'>;
+  private readonly sessionsRetired: Counter<'reason'>;
+  private readonly streamResets: Counter;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -106,6 +112,17 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       labelNames: ['event'] as const,
       registers: [registry],
     });
+    this.streamResets = new Counter({
+      name: 'switchyard_extproc_stream_resets_total',
+      help: 'ext_proc streams the client reset (RST_STREAM) instead of closing them; Envoy resets when its downstream client cancels.',
+      registers: [registry],
+    });
+    this.sessionsRetired = new Counter({
+      name: 'switchyard_extproc_sessions_retired_total',
+      help: 'ext_proc HTTP/2 connections the sidecar retired with a graceful GOAWAY, by reason (client_resets: a cancel storm neared the rapid-reset limit).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    });
   }
 
   get contentType(): string {
@@ -136,12 +153,151 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
     this.selectionEvents.inc({ event });
   }
 
+  streamReset(): void {
+    this.streamResets.inc();
+  }
+
+  sessionRetired(reason: string): void {
+    this.sessionsRetired.inc({ reason });
+  }
+
   routingObserved(seconds: number): void {
     this.routingDuration.observe(seconds);
   }
 
   cacheEvent(event: CacheEvent): void {
     this.cacheEvents.inc({ event });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** How an upstream call failed, for {@link GatewayMetrics.upstreamFailure}. */
+export type UpstreamFailureKind =
+  /** No connection (refused, unreachable, DNS): Envoy's `upstream_cx_connect_fail`. */
+  | 'connect_failure'
+  /** No response headers, or no data, within the deadline: Envoy's `upstream_rq_timeout`. */
+  | 'timeout'
+  /** The connection broke before the response headers. */
+  | 'reset_before_headers'
+  /** The connection broke after the response had started: the client's response is cut. */
+  | 'reset_mid_stream'
+  /** A circuit-breaker limit refused the call: Envoy's `upstream_rq_pending_overflow`. */
+  | 'overflow';
+
+/** What the built-in gateway reports beyond Envoy's ext_proc counters. */
+export interface GatewayMetrics {
+  /** The gateway answered by itself (Envoy's local reply), e.g. 431 `request_headers_too_large`. */
+  localReply(status: number, reason: string): void;
+  upstreamFailure(kind: UpstreamFailureKind): void;
+  /** The client went away before its response was complete. */
+  clientCancelled(): void;
+  /** A request entered (+1) or left (-1) the gateway. */
+  inFlight(delta: 1 | -1): void;
+}
+
+/** A GatewayMetrics that counts nothing, for gateways started without metrics. */
+export const NO_GATEWAY_METRICS: GatewayMetrics = {
+  localReply: () => undefined,
+  upstreamFailure: () => undefined,
+  clientCancelled: () => undefined,
+  inFlight: () => undefined,
+};
+
+/** Envoy's ext_proc filter counters by name (see src/gateway/ext-proc-counters.ts). */
+export type NamedCounters = Readonly<Record<string, number>>;
+
+/**
+ * {@link GatewayMetrics} on prom-client, plus the gateways' Envoy-named ext_proc counters read at
+ * scrape time (summed over every listener, so `/metrics` shows what Envoy's `/stats` would).
+ */
+export class PrometheusGatewayMetrics implements GatewayMetrics, MetricsExposition {
+  readonly registry = new Registry();
+  private readonly localReplies: Counter<'code' | 'reason'>;
+  private readonly upstreamFailures: Counter<'kind'>;
+  private readonly clientCancels: Counter;
+  private readonly requestsInFlight: Gauge;
+
+  constructor(extProcCounters: () => readonly NamedCounters[] = () => []) {
+    const registers = [this.registry];
+    new Counter({
+      name: 'switchyard_gateway_ext_proc_events_total',
+      help: "The built-in gateway's ext_proc filter counters, by Envoy's counter name.",
+      labelNames: ['counter'] as const,
+      registers,
+      collect() {
+        const totals = new Map<string, number>();
+        for (const counters of extProcCounters()) {
+          for (const [name, value] of Object.entries(counters)) totals.set(name, (totals.get(name) ?? 0) + value);
+        }
+        this.reset();
+        for (const [name, value] of totals) this.inc({ counter: name }, value);
+      },
+    });
+    this.localReplies = new Counter({
+      name: 'switchyard_gateway_local_replies_total',
+      help: 'Responses the gateway made itself (no route, body or headers too large, upstream failures, overload ...), by status code and reason.',
+      labelNames: ['code', 'reason'] as const,
+      registers,
+    });
+    this.upstreamFailures = new Counter({
+      name: 'switchyard_gateway_upstream_failures_total',
+      help: 'Upstream calls that failed: connect_failure, timeout, reset_before_headers, reset_mid_stream, overflow (circuit breaker).',
+      labelNames: ['kind'] as const,
+      registers,
+    });
+    this.clientCancels = new Counter({
+      name: 'switchyard_gateway_client_cancels_total',
+      help: 'Requests whose client went away before the response was complete.',
+      registers,
+    });
+    this.requestsInFlight = new Gauge({
+      name: 'switchyard_gateway_requests_in_flight',
+      help: 'Requests the gateway is serving right now.',
+      registers,
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  localReply(status: number, reason: string): void {
+    this.localReplies.inc({ code: String(status), reason });
+  }
+
+  upstreamFailure(kind: UpstreamFailureKind): void {
+    this.upstreamFailures.inc({ kind });
+  }
+
+  clientCancelled(): void {
+    this.clientCancels.inc();
+  }
+
+  inFlight(delta: 1 | -1): void {
+    this.requestsInFlight.inc(delta);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * The process's own state under prom-client's standard names: `process_resident_memory_bytes`,
+ * `nodejs_eventloop_lag_seconds` (and its percentiles), heap, handles, GC. One per process.
+ */
+export class ProcessMetrics implements MetricsExposition {
+  readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
   render(): Promise<string> {

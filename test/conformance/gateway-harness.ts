@@ -23,6 +23,7 @@ export const TEST_SETTINGS: EnvoySettings = {
   maxMessageTimeoutMs: 2000,
   bufferLimitBytes: 64 * 1024,
   routeCacheAction: 'DEFAULT',
+  circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
 };
 
 export interface HarnessOptions {

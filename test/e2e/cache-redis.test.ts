@@ -86,6 +86,7 @@ describe('semantic cache when Redis goes down mid-test', () => {
       await ask(replica, 'Why is the sky blue?');
       expect((await ask(replica, 'Why is the sky blue?')).hit).toBe(true);
 
+      const writesBefore = cacheEventCount(await replica.metrics(), 'write');
       await redis.kill();
       for (const question of ['Why is the sky blue?', 'What causes the seasons on Earth?', 'What causes the seasons on Earth?']) {
         const answer = await ask(replica, question);
@@ -96,6 +97,9 @@ describe('semantic cache when Redis goes down mid-test', () => {
       expect(streamed.text).toContain('airplanes');
       const metrics = await replica.metrics();
       expect(cacheEventCount(metrics, 'backend_error')).toBeGreaterThanOrEqual(1);
+      // Regression: a write was counted before Redis took it, so the outage showed as writes.
+      expect(cacheEventCount(metrics, 'write')).toBe(writesBefore);
+      expect(cacheEventCount(metrics, 'not_written')).toBeGreaterThanOrEqual(1);
       const outageLines = log.lines.filter((line) => String(line['msg']).includes('Redis unreachable'));
       expect(outageLines).toHaveLength(1);
 

@@ -1,66 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import OpenAI from 'openai';
-import { READY_LINE_PREFIX } from '../../src/cli/commands/serve.js';
 import type { SwitchyardPorts } from '../../src/serve-stack/switchyard-stack.js';
-import { REPO_ROOT, SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
+import { SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
 import { LOCAL_MODEL, startSeedStubs, type SeedStubs } from '../helpers/e2e-stack.js';
-
-// These tests run the compiled CLI (dist/), as a user would; `make test` builds it first.
-const CLI = path.join(REPO_ROOT, 'bin', 'switchyard.js');
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-/** Resolves with the ports from the ready line, or rejects with what the process said instead. */
-function readyPorts(child: ChildProcess, stderr: () => string): Promise<SwitchyardPorts> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (!line.startsWith(READY_LINE_PREFIX)) return;
-      lines.close();
-      resolve(JSON.parse(line.slice(READY_LINE_PREFIX.length)) as SwitchyardPorts);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code} before it was ready:\n${stderr()}`)));
-  });
-}
-
-/** A `switchyard serve` child process on free ports. */
-interface ServeProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exit>;
-  readonly ports: SwitchyardPorts;
-  /** Kills it if it still runs and waits for the exit. */
-  stop(): Promise<Exit>;
-}
-
-async function startServe(configPath: string, ...extra: string[]): Promise<ServeProcess> {
-  let stderr = '';
-  const args = [CLI, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', ...extra];
-  const child = spawn(process.execPath, args, { env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  try {
-    const ports = await readyPorts(child, () => stderr);
-    return {
-      child,
-      exited,
-      ports,
-      stop: () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        return exited;
-      },
-    };
-  } catch (error) {
-    child.kill('SIGKILL');
-    await exited;
-    throw error;
-  }
-}
+import { SWITCHYARD_CLI, startServe, type ServeProcess } from '../helpers/serve-process.js';
 
 function sdkClient(port: number | undefined): OpenAI {
   return new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'e2e-test', maxRetries: 0 });
@@ -135,7 +79,7 @@ describe('switchyard serve as a process', () => {
 
 describe('switchyard envoy --check', () => {
   it('renders the seed config and passes the strict proto check', async () => {
-    const child = spawn(process.execPath, [CLI, 'envoy', '--config', SEED_CONFIG_PATH, '--check'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SWITCHYARD_CLI, 'envoy', '--config', SEED_CONFIG_PATH, '--check'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
+import { loadConfigText } from '../../src/config/load.js';
+import { SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
 import { apiError, startE2eStack, type E2eStack } from '../helpers/e2e-stack.js';
 import { unusedPort } from '../helpers/free-port.js';
 
@@ -34,5 +37,17 @@ describe('a sidecar that cannot be reached', () => {
     expect(error.message).toContain('no upstream selected');
     expect(stack.local.requests).toHaveLength(0);
     expect(stack.cloud.requests).toHaveLength(0);
+  });
+
+  it('warns at the failure_mode_allow line that an unrouted request cannot fail open to a model', async () => {
+    const seed = await readFile(SEED_CONFIG_PATH, 'utf8');
+    const lines = seed.split('\n').length;
+    const { config, diagnostics } = await loadConfigText(`${seed.trimEnd()}\nenvoy:\n  failure_mode_allow: true\n`, 'fail-open.yaml', { env: {} });
+    await config?.close();
+    expect(config).toBeDefined();
+    const warning = diagnostics.find((diagnostic) => diagnostic.code === 'SY_CFG_UNSUPPORTED');
+    expect(warning).toMatchObject({ severity: 'warning', line: lines + 1 });
+    expect(warning?.message).toContain('503 no_route');
+    expect(warning?.message).toContain('cannot rewrite the body');
   });
 });

@@ -5,7 +5,7 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { formatDiagnostic } from '../../src/config/diagnostic.js';
 import { pointModelsAtStubs, writeConfigCopy, type ConfigCopy } from '../../src/demo/stub-config.js';
 import { startSwitchyard, type SidecarAddress, type SwitchyardStack } from '../../src/serve-stack/switchyard-stack.js';
-import { createSilentLogger } from '../../src/telemetry/logger.js';
+import { createSilentLogger, type RouterLogger } from '../../src/telemetry/logger.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { SEED_CONFIG_PATH } from './config-fixture.js';
 
@@ -21,8 +21,14 @@ export interface E2eStackOptions {
   readonly envoy?: Readonly<Record<string, unknown>>;
   /** Point the gateway at this sidecar instead of starting one (e.g. a port nobody listens on). */
   readonly sidecar?: SidecarAddress;
+  /** Values for the config's `router:` section (snake_case, as in the YAML). */
+  readonly router?: Readonly<Record<string, unknown>>;
   /** Pause between the stubs' SSE chunks, so a client can act mid-stream. */
   readonly chunkIntervalMs?: number;
+  /** The stubs' delay before answering anything. */
+  readonly latencyMs?: number;
+  /** Where the stack logs (silent by default). */
+  readonly logger?: RouterLogger;
   /** Watch the config copy and reload it on change, as `switchyard serve` does. */
   readonly watch?: boolean;
   /** `reasoning_family` per model name (the seed sets none; the families come from the model names). */
@@ -51,8 +57,9 @@ export interface E2eStack extends SeedStubs {
 
 /** Starts the two stubs and writes examples/seed-tutorial.yaml pointed at them (path prefixes kept). */
 export async function startSeedStubs(options: E2eStackOptions = {}): Promise<SeedStubs> {
-  const local = await startStubUpstream({ port: 0, model: 'local', chunkIntervalMs: options.chunkIntervalMs });
-  const cloud = await startStubUpstream({ port: 0, model: 'cloud', chunkIntervalMs: options.chunkIntervalMs });
+  const timing = { chunkIntervalMs: options.chunkIntervalMs, latencyMs: options.latencyMs };
+  const local = await startStubUpstream({ port: 0, model: 'local', ...timing });
+  const cloud = await startStubUpstream({ port: 0, model: 'cloud', ...timing });
   const stubs = new Map([
     [LOCAL_MODEL, { host: '127.0.0.1', port: local.port }],
     [CLOUD_MODEL, { host: '127.0.0.1', port: cloud.port }],
@@ -60,6 +67,7 @@ export async function startSeedStubs(options: E2eStackOptions = {}): Promise<See
   const pointed = pointModelsAtStubs(await readFile(SEED_CONFIG_PATH, 'utf8'), { stubs, keepPathPrefix: true, loopbackListener: true });
   const document = parseDocument(pointed);
   for (const [key, value] of Object.entries(options.envoy ?? {})) document.setIn(['envoy', key], value);
+  for (const [key, value] of Object.entries(options.router ?? {})) document.setIn(['router', key], value);
   const modelNames = [LOCAL_MODEL, CLOUD_MODEL];
   for (const [model, family] of Object.entries(options.reasoningFamilies ?? {})) {
     document.setIn(['providers', 'models', modelNames.indexOf(model), 'reasoning_family'], family);
@@ -92,7 +100,7 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     adminPort: 0,
     sidecar: options.sidecar,
     ...(options.watch === true ? { watchPath: stubs.config.path, env: {} } : {}),
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
   });
   const gatewayUrl = `http://127.0.0.1:${switchyard.ports.listeners[0]}`;
   return {

@@ -71,7 +71,7 @@ describe('loadConfigFile', () => {
 
   it('fills Switchyard defaults for the router and envoy sections', async () => {
     const { config } = await loadConfigText(MINIMAL, 'minimal.yaml', { env: {} });
-    expect(config?.router).toEqual({ autoModelNames: new Set(['auto', 'MoM']), primaryAutoModelName: 'auto', maxRequestBodyBytes: 16 * 1024 * 1024, clusterHeader: 'x-switchyard-cluster', logPrompts: false });
+    expect(config?.router).toEqual({ autoModelNames: new Set(['auto', 'MoM']), primaryAutoModelName: 'auto', maxRequestBodyBytes: 16 * 1024 * 1024, clusterHeader: 'x-switchyard-cluster', logPrompts: false, drainTimeoutMs: 30_000 });
     expect(config?.envoy).toEqual({
       extprocAddress: '127.0.0.1',
       extprocPort: 50051,
@@ -83,6 +83,7 @@ describe('loadConfigFile', () => {
       maxMessageTimeoutMs: 30_000,
       bufferLimitBytes: 16 * 1024 * 1024,
       routeCacheAction: 'CLEAR',
+      circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
     });
     expect(config?.defaultModel).toBe('local');
     expect(config?.defaultReasoningEffort).toBe('medium');

@@ -51,7 +51,12 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   io.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(stack.ports)}\n`);
 
   const signal = await waitForShutdownSignal();
-  logger.info({ signal }, 'shutting down');
-  await stack.close();
+  logger.info({ signal }, 'shutting down: draining in-flight requests (send the signal again to stop at once)');
+  const force = new AbortController();
+  void waitForShutdownSignal().then((again) => {
+    logger.warn({ signal: again }, 'second shutdown signal: cutting the drain short');
+    force.abort();
+  });
+  await stack.close(force.signal);
   return 0;
 }
