@@ -191,6 +191,7 @@ function failOpenWarnings(document: ConfigDocument): ConfigProblem[] {
   if ((document as Partial<ConfigDocument> | null)?.envoy?.failure_mode_allow !== true) return [];
   return [{
     path: ['envoy', 'failure_mode_allow'],
+    at: 'key',
     severity: 'warning',
     code: 'SY_CFG_UNSUPPORTED',
     message:
