@@ -28,6 +28,11 @@ function findDuplicates(
   return problems;
 }
 
+/** An endpoint as a diagnostic may quote it: `user:key@` credentials (refused anyway) are masked. */
+function withoutCredentials(endpoint: string): string {
+  return endpoint.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^/]*@/, '$1***@');
+}
+
 function checkProviders(document: ConfigDocument): ConfigProblem[] {
   const settings = resolveProviderSettings(document);
   const models = document.providers.models;
@@ -41,7 +46,7 @@ function checkProviders(document: ConfigDocument): ConfigProblem[] {
     model.endpoints.forEach((endpoint, j) => {
       const parsed = parseEndpointAddress(endpoint.endpoint, endpoint.protocol);
       if (!parsed.ok) {
-        problems.push({ path: [...modelPath, 'endpoints', j, 'endpoint'], code: 'SY_CFG_BAD_ENDPOINT', message: `endpoint "${endpoint.name}" of model "${model.name}": "${endpoint.endpoint}" ${parsed.reason}` });
+        problems.push({ path: [...modelPath, 'endpoints', j, 'endpoint'], code: 'SY_CFG_BAD_ENDPOINT', message: `endpoint "${endpoint.name}" of model "${model.name}": "${withoutCredentials(endpoint.endpoint)}" ${parsed.reason}` });
       }
       clusters.push({ name: clusterName(model.name, endpoint.name), path: [...modelPath, 'endpoints', j, 'name'] });
     });
