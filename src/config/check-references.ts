@@ -5,12 +5,13 @@ import type { ConfigPathSegment, ConfigProblem } from './config-problem.js';
 import { formatConfigPath } from './config-problem.js';
 import { parseEndpointAddress } from './endpoint-address.js';
 import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js';
+import { checkExtProcTls } from './extproc-tls.js';
 import { resolveProviderSettings } from './provider-settings.js';
 import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
-export type CheckedSection = 'providers' | 'signals' | 'decisions';
+export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'envoy';
 
 /** Reports the second and later uses of each name, pointing back at the first. */
 function findDuplicates(
@@ -178,5 +179,6 @@ export function checkReferences(document: ConfigDocument, plugins: readonly Sign
     ...(clean.has('signals') ? [...checkSignals(document, plugins), ...checkComposers(document, plugins), ...unsupportedFieldWarnings(document, plugins)] : []),
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
     ...(clean.has('providers') && clean.has('decisions') ? reasoningWithoutFamilyWarnings(document) : []),
+    ...(clean.has('envoy') ? checkExtProcTls(document.envoy) : []),
   ];
 }

@@ -20,6 +20,8 @@
  * | SY_CFG_COMPOSER_REFERENCE       | a signal rule's `composer` names a signal of the rule's own type (composers run after every signal) |
  * | SY_CFG_UNSUPPORTED              | warning: a field accepted for Athena compatibility that Switchyard does not act on         |
  * | SY_CFG_NO_REASONING_FAMILY      | warning: a decision asks a model to reason, but it has no reasoning family, given or inferred from its name |
+ * | SY_CFG_TLS                      | `envoy.extproc_tls` cannot work as written (client certificates required without a CA; warning: a TLS sidecar with no client side for Envoy) |
+ * | SY_CFG_INSECURE                 | warning: the ext_proc port listens beyond loopback without TLS (it hands out provider keys) |
  */
 export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_FILE',
@@ -38,6 +40,8 @@ export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_COMPOSER_REFERENCE',
   'SY_CFG_UNSUPPORTED',
   'SY_CFG_NO_REASONING_FAMILY',
+  'SY_CFG_TLS',
+  'SY_CFG_INSECURE',
 ] as const;
 
 /** One of the documented config diagnostic codes. */

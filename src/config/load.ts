@@ -32,6 +32,7 @@ const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
   providers: ['providers', 'default_model', 'reasoning_families', 'default_reasoning_effort'],
   signals: ['signals'],
   decisions: ['decisions'],
+  envoy: ['envoy'],
 };
 
 function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {

@@ -5,6 +5,7 @@ import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
 import { loadExtProcDefinitions } from './envoy-protos.js';
+import { extProcServerCredentials } from './ext-proc-tls.js';
 import { serveExtProcStream, type ConfigSource, type ExtProcCall } from './stream.js';
 import type { ChatRouter } from './stream-processor.js';
 
@@ -73,12 +74,14 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   health.addToServer(server);
 
   const host = options.address.includes(':') ? `[${options.address}]` : options.address;
+  const tls = options.store.current().envoy.extprocTls?.server;
+  const credentials = await extProcServerCredentials(tls);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${host}:${options.port}`, credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
-  logger.info({ address: options.address, port }, 'ext_proc server listening');
+  logger.info({ address: options.address, port, tls: tls === undefined ? 'off' : tls.requireClientCert ? 'mutual' : 'server' }, 'ext_proc server listening');
 
   const graceMs = options.shutdownGraceMs ?? 5000;
   return {
