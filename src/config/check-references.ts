@@ -169,7 +169,8 @@ function unsupportedFieldWarnings(document: ConfigDocument, plugins: readonly Si
 
 /**
  * Checks what the schema cannot: names that must exist (signals, models, reasoning
- * families), names that must be unique, rule-tree structure and endpoint addresses.
+ * families), names that must be unique, rule-tree structure, endpoint addresses, and whether
+ * the ext_proc port is exposed or its TLS cannot work.
  * `clean` lists the sections free of schema errors; checks that would read a broken
  * section are skipped, so each problem is reported once, by the stage that owns it.
  */
