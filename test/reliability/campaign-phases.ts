@@ -218,6 +218,8 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
     }
   }
   const notTried = inputs.length - tried;
+  // A process still blocked by the last input would fail the next phase for this one's reason.
+  if (serve.alive) await serve.readProbe(120_000).catch(() => undefined);
   const crashes = serve.alive ? 0 : 1;
   const groups = [...byGroup].map(([group, n]) => `${n} ${group}`).join(', ');
   return {
