@@ -4,9 +4,9 @@ import type { ConfigDocument } from './config-document.js';
 import type { ConfigPathSegment, ConfigProblem } from './config-problem.js';
 import { formatConfigPath } from './config-problem.js';
 import { parseEndpointAddress } from './endpoint-address.js';
-import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js';
 import { checkExtProcTls } from './extproc-tls.js';
 import { resolveProviderSettings } from './provider-settings.js';
+import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js';
 import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
 
