@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench models helm-schema clean
+.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench reliability models helm-schema clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ demo: build ## Route the prompt suite through the whole stack against stub model
 
 bench: build ## Run the benchmarks (numbers go to bench/results/)
 	@for f in bench/*.ts; do echo "== $$f"; npx tsx $$f || exit 1; done
+
+reliability: build redis-server ## Reliability campaign on loopback (load, bad inputs, faults, cancels, SIGTERM); FAST=1 for the CI subset; exits 1 on a missed target
+	npx tsx test/reliability/campaign.ts $(if $(FAST),--fast,)
 
 models: ## Retrain every bundled model from scratch (needs Debian's python3-torch)
 	bash training/train-all.sh

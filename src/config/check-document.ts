@@ -13,6 +13,7 @@ const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
   signals: ['signals'],
   decisions: ['decisions'],
   semantic_cache: ['semantic_cache'],
+  envoy: ['envoy'],
 };
 
 function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {

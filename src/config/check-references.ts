@@ -4,14 +4,15 @@ import type { ConfigDocument } from './config-document.js';
 import type { ConfigPathSegment, ConfigProblem } from './config-problem.js';
 import { formatConfigPath } from './config-problem.js';
 import { parseEndpointAddress } from './endpoint-address.js';
-import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js';
+import { checkExtProcTls } from './extproc-tls.js';
 import { resolveProviderSettings } from './provider-settings.js';
+import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js';
 import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
 import { didYouMean } from './did-you-mean.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
-export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache';
+export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache' | 'envoy';
 
 /** The `version` values whose format this reader implements (Athena's vllm-sr schema). */
 const KNOWN_FORMAT_VERSIONS: readonly string[] = ['v0.1', 'v0.2'];
@@ -32,6 +33,11 @@ function findDuplicates(
   return problems;
 }
 
+/** An endpoint as a diagnostic may quote it: `user:key@` credentials (refused anyway) are masked. */
+function withoutCredentials(endpoint: string): string {
+  return endpoint.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^/]*@/, '$1***@');
+}
+
 function checkProviders(document: ConfigDocument): ConfigProblem[] {
   const settings = resolveProviderSettings(document);
   const models = document.providers.models;
@@ -45,7 +51,7 @@ function checkProviders(document: ConfigDocument): ConfigProblem[] {
     model.endpoints.forEach((endpoint, j) => {
       const parsed = parseEndpointAddress(endpoint.endpoint, endpoint.protocol);
       if (!parsed.ok) {
-        problems.push({ path: [...modelPath, 'endpoints', j, 'endpoint'], code: 'SY_CFG_BAD_ENDPOINT', message: `endpoint "${endpoint.name}" of model "${model.name}": "${endpoint.endpoint}" ${parsed.reason}` });
+        problems.push({ path: [...modelPath, 'endpoints', j, 'endpoint'], code: 'SY_CFG_BAD_ENDPOINT', message: `endpoint "${endpoint.name}" of model "${model.name}": "${withoutCredentials(endpoint.endpoint)}" ${parsed.reason}` });
       }
       clusters.push({ name: clusterName(model.name, endpoint.name), path: [...modelPath, 'endpoints', j, 'name'] });
     });
@@ -203,7 +209,8 @@ function failOpenWarnings(document: ConfigDocument): ConfigProblem[] {
 
 /**
  * Checks what the schema cannot: names that must exist (signals, models, reasoning
- * families), names that must be unique, rule-tree structure and endpoint addresses.
+ * families), names that must be unique, rule-tree structure, endpoint addresses, and whether
+ * the ext_proc port is exposed or its TLS cannot work.
  * `clean` lists the sections free of schema errors; checks that would read a broken
  * section are skipped, so each problem is reported once, by the stage that owns it.
  */
@@ -215,5 +222,6 @@ export function checkReferences(document: ConfigDocument, plugins: readonly Sign
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
     ...(clean.has('providers') && clean.has('decisions') ? reasoningWithoutFamilyWarnings(document) : []),
     ...failOpenWarnings(document),
+    ...(clean.has('envoy') ? checkExtProcTls(document.envoy) : []),
   ];
 }

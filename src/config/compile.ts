@@ -12,6 +12,7 @@ import type { ConfigDocument, EnvoyDocument, ModelDocument, RouterDocument } fro
 import type { ConfigProblem } from './config-problem.js';
 import { deepFreeze } from './deep-freeze.js';
 import { durationToMs } from './duration.js';
+import { compileExtProcTls } from './extproc-tls.js';
 import { parseEndpointAddress } from './endpoint-address.js';
 import { resolveProviderSettings } from './provider-settings.js';
 import { reasoningFamilyName } from './reasoning-family-inference.js';
@@ -109,12 +110,14 @@ function compileRouter(router: RouterDocument): RouterSettings {
   };
 }
 
-function compileEnvoy(envoy: EnvoyDocument): EnvoySettings {
+function compileEnvoy(envoy: EnvoyDocument, configDir: string): EnvoySettings {
   const mode = envoy.processing_mode;
+  const extprocTls = compileExtProcTls(envoy.extproc_tls, configDir);
   return {
     extprocAddress: envoy.extproc_address,
     extprocPort: envoy.extproc_port,
     adminPort: envoy.admin_port,
+    ...(extprocTls === undefined ? {} : { extprocTls }),
     processingMode: {
       requestHeaderMode: mode.request_header_mode,
       requestBodyMode: mode.request_body_mode,
@@ -219,7 +222,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     defaultModel: settings.defaultModel?.name ?? firstModel.name,
     defaultReasoningEffort: settings.defaultReasoningEffort,
     router: deepFreeze(compileRouter(document.router)),
-    envoy: deepFreeze(compileEnvoy(document.envoy)),
+    envoy: deepFreeze(compileEnvoy(document.envoy, source.configDir)),
     signals,
     decisions,
     semanticCache: deepFreeze(compileSemanticCache(document)),

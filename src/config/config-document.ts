@@ -108,6 +108,10 @@ export interface EnvoyDocument {
   readonly extproc_address: string;
   readonly extproc_port: number;
   readonly admin_port: number;
+  readonly extproc_tls?: {
+    readonly server?: { readonly cert_file: string; readonly key_file: string; readonly client_ca_file?: string; readonly require_client_cert: boolean };
+    readonly client?: { readonly ca_file: string; readonly cert_file?: string; readonly key_file?: string; readonly server_name?: string };
+  };
   readonly failure_mode_allow: boolean;
   readonly allow_mode_override: boolean;
   readonly message_timeout: string;

@@ -23,6 +23,8 @@
  * | SY_DSL_SYNTAX                   | the routing DSL text does not parse (unexpected token, unclosed block, bad string, ...)   |
  * | SY_DSL_UNKNOWN_BACKEND          | a DSL `BACKEND` block has a type other than `model` or `semantic_cache`                  |
  * | SY_DSL_UNKNOWN_PLUGIN           | a DSL route's `PLUGIN x` names neither a plug-in template nor a plug-in type              |
+ * | SY_CFG_TLS                      | `envoy.extproc_tls` cannot work as written (client certificates required without a CA; warning: a TLS sidecar with no client side for Envoy) |
+ * | SY_CFG_INSECURE                 | warning: the ext_proc port listens beyond loopback without TLS (it hands out provider keys) |
  */
 export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_CFG_FILE',
@@ -44,6 +46,8 @@ export const CONFIG_DIAGNOSTIC_CODES = [
   'SY_DSL_SYNTAX',
   'SY_DSL_UNKNOWN_BACKEND',
   'SY_DSL_UNKNOWN_PLUGIN',
+  'SY_CFG_TLS',
+  'SY_CFG_INSECURE',
 ] as const;
 
 /** One of the documented config diagnostic codes. */

@@ -77,6 +77,32 @@ export interface ProcessingModeSettings {
   readonly responseBodyMode: 'NONE' | 'STREAMED' | 'BUFFERED' | 'BUFFERED_PARTIAL';
 }
 
+/** The sidecar's side of ext_proc TLS; paths are absolute. */
+export interface ExtProcServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA that client certificates must chain to; with it, a presented certificate is verified. */
+  readonly clientCaFile?: string;
+  /** Refuse a client without a certificate signed by `clientCaFile` (mutual TLS). */
+  readonly requireClientCert: boolean;
+}
+
+/** Envoy's (and the built-in gateway's) side of ext_proc TLS; paths are absolute. */
+export interface ExtProcClientTls {
+  /** CA the sidecar's certificate must chain to. */
+  readonly caFile: string;
+  /** The client certificate presented to the sidecar, with its key. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** SNI sent and the DNS name the sidecar's certificate must carry; without it only the chain is checked. */
+  readonly serverName?: string;
+}
+
+export interface ExtProcTlsSettings {
+  readonly server?: ExtProcServerTls;
+  readonly client?: ExtProcClientTls;
+}
+
 /**
  * How Envoy (or the built-in gateway, which plays Envoy's part) runs the ext_proc filter
  * and reaches the sidecar. `switchyard envoy` renders these into envoy.yaml, and the
@@ -88,6 +114,8 @@ export interface EnvoySettings {
   readonly extprocPort: number;
   /** Admin port (Envoy's admin, or the gateway's /healthz, /readyz, /metrics). */
   readonly adminPort: number;
+  /** TLS on the ext_proc hop; absent means plaintext (right for loopback only). */
+  readonly extprocTls?: ExtProcTlsSettings;
   readonly processingMode: ProcessingModeSettings;
   readonly failureModeAllow: boolean;
   readonly allowModeOverride: boolean;

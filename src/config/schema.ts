@@ -148,6 +148,43 @@ const ROUTER = {
 const BODY_MODE = { enum: ['NONE', 'STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'] } as const;
 const HEADER_MODE = { enum: ['SEND', 'SKIP'] } as const;
 
+const PEM_FILE = { type: 'string', minLength: 1 } as const;
+
+/**
+ * TLS on the ext_proc hop, for a sidecar that Envoy reaches over a network. `server` is the
+ * sidecar's listener; `client` is what Envoy (the rendered envoy.yaml) and the built-in gateway
+ * present and trust. Paths are PEM files, relative ones resolved against the config's folder.
+ */
+const EXTPROC_TLS = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cert_file', 'key_file'],
+      properties: {
+        cert_file: PEM_FILE,
+        key_file: PEM_FILE,
+        client_ca_file: PEM_FILE,
+        require_client_cert: { type: 'boolean', default: true },
+      },
+    },
+    client: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['ca_file'],
+      dependencies: { cert_file: ['key_file'], key_file: ['cert_file'] },
+      properties: {
+        ca_file: PEM_FILE,
+        cert_file: PEM_FILE,
+        key_file: PEM_FILE,
+        server_name: NAME,
+      },
+    },
+  },
+} as const;
+
 const ENVOY = {
   type: 'object',
   additionalProperties: false,
@@ -156,6 +193,7 @@ const ENVOY = {
     extproc_address: { ...NAME, default: '127.0.0.1' },
     extproc_port: { ...PORT, default: 50051 },
     admin_port: { ...PORT, default: 9901 },
+    extproc_tls: EXTPROC_TLS,
     failure_mode_allow: { type: 'boolean', default: false },
     allow_mode_override: { type: 'boolean', default: true },
     message_timeout: { ...DURATION, default: '2s' },

@@ -26,12 +26,39 @@ function pointerToPath(pointer: string): ConfigPathSegment[] {
     .map((segment) => (/^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment));
 }
 
-function describeValue(value: unknown): string {
+/**
+ * Path segments whose values are secrets (provider keys, tokens, passwords, anything under an
+ * auth section). A diagnostic never quotes a value at or under such a segment.
+ */
+const SECRET_SEGMENT = /(^|_)(access_key|api_key|key|token|secret|password|passwd|credentials?)$|auth/i;
+
+/** Longest string value a diagnostic quotes; longer ones are described by their length. */
+const QUOTABLE_LENGTH = 40;
+
+/** Keywords whose failing value is a short literal the reader needs to see ("soon", 70000). */
+const QUOTABLE_KEYWORDS: ReadonlySet<string> = new Set(['enum', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+function isSecretPath(path: readonly ConfigPathSegment[]): boolean {
+  return path.some((segment) => typeof segment === 'string' && SECRET_SEGMENT.test(segment));
+}
+
+/**
+ * What a diagnostic says it got. Values are named by their type only ("a number", "a string"):
+ * a config value may be a key that `${VAR}` expansion put there, and a diagnostic is printed
+ * to terminals and logs. Only a short string for a field that takes a word from a fixed set or
+ * a pattern (an enum, a duration), or a number out of its range, is quoted, and never under a
+ * secret-bearing key.
+ */
+function describeValue(value: unknown, path: readonly ConfigPathSegment[], quotable: boolean): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  const quote = quotable && !isSecretPath(path);
+  if (typeof value === 'string' && quote && value.length <= QUOTABLE_LENGTH) return JSON.stringify(value);
+  if (typeof value === 'number' && quote) return String(value);
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `a string of ${value.length} characters`;
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
+  return `a ${typeof value}`;
 }
 
 function listOf(values: readonly unknown[]): string {
@@ -41,7 +68,8 @@ function listOf(values: readonly unknown[]): string {
 function problemFromError(error: ErrorObject, branchMessages: readonly string[]): ConfigProblem {
   const path = pointerToPath(error.instancePath);
   const where = formatConfigPath(path);
-  const got = `got ${describeValue(error.data)}`;
+  const quotable = QUOTABLE_KEYWORDS.has(error.keyword);
+  const got = `got ${describeValue(error.data, path, quotable)}`;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {

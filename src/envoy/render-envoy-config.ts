@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Document } from 'yaml';
-import type { CircuitBreakerSettings, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import type { CircuitBreakerSettings, ExtProcClientTls, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
 import { openAIErrorBody } from '../errors.js';
 import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 
@@ -218,6 +218,7 @@ const EXTPROC_MAX_STREAMS_PER_CONNECTION = 900;
 
 function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
   const address = loopbackFor(config.envoy.extprocAddress);
+  const tls = config.envoy.extprocTls?.client;
   return {
     name: EXTPROC_CLUSTER_NAME,
     type: isIP(address) === 0 ? 'STRICT_DNS' : 'STATIC',
@@ -231,6 +232,32 @@ function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
     load_assignment: {
       cluster_name: EXTPROC_CLUSTER_NAME,
       endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, config.envoy.extprocPort) } }] }],
+    },
+    ...(tls === undefined ? {} : { transport_socket: extprocTls(tls) }),
+  };
+}
+
+/**
+ * TLS to a sidecar with its own certificate: trust `ca_file`, present the client certificate
+ * (the sidecar verifies it), and match the sidecar's DNS name when `server_name` is set.
+ * HTTP/2 needs ALPN "h2" over TLS; grpc-js servers refuse a TLS client without it.
+ */
+function extprocTls(tls: ExtProcClientTls): EnvoyJson {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': TYPE('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext'),
+      ...(tls.serverName === undefined ? {} : { sni: tls.serverName }),
+      common_tls_context: {
+        alpn_protocols: ['h2'],
+        ...(tls.certFile === undefined || tls.keyFile === undefined
+          ? {}
+          : { tls_certificates: [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }] }),
+        validation_context: {
+          trusted_ca: { filename: tls.caFile },
+          ...(tls.serverName === undefined ? {} : { match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: tls.serverName } }] }),
+        },
+      },
     },
   };
 }

@@ -7,6 +7,7 @@ import type { RouterLogger } from '../telemetry/logger.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
 import { loadExtProcDefinitions } from './envoy-protos.js';
 import { guardAgainstResetStorms } from './reset-storm-guard.js';
+import { extProcServerCredentials } from './ext-proc-tls.js';
 import { serveExtProcStream, type ConfigSource, type ExtProcCall } from './stream.js';
 import type { ChatRouter } from './stream-processor.js';
 
@@ -77,8 +78,10 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   health.addToServer(server);
 
   const host = options.address.includes(':') ? `[${options.address}]` : options.address;
+  const tls = options.store.current().envoy.extprocTls?.server;
+  const credentials = await extProcServerCredentials(tls);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${host}:${options.port}`, credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
@@ -89,7 +92,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
       logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
     },
   });
-  logger.info({ address: options.address, port }, 'ext_proc server listening');
+  logger.info({ address: options.address, port, tls: tls === undefined ? 'off' : tls.requireClientCert ? 'mutual' : 'server' }, 'ext_proc server listening');
 
   const graceMs = options.shutdownGraceMs ?? 5000;
   return {

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as grpc from '@grpc/grpc-js';
 import type { Socket } from 'node:net';
 import type { EnvoySettings } from '../config/runtime-config.js';
 import { NO_GATEWAY_METRICS, type GatewayMetrics } from '../telemetry/metrics.js';
 import { oversizedHeaders } from './downstream-request.js';
 import { loadExtProcDefinitions } from '../extproc/envoy-protos.js';
+import { extProcChannelSecurity } from '../extproc/ext-proc-tls.js';
 import { newExtProcCounters, type ExtProcCounters } from './ext-proc-counters.js';
 import type { ExtProcClient } from './ext-proc-session.js';
 import { GatewayExchange } from './gateway-exchange.js';
@@ -93,7 +93,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const counters = newExtProcCounters();
   const messageLimit = options.settings.bufferLimitBytes + GRPC_MESSAGE_HEADROOM_BYTES;
   const { Client } = loadExtProcDefinitions();
-  const client = new Client(grpcTarget(options.sidecar.address, options.sidecar.port), grpc.credentials.createInsecure(), {
+  const security = await extProcChannelSecurity(options.settings.extprocTls?.client);
+  const client = new Client(grpcTarget(options.sidecar.address, options.sidecar.port), security.credentials, {
+    ...security.options,
     'grpc.max_send_message_length': messageLimit,
     'grpc.max_receive_message_length': messageLimit,
   }) as unknown as ExtProcClient;

@@ -98,11 +98,29 @@ describe('deploy/kubernetes', () => {
     const listenerPort = config.listeners[0]?.port;
     expect(envoy['ports']).toEqual([{ name: 'http', containerPort: listenerPort }]);
     expect(service['spec'].ports).toEqual([expect.objectContaining({ port: listenerPort, targetPort: 'http' })]);
-    for (const probe of ['readinessProbe', 'livenessProbe']) {
-      expect(envoy[probe].httpGet).toEqual({ path: '/healthz', port: 'http' });
-      expect(sidecar[probe].grpc).toEqual({ port: config.envoy.extprocPort });
-    }
-    expect(sidecar['ports']).toEqual([{ name: 'grpc', containerPort: config.envoy.extprocPort }]);
+    for (const probe of ['readinessProbe', 'livenessProbe']) expect(envoy[probe].httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(sidecar['startupProbe'].httpGet).toEqual({ path: '/readyz', port: 'admin' });
+    expect(sidecar['readinessProbe'].httpGet).toEqual({ path: '/readyz', port: 'admin' });
+    expect(sidecar['livenessProbe'].httpGet).toEqual({ path: '/healthz', port: 'admin' });
+  });
+
+  it('keeps ext_proc on the pod loopback and serves health on a separate admin port', () => {
+    // ext_proc answers with provider keys; only Envoy, in the same pod, may reach it.
+    expect(config.envoy.extprocAddress).toBe('127.0.0.1');
+    const sidecar = container(deployment, 'switchyard');
+    const args = sidecar['args'] as string[];
+    const adminPort = Number(args[args.indexOf('--admin-port') + 1]);
+    expect(args[args.indexOf('--admin-address') + 1]).toBe('0.0.0.0');
+    // Envoy's admin takes envoy.admin_port on the shared pod loopback; the sidecar's must differ.
+    expect(adminPort).not.toBe(config.envoy.adminPort);
+    expect(adminPort).not.toBe(config.envoy.extprocPort);
+    expect(sidecar['ports']).toEqual([{ name: 'admin', containerPort: adminPort }]);
+  });
+
+  it('loads without a warning (no exposed ext_proc port)', async () => {
+    const loaded = await loadConfigFile(`${KUBERNETES_DIR}config.yaml`, { env: {} });
+    await loaded.config?.close();
+    expect(loaded.diagnostics).toEqual([]);
   });
 
   it('ships an envoy.yaml that decodes strictly and is the render of config.yaml', () => {
@@ -124,6 +142,13 @@ describe('deploy/systemd/switchyard.service', () => {
     expect(sections).toEqual(['Unit', 'Service', 'Install']);
     const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
     expect(execStart.split(' ')).toEqual(expect.arrayContaining(['serve', '--config', '--no-gateway']));
+  });
+
+  it('gives the sidecar admin server a port of its own, away from the host Envoy admin (9901)', () => {
+    const args = (/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '').split(' ');
+    expect(args).toContain('--admin-port');
+    expect(args[args.indexOf('--admin-port') + 1]).not.toBe('9901');
+    expect(args).not.toContain('--admin-address');
   });
 });
 

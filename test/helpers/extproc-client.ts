@@ -122,9 +122,10 @@ export class EnvoyStream {
 export class ExtProcTestClient {
   private readonly client: grpc.Client & { Process(): grpc.ClientDuplexStream<Record<string, unknown>, DecodedReply> };
 
-  constructor(port: number, host = '127.0.0.1') {
+  /** `credentials` default to plaintext; `options` are extra channel options (e.g. a TLS name override). */
+  constructor(port: number, host = '127.0.0.1', credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}) {
     const { Client } = loadExtProcDefinitions();
-    this.client = new Client(`${host}:${port}`, grpc.credentials.createInsecure()) as unknown as ExtProcTestClient['client'];
+    this.client = new Client(`${host}:${port}`, credentials, options) as unknown as ExtProcTestClient['client'];
   }
 
   /** Opens a stream (Envoy opens one per HTTP request). */
