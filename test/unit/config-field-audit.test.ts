@@ -34,6 +34,7 @@ const cache = (config: RuntimeConfig) => config.semanticCache!;
 const acted = (test: string, mentions: string): Verdict => ({ actedOn: { test, mentions } });
 const DOCUMENTATION = 'documentation for readers of the file, like a comment';
 const SIGNAL_POLICY = 'test/integration/semantic-signals.test.ts';
+const EXTPROC_TLS = 'test/integration/extproc-tls.test.ts';
 const BEHAVIOUR = 'test/unit/config-field-behaviour.test.ts';
 
 const AUDIT: Readonly<Record<string, Verdict>> = {
@@ -192,6 +193,14 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'envoy.extproc_port': { compiled: (c) => c.envoy.extprocPort, value: 50061 },
   'envoy.admin_port': { compiled: (c) => c.envoy.adminPort, value: 9911 },
   'envoy.failure_mode_allow': { warned: [['envoy', 'failure_mode_allow']], says: 'fail' },
+  'envoy.extproc_tls.server.cert_file': acted(EXTPROC_TLS, 'cert_file'),
+  'envoy.extproc_tls.server.key_file': acted(EXTPROC_TLS, 'key_file'),
+  'envoy.extproc_tls.server.client_ca_file': acted(EXTPROC_TLS, 'client_ca_file'),
+  'envoy.extproc_tls.server.require_client_cert': acted('test/unit/config-extproc-tls.test.ts', 'require_client_cert'),
+  'envoy.extproc_tls.client.ca_file': acted(EXTPROC_TLS, 'ca_file'),
+  'envoy.extproc_tls.client.cert_file': acted(EXTPROC_TLS, 'cert_file'),
+  'envoy.extproc_tls.client.key_file': acted(EXTPROC_TLS, 'key_file'),
+  'envoy.extproc_tls.client.server_name': acted(EXTPROC_TLS, 'server_name'),
   'envoy.circuit_breakers.max_connections': { compiled: (c) => c.envoy.circuitBreakers.maxConnections, value: 11 },
   'envoy.circuit_breakers.max_pending_requests': { compiled: (c) => c.envoy.circuitBreakers.maxPendingRequests, value: 12 },
   'envoy.circuit_breakers.max_requests': { compiled: (c) => c.envoy.circuitBreakers.maxRequests, value: 13 },
