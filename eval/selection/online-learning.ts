@@ -21,7 +21,7 @@ import type { SelectionCandidate, SelectorBuildContext } from '../../src/selecti
 import { MemorySelectionState } from '../../src/selection/selection-state.js';
 import { LatencyWindows } from '../../src/selection/latency-windows.js';
 import { parseExamples, type SelectorExample } from '../../src/selection/train-selector.js';
-import { seededRandom } from '../../src/selection/training-set.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INPUT = join(ROOT, 'training', '.cache', 'selection', 'routellm.jsonl');

@@ -6,7 +6,8 @@ import { mlpKind } from './mlp.js';
 import { selectorFeatures } from './selector-features.js';
 import { svmKind } from './svm.js';
 import type { TrainedKind, TrainedParameters, TrainedSelectorFile } from './trained-selector.js';
-import { seededRandom, type TrainingSet } from './training-set.js';
+import { seededRandom } from '../seeded-random.js';
+import type { TrainingSet } from './training-set.js';
 
 /** One line of a `train-selector` input: a prompt and each model's outcome on it (0..1). */
 export interface SelectorExample {

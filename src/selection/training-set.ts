@@ -6,17 +6,6 @@ export interface TrainingSet {
   readonly outcomes: readonly Float64Array[];
 }
 
-/** A seeded uniform generator (mulberry32), so training is repeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A Gaussian draw from a uniform generator. */
 export function gaussian(random: () => number): number {

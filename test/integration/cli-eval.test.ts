@@ -1,19 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../src/cli/main.js';
 import type { EvalReport } from '../../src/cli/commands/eval.js';
 import { REPO_ROOT } from '../helpers/config-fixture.js';
+import { cli } from '../helpers/run-cli.js';
 
 const DEFAULT_CONFIG = path.join(REPO_ROOT, 'examples', 'default.yaml');
 const SMALL = path.join(REPO_ROOT, 'test', 'fixtures', 'eval', 'small.jsonl');
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
-  return { code, stdout, stderr };
-}
 
 describe('switchyard eval', () => {
   it('--json prints one report with per-field accuracy, confusion matrices, failures and latency', async () => {

@@ -2,24 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
 import { loadConfigText } from '../../src/config/load.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { routeChatCompletion } from '../../src/router/route-request.js';
 import { REPO_ROOT, SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
-  return { code, stdout, stderr };
-}
+import { cli } from '../helpers/run-cli.js';
 
 const SEED_DSL = path.join(REPO_ROOT, 'examples', 'seed-tutorial.dsl');
 const HEADERS: ReadonlyMap<string, string> = new Map([['content-type', 'application/json']]);

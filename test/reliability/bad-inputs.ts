@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadExtProcDefinitions } from '../../src/extproc/envoy-protos.js';
 import { envoyHeaderMap, ExtProcTestClient, requestHeadersMessage } from '../helpers/extproc-client.js';
 import { chatBody, post, rawExchange } from './campaign-http.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 /** Where the bad inputs go. */
 export interface BadInputTarget {
@@ -197,17 +198,6 @@ const MALFORMED_EXT_PROC: BadInput[] = [
   extProcCase('response_headers before the request finished', () => [headers(), { response_headers: { headers: envoyHeaderMap([[':status', '200']]), end_of_stream: false } }]),
 ];
 
-/** A deterministic PRNG (mulberry32), so a campaign replays the same streams. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` streams of raw protobuf frames: valid ext_proc messages with random bytes flipped,

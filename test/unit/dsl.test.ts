@@ -8,6 +8,7 @@ import { parseDsl } from '../../src/dsl/parser.js';
 import { printProgram } from '../../src/dsl/printer.js';
 import { renderTarget } from '../../src/dsl/targets.js';
 import { canonicalDocument } from '../helpers/canonical-config.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const casesDir = join(root, 'test', 'fixtures', 'dsl');
@@ -135,17 +136,6 @@ describe('DSL targets', () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generateConfig(random: () => number): Record<string, unknown> {
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
