@@ -5,7 +5,9 @@ import { completionFromEventStream, completionFromJson } from '../cache/completi
 import type { CacheWriteTicket, SemanticCache } from '../cache/semantic-cache.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { RouterError } from '../errors.js';
+import { MAX_JSON_DEPTH } from '../router/chat-request.js';
 import { errorReply } from '../router/error-reply.js';
+import { OFF_LOOP_JSON_BYTES, parseJsonOffLoop } from '../router/json-worker.js';
 import { matchApiPath, unknownPathMessage } from '../router/api-paths.js';
 import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
@@ -278,7 +280,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private async consultCache(cache: SemanticCache, routed: RoutedRequest, policy: SemanticCachePolicy, started: number): Promise<ProcessingResponse | undefined> {
     let json: unknown;
     try {
-      json = JSON.parse(routed.body.toString('utf8'));
+      // The routed body can be megabytes: parse it where the router parses a large body, off the loop.
+      json = routed.body.length > OFF_LOOP_JSON_BYTES ? await parseJsonOffLoop(routed.body, MAX_JSON_DEPTH) : JSON.parse(routed.body.toString('utf8'));
     } catch {
       return undefined;
     }
