@@ -32,6 +32,8 @@ def _load_index():
         CACHE.mkdir(parents=True, exist_ok=True)
         for part in sorted(CACHE.glob("part-*.txt")):
             vectors = np.load(part.with_suffix(".npy"))
+            if len(vectors) != len(part.read_text().split()):
+                continue
             for digest, vector in zip(part.read_text().split(), vectors):
                 _index[digest] = vector
     return _index
@@ -48,7 +50,9 @@ def embed_cached(texts, batch_size=64, chunk=2048):
         for start in range(0, len(missing), chunk):
             digests = missing[start:start + chunk]
             vectors = _encoder.embed([by_digest[d] for d in digests], batch_size=batch_size).astype(np.float32)
-            part = CACHE / f"part-{len(list(CACHE.glob('part-*.txt'))):05d}"
+            # Named by content, so trainers running at once never write the same part; the index
+            # (.txt) is written last, so a part without one is ignored.
+            part = CACHE / f"part-{hashlib.sha1(''.join(digests).encode()).hexdigest()[:16]}"
             np.save(part.with_suffix(".npy"), vectors)
             part.with_suffix(".txt").write_text("\n".join(digests))
             index.update(zip(digests, vectors))
