@@ -2,8 +2,10 @@
  * Scores texts with a bundled classifier through the TypeScript runtime, for trainers that blend it with
  * an encoder head (training/train_domain_head.py, training/jailbreak/train_jailbreak_head.py).
  *
- *   npx tsx training/dump-classifier-scores.ts domain|jailbreak IN.json OUT.json
+ *   npx tsx training/dump-classifier-scores.ts domain|jailbreak IN.json OUT.json [MODEL_DIR]
  *
+ * MODEL_DIR defaults to the bundled folder of that kind (a head trainer passes another, e.g. a model trained
+ * on its own split, so that no test row was seen by the base model).
  * IN.json is a JSON array of texts; OUT.json gets, per text, the raw (uncalibrated) label probabilities
  * in the model's id2label order (domain) or [P(jailbreak)] (the windowed jailbreak score).
  */
@@ -14,13 +16,14 @@ import { FeatureClassifier } from '../src/classifiers/feature-classifier.js';
 import { WordVectorEmbedder } from '../src/classifiers/word-vector-embedder.js';
 import { JailbreakClassifier } from '../src/signals/jailbreak/jailbreak-classifier.js';
 
-const [kind, input, output] = process.argv.slice(2);
+const [kind, input, output, modelDir] = process.argv.slice(2);
 const texts = JSON.parse(readFileSync(input!, 'utf8')) as string[];
 const embedder = await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR);
 const out: number[][] = [];
 if (kind === 'domain') {
-  const classifier = await FeatureClassifier.load(BUNDLED_DOMAIN_DIR, embedder);
-  const configPath = `${BUNDLED_DOMAIN_DIR}/config.json`;
+  const dir = modelDir ?? BUNDLED_DOMAIN_DIR;
+  const classifier = await FeatureClassifier.load(dir, embedder);
+  const configPath = `${dir}/config.json`;
   const { temperature } = parseCalibration((JSON.parse(readFileSync(configPath, 'utf8')) as { calibration?: unknown }).calibration, configPath);
   for (const text of texts) {
     const ranked = await classifier.classify(text);
@@ -31,8 +34,9 @@ if (kind === 'domain') {
     out.push(logs.map((l) => Math.exp(l - max) / sum));
   }
 } else if (kind === 'jailbreak') {
-  const classifier = await JailbreakClassifier.load(BUNDLED_JAILBREAK_DIR, embedder);
-  const configPath = `${BUNDLED_JAILBREAK_DIR}/config.json`;
+  const dir = modelDir ?? BUNDLED_JAILBREAK_DIR;
+  const classifier = await JailbreakClassifier.load(dir, embedder);
+  const configPath = `${dir}/config.json`;
   const calibration = parseCalibration((JSON.parse(readFileSync(configPath, 'utf8')) as { calibration?: unknown }).calibration, configPath);
   // Invert the monotonic calibration: logit(raw) = (logit(calibrated) - bias) * temperature.
   const raw = (p: number): number => {

@@ -1,19 +1,19 @@
 /**
- * Held-out top-1 of a domain model folder through the TypeScript runtime (FeatureClassifier):
+ * Held-out top-1 of a domain model folder through the TypeScript runtime (loaded as the domain signal loads it):
  *  * MMLU-Pro held out: one row per question whose FNV-1a(split key) % 5 == 0, the split key being the
  *    first 80 characters of its lower-cased tokens joined by spaces (training/domain_data.py);
  *  * the natural-question evaluation (eval/domain-natural.jsonl), per source, for the split asked
  *    (test by default; a row is right when the top label is in its `accept` list).
  * Also the share of right answers whose probability reaches 0.5, the default rule threshold.
- * Run: `npx tsx training/evaluate-domain.ts [model dir] [--split dev|test]` (default models/domain, test).
+ * Run: `npx tsx training/evaluate-domain.ts [model dir] [--split dev|test]` (default models/domain-head, test).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR } from '../src/classifiers/bundled-models.js';
-import { FeatureClassifier } from '../src/classifiers/feature-classifier.js';
+import { resolve } from 'node:path';
+import { BUNDLED_DOMAIN_HEAD_DIR } from '../src/classifiers/bundled-models.js';
 import { fnv1a, tokenize } from '../src/classifiers/text-features.js';
-import { WordVectorEmbedder } from '../src/classifiers/word-vector-embedder.js';
+import { leaseClassifier } from '../src/signals/model-cache.js';
 
 interface MmluProRow {
   readonly question: string;
@@ -38,7 +38,8 @@ function jsonl<T>(file: string): T[] {
 const args = process.argv.slice(2);
 const splitFlag = args.indexOf('--split');
 const split = splitFlag >= 0 ? args[splitFlag + 1]! : 'test';
-const modelDir = args.find((a, i) => !a.startsWith('--') && (splitFlag < 0 || i !== splitFlag + 1)) ?? BUNDLED_DOMAIN_DIR;
+const modelArg = args.find((a, i) => !a.startsWith('--') && (splitFlag < 0 || i !== splitFlag + 1));
+const modelDir = modelArg === undefined ? BUNDLED_DOMAIN_HEAD_DIR : resolve(modelArg);
 const dataDir = process.env['SWITCHYARD_DATA'] ?? fileURLToPath(new URL('../../shared/data', import.meta.url));
 const splitKey = (question: string): string => tokenize(question).join(' ').slice(0, 80);
 const seen = new Set<string>();
@@ -50,7 +51,7 @@ const heldOut = jsonl<MmluProRow>(join(dataDir, 'mmlu-pro', 'mmlu_pro_test.jsonl
 });
 const natural = jsonl<NaturalRow>(fileURLToPath(new URL('../eval/domain-natural.jsonl', import.meta.url))).filter((r) => r.split === split);
 
-const classifier = await FeatureClassifier.load(modelDir, await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR));
+const { model: classifier } = await leaseClassifier(modelDir);
 const tally = new Map<string, { right: number; confident: number; total: number }>();
 async function score(set: string, text: string, accept: readonly string[]): Promise<void> {
   const top = (await classifier.classify(text))[0]!;

@@ -11,7 +11,7 @@ The runtime divides the logits by the calibration temperature (training/calibrat
 
 Two stages (stacking), each fitted on rows the stage below it never saw:
  1. Encoder head: multinomial logistic regression h(e) = W e + b on the question texts of MMLU-Pro and MMLU
-    from domain_data's training folds (2-4), plus half of the natural training questions
+    from domain_data's training folds (2-4) (at most PER_CATEGORY per category, seeded), plus half of the natural training questions
     (training/domain_natural_train.py; the half is FNV-1a(text) % 2 == 0).
  2. Stacker: multinomial logistic regression on [h(e), log p_base] (28 features) fitted on MMLU fold 1
     (questions; p_base from models/domain retrained without fold 1, training/domain_base_out_of_fold.py) and
@@ -26,7 +26,8 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections import Counter
+import random
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +44,13 @@ from encoder_features import embed_cached  # noqa: E402
 from text_features import fnv1a  # noqa: E402
 
 SEED = 3
+# Exam questions per category for the encoder head: all of the training folds' (about 1,100 per category).
+PER_CATEGORY = 2000
 HEAD_EPOCHS = 300
-STACK_EPOCHS = 500
+STACK_EPOCHS = 200
 HEAD_WEIGHT_DECAYS = (1e-5, 1e-4)
-STACK_WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
-NATURAL_WEIGHTS = (0.5, 1.0, 2.0)
+STACK_WEIGHT_DECAYS = (1e-3, 1e-2)
+NATURAL_WEIGHTS = (0.5, 1.0)
 FOLDS = 5
 OUT = ROOT / "models" / "domain-head"
 
@@ -113,8 +116,15 @@ def main():
     natural_train = domain_natural_train.load([r["text"] for r in natural])
     head_natural = [r for r in natural_train if fnv1a(r[1]) % 2 == 0]
     stack_natural = [r for r in natural_train if fnv1a(r[1]) % 2 == 1]
-    head_mmlu = list({e.text: e for part in ("train", "validation") for e in split[part]
-                      if e.question_only and domain_data.fold(e.text) != 1}.values())
+    by_category = defaultdict(list)
+    for e in {e.text: e for part in ("train", "validation") for e in split[part]
+              if e.question_only and domain_data.fold(e.text) != 1}.values():
+        by_category[e.category].append(e)
+    rng = random.Random(SEED)
+    head_mmlu = []
+    for c in sorted(by_category):
+        rng.shuffle(by_category[c])
+        head_mmlu += by_category[c][:PER_CATEGORY]
     fold1 = fold1_probabilities()
     stack_mmlu = list({e.text: e for e in split["validation_questions"]}.values())
 

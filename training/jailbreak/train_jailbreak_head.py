@@ -1,7 +1,12 @@
-"""Trains models/jailbreak-head: logistic regression on Universal Sentence Encoder Lite vectors, blended with
-the bundled windowed jailbreak model (models/jailbreak) as a cheap feature.
+"""Trains a jailbreak head: logistic regression on Universal Sentence Encoder Lite vectors, blended with a
+windowed n-gram jailbreak model as a cheap feature.
 
-    /usr/bin/python3 training/jailbreak/train_jailbreak_head.py   # after train_jailbreak.py; needs npx tsx
+    /usr/bin/python3 training/jailbreak/train_jailbreak.py --out training/.cache/jailbreak-grouped --skip-source-holdout
+    /usr/bin/python3 training/jailbreak/train_jailbreak_head.py [BASE_DIR]     # needs npx tsx
+
+BASE_DIR (default training/.cache/jailbreak-grouped) is the windowed model trained on jailbreak_data's grouped
+split, so that no validation or test row was seen by the base either. The shipped models/jailbreak predates that
+split (it trained on rows that are now test rows): a head blended with it would be measured on rows its base saw.
 
 Graph (ONNX, src/classifiers/encoder-head-classifier.ts):
     logit = w · embedding + b + base_weight · logit(base_score)
@@ -41,13 +46,14 @@ WEIGHT_DECAYS = (1e-4, 1e-3)
 BASE_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 EVERYDAY_FPR = 0.01
 OUT = ROOT / "models" / "jailbreak-head"
+BASE_DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "training" / ".cache" / "jailbreak-grouped"
 
 
 def base_scores(texts):
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.json", Path(tmp) / "out.json"
         src.write_text(json.dumps(texts), encoding="utf-8")
-        subprocess.run(["npx", "tsx", "training/dump-classifier-scores.ts", "jailbreak", str(src), str(dst)], cwd=ROOT, check=True)
+        subprocess.run(["npx", "tsx", "training/dump-classifier-scores.ts", "jailbreak", str(src), str(dst), str(BASE_DIR)], cwd=ROOT, check=True)
         return np.asarray(json.loads(dst.read_text()), dtype=np.float32)
 
 
@@ -108,6 +114,19 @@ def report(p, rows, threshold):
     return out
 
 
+def survival(head, threshold, rows, p):
+    """Share of detected test attacks still detected with a benign test paragraph appended (or prepended)."""
+    rng = random.Random(SEED)
+    benign = [r[0] for r in rows if r[1] == 0 and 30 <= len(r[0].split()) <= 120]
+    detected = [r[0] for r, score in zip(rows, p) if r[1] == 1 and score >= threshold]
+    out = {"detected_test_attacks": len(detected)}
+    for name, make in (("append_benign_paragraph", lambda t: t + "\n\n" + rng.choice(benign)),
+                       ("prepend_benign_paragraph", lambda t: rng.choice(benign) + "\n\n" + t)):
+        texts = [make(t) for t in detected]
+        out[name] = round(float((probability(head, embed_cached(texts), base_scores(texts)) >= threshold).mean()), 4)
+    return out
+
+
 def main():
     groups = {}
     rows = jailbreak_data.load_rows(groups)
@@ -142,13 +161,14 @@ def main():
     head, threshold, wd, bw = best
     xt, bt, yt, rt = data["test"]
     pt = probability(head, xt, bt)
-    base_threshold = json.loads((ROOT / "models" / "jailbreak" / "config.json").read_text())["recommended_threshold"]
+    base_threshold = json.loads((BASE_DIR / "config.json").read_text())["recommended_threshold"]
     metrics = {
         "chosen_on_validation": {"weight_decay": wd, "base_weight": bw, "threshold": round(threshold, 4),
                                  "rule": f"threshold keeps validation everyday-benign false positives <= {EVERYDAY_FPR}; choice maximises validation attack recall minus edgy-benign FPR"},
         "validation_table": table,
         "test_blend": report(pt, rt, threshold),
-        "test_bundled_jailbreak_model_alone_at_its_threshold": report(bt[:, 0], rt, base_threshold),
+        "test_base_model_alone_at_its_threshold": report(bt[:, 0], rt, base_threshold),
+        "test_survival": survival(head, threshold, rt, pt),
         "train_rows": len(sample),
     }
     print(json.dumps({k: v for k, v in metrics.items() if k != "validation_table"}, indent=1), flush=True)
