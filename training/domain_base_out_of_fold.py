@@ -1,6 +1,7 @@
 """Out-of-fold probabilities of the bundled domain model (models/domain) on its validation fold, for stacking.
 
-    /usr/bin/python3 training/domain_base_out_of_fold.py    # or imported: fold1_probabilities()
+    /usr/bin/python3 training/domain_base_out_of_fold.py    # recomputes (after train_domain.py); train-all.sh runs it
+    fold1_probabilities()                                    # imported: the cached result, computed if missing
 
 models/domain is trained on every fold but the held-out one, so its probabilities on MMLU fold 1 are those of
 a model that saw those questions. The domain head's stacker must learn how far to trust the base model from
@@ -53,4 +54,5 @@ def fold1_probabilities():
 
 
 if __name__ == "__main__":
+    CACHE.unlink(missing_ok=True)
     fold1_probabilities()

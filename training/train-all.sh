@@ -17,6 +17,7 @@ fi
 $PY encoder/export_onnx.py
 $PY build_embedder.py
 $PY train_domain.py
+$PY domain_base_out_of_fold.py
 $PY train_domain_head.py
 $PY train_difficulty.py
 # Trains the grouped-split model, which is measured but not shipped (models/jailbreak/MODEL_CARD.md explains why).
