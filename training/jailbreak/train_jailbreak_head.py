@@ -7,6 +7,9 @@ windowed n-gram jailbreak model as a cheap feature.
 BASE_DIR (default training/.cache/jailbreak-grouped) is the windowed model trained on jailbreak_data's grouped
 split, so that no validation or test row was seen by the base either. The shipped models/jailbreak predates that
 split (it trained on rows that are now test rows): a head blended with it would be measured on rows its base saw.
+Without BASE_DIR the head is trained and measured on the encoder alone (base weight 0).
+The result goes to training/.cache/jailbreak-head (measured, not shipped: the jailbreak signal has no runtime
+for it yet).
 
 Graph (ONNX, src/classifiers/encoder-head-classifier.ts):
     logit = w · embedding + b + base_weight · logit(base_score)
@@ -45,11 +48,16 @@ EPOCHS = 400
 WEIGHT_DECAYS = (1e-4, 1e-3)
 BASE_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 EVERYDAY_FPR = 0.01
-OUT = ROOT / "models" / "jailbreak-head"
+OUT = ROOT / "training" / ".cache" / "jailbreak-head"
 BASE_DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "training" / ".cache" / "jailbreak-grouped"
+if not BASE_DIR.exists():
+    print(f"no base model at {BASE_DIR}: encoder alone", flush=True)
+    BASE_WEIGHTS = (0.0,)
 
 
 def base_scores(texts):
+    if not BASE_DIR.exists():
+        return np.full((len(texts), 1), 0.5, dtype=np.float32)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.json", Path(tmp) / "out.json"
         src.write_text(json.dumps(texts), encoding="utf-8")
@@ -128,6 +136,7 @@ def survival(head, threshold, rows, p):
 
 
 def main():
+    torch.set_num_threads(1)
     groups = {}
     rows = jailbreak_data.load_rows(groups)
     train, val, test, _ = jailbreak_data.split_rows(rows, groups)
@@ -161,13 +170,13 @@ def main():
     head, threshold, wd, bw = best
     xt, bt, yt, rt = data["test"]
     pt = probability(head, xt, bt)
-    base_threshold = json.loads((BASE_DIR / "config.json").read_text())["recommended_threshold"]
+    base_threshold = json.loads((BASE_DIR / "config.json").read_text())["recommended_threshold"] if BASE_DIR.exists() else None
     metrics = {
         "chosen_on_validation": {"weight_decay": wd, "base_weight": bw, "threshold": round(threshold, 4),
                                  "rule": f"threshold keeps validation everyday-benign false positives <= {EVERYDAY_FPR}; choice maximises validation attack recall minus edgy-benign FPR"},
         "validation_table": table,
         "test_blend": report(pt, rt, threshold),
-        "test_base_model_alone_at_its_threshold": report(bt[:, 0], rt, base_threshold),
+        "test_base_model_alone_at_its_threshold": report(bt[:, 0], rt, base_threshold) if base_threshold is not None else None,
         "test_survival": survival(head, threshold, rt, pt),
         "train_rows": len(sample),
     }
