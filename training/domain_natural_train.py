@@ -11,7 +11,8 @@ as eval/build_domain_eval.py (imported from there, so the two cannot drift):
   MedQuAD and PubMedQA rows the eval did not draw: health (MedQuAD genetics types: biology)
   GSM8K train split and MATH-500: math (no eval rows come from them)
   MBPP: computer science (no eval rows come from it)
-Every row whose normalised text equals an eval row's (dev or test) is dropped, and at most CAP rows per
+Every row whose normalised text equals an eval row's (dev or test) or a line of eval/routing.jsonl or
+eval/safety.jsonl (the routing evaluation, which scores the domain signal too) is dropped, and at most CAP rows per
 source are kept (fixed seed), so that exam questions stay the bulk of the data.
 Because CLINC150, CoNaLa, MedQuAD and PubMedQA give both training rows and eval rows (different rows), the
 model card reports the eval sources that gave no training rows (WizardLM, Arena-Hard, MT-Bench) apart.
@@ -64,9 +65,15 @@ def _candidates():
     return out
 
 
+def _routing_eval_texts():
+    root = Path(__file__).resolve().parents[1] / "eval"
+    return [json.loads(line)["text"] for name in ("routing.jsonl", "safety.jsonl")
+            for line in (root / name).read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
 def load(eval_texts):
     """[(source, text, category)]: at most CAP distinct English rows per source, none equal to an eval text."""
-    excluded = {_key(t) for t in eval_texts}
+    excluded = {_key(t) for t in list(eval_texts) + _routing_eval_texts()}
     rng = random.Random(SEED)
     rows = []
     for source, items in sorted(_candidates().items()):
