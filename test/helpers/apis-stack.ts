@@ -10,6 +10,8 @@ import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/st
 export const CHAT_MODEL = 'local-chat';
 export const CLAUDE_MODEL = 'claude-sonnet-4';
 export const RESPONSES_MODEL = 'gpt-cloud';
+/** A Claude model without a configured key: the client's own credential goes to the backend. */
+export const KEYLESS_CLAUDE_MODEL = 'claude-keyless';
 export const CLAUDE_KEY = 'anthropic-test-key';
 export const OPENAI_KEY = 'openai-test-key';
 
@@ -25,6 +27,9 @@ providers:
     - name: ${CLAUDE_MODEL}
       api_format: anthropic
       access_key: ${CLAUDE_KEY}
+      endpoints: [{ name: anthropic, endpoint: "127.0.0.1:${ports.claude}" }]
+    - name: ${KEYLESS_CLAUDE_MODEL}
+      api_format: anthropic
       endpoints: [{ name: anthropic, endpoint: "127.0.0.1:${ports.claude}" }]
     - name: ${RESPONSES_MODEL}
       api_format: openai_responses
