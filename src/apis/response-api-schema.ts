@@ -1,5 +1,7 @@
 import type { ResponsesStoreSettings } from './responses-store.js';
+import { unusedRedisFields } from '../cache/check-semantic-cache.js';
 import { redisUrl } from '../cache/compile-semantic-cache.js';
+import type { ConfigProblem } from '../config/config-problem.js';
 
 /**
  * JSON Schema of the `response_api` section, in Athena's names: where `/v1/responses` answers are
@@ -47,4 +49,17 @@ export function compileResponseApi(section: ResponseApiDocument): ResponsesStore
     maxResponses: section.max_responses,
     redis: { url: redisUrl(section.redis), keyPrefix: section.redis.key_prefix },
   };
+}
+
+/**
+ * Warnings for `response_api` keys that are valid but have no effect, at each key: everything
+ * else when `enabled` is false, and Redis settings the backend does not use.
+ */
+export function unsupportedResponseApiFields(section: ResponseApiDocument, written: Readonly<Record<string, unknown>>): ConfigProblem[] {
+  if (!section.enabled) {
+    return Object.keys(written)
+      .filter((key) => key !== 'enabled')
+      .map((key) => ({ path: ['response_api', key], at: 'key', severity: 'warning', code: 'SY_CFG_UNSUPPORTED', message: `response_api.${key} is ignored: response_api.enabled is false` }));
+  }
+  return unusedRedisFields('response_api', 'store_backend', section.store_backend, (written['redis'] ?? {}) as Readonly<Record<string, unknown>>);
 }

@@ -64,14 +64,14 @@ export class MemoryResponsesStore implements ResponsesStore {
 }
 
 /**
- * Responses in Redis, shared by every replica: one key per response with the TTL as its expiry.
- * The entry bound is Redis's own (`maxmemory` with an LRU policy); a failing Redis fails the
- * store call, never the process.
+ * Responses in Redis, shared by every replica: one key per response with the TTL as its expiry,
+ * and an index (a sorted set by store time) that keeps at most `maxResponses`, the oldest
+ * dropped first. A failing Redis fails the store call, never the process.
  */
 export class RedisResponsesStore implements ResponsesStore {
   private readonly client: Redis;
 
-  constructor(private readonly settings: Pick<ResponsesStoreSettings, 'ttlSeconds' | 'redis'>) {
+  constructor(private readonly settings: Pick<ResponsesStoreSettings, 'ttlSeconds' | 'maxResponses' | 'redis'>) {
     this.client = new Redis(settings.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1000, commandTimeout: 1000 });
     this.client.on('error', () => undefined);
   }
@@ -82,10 +82,22 @@ export class RedisResponsesStore implements ResponsesStore {
   }
 
   async put(id: string, record: StoredResponse): Promise<void> {
-    await this.client.set(this.key(id), JSON.stringify(record), 'EX', Math.max(1, this.settings.ttlSeconds));
+    const now = Date.now();
+    const index = this.key('index');
+    await this.client
+      .multi()
+      .set(this.key(id), JSON.stringify(record), 'EX', this.settings.ttlSeconds)
+      .zadd(index, now, id)
+      .zremrangebyscore(index, 0, now - this.settings.ttlSeconds * 1000)
+      .exec();
+    const excess = (await this.client.zcard(index)) - this.settings.maxResponses;
+    if (excess <= 0) return;
+    const oldest = await this.client.zrange(index, 0, String(excess - 1));
+    if (oldest.length > 0) await this.client.multi().del(...oldest.map((old) => this.key(old))).zrem(index, ...oldest).exec();
   }
 
   async delete(id: string): Promise<boolean> {
+    await this.client.zrem(this.key('index'), id);
     return (await this.client.del(this.key(id))) > 0;
   }
 
