@@ -17,6 +17,7 @@ export interface AnswerHandling {
  */
 export class ApiAnswer {
   private translator: AnswerTranslator | undefined;
+  private storing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly routing: Pick<ApiRouting, 'answer' | 'recorder'>,
@@ -45,8 +46,16 @@ export class ApiAnswer {
     const recorder = this.routing.recorder;
     if (recorder !== undefined) {
       recorder.observe(out ?? chunk);
-      if (endOfStream) recorder.finish();
+      if (endOfStream) this.storing = recorder.finish();
     }
     return out;
+  }
+
+  /**
+   * Resolves when a recorded answer is in the store: the last chunk waits for it, so a client
+   * that continues the conversation right away finds the turn on any replica.
+   */
+  stored(): Promise<void> {
+    return this.storing;
   }
 }

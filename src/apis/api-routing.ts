@@ -179,7 +179,7 @@ async function routeResponses(context: ApiRoutingContext, body: Buffer, headers:
     if (recorder !== undefined) {
       recorder.start(reply.status, reply.headers.find(([name]) => name === 'content-type')?.[1] ?? '');
       recorder.observe(reply.body);
-      recorder.finish();
+      await recorder.finish();
     }
     return { result: reply };
   }

@@ -41,15 +41,19 @@ export class ResponsesRecorder {
     else this.chunks.push(chunk);
   }
 
-  /** The answer is complete: store what was seen. */
-  finish(): void {
+  /** The answer is complete: store what was seen. Resolves once stored (never rejects). */
+  async finish(): Promise<void> {
     if (!this.active) return;
     this.active = false;
     if (this.parser !== undefined) for (const event of this.parser.end()) this.readEvent(event.data);
     else this.final = parseObject(Buffer.concat(this.chunks, this.bytes).toString('utf8'));
     const response = this.final;
     if (response === undefined || response.object !== 'response' || typeof response.id !== 'string') return;
-    this.store.put(response.id, { response, inputItems: this.inputItems, previousResponseId: this.previousResponseId }).catch(this.onError);
+    try {
+      await this.store.put(response.id, { response, inputItems: this.inputItems, previousResponseId: this.previousResponseId });
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   private readEvent(data: string): void {

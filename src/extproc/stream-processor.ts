@@ -210,6 +210,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     }
     // A translated answer is replaced chunk by chunk; the cache keeps what the client reads.
     const translated = this.answer?.body(message.body, message.end_of_stream);
+    if (message.end_of_stream) await this.answer?.stored();
     const reply = commonReply('response_body', translated === undefined ? undefined : { body_mutation: { body: translated } });
     const capture = this.capture;
     if (capture === undefined) return reply;
