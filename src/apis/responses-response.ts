@@ -103,6 +103,8 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
   private readonly calls = new Map<number, OpenItem>();
   private usage: unknown;
   private finishReason: unknown;
+  /** Output items before this index are done. */
+  private closed = 0;
 
   constructor(private readonly shell: ResponseShell) {}
 
@@ -118,7 +120,7 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
     if (choice === undefined) return out;
     const delta = isRecord(choice.delta) ? choice.delta : {};
     if (typeof delta.content === 'string' && delta.content !== '') {
-      if (this.message === undefined) {
+      if (this.message === undefined || this.message.outputIndex < this.closed) {
         this.message = this.openItem(messageItem(`msg_${randomUUID()}`, '', 'in_progress'));
         out += this.event('response.output_item.added', { output_index: this.message.outputIndex, item: { ...this.message.item, content: [] } });
         out += this.event('response.content_part.added', { ...this.at(this.message), content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
@@ -131,6 +133,8 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
       const fn = isRecord(call.function) ? call.function : {};
       let open = this.calls.get(index);
       if (open === undefined) {
+        // Items are sent one after the other: the text before a call is done when the call starts.
+        out += this.closeItems();
         open = this.openItem(functionCallItem(`fc_${randomUUID()}`, call.id, fn.name, '', 'in_progress'));
         this.calls.set(index, open);
         out += this.event('response.output_item.added', { output_index: open.outputIndex, item: open.item });
@@ -170,8 +174,15 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
   private finish(): string {
     if (this.finished) return '';
     this.finished = true;
+    const out = this.closeItems();
+    const response = responseObject(this.shell, this.model, 'completed', this.output, responsesUsageOf(this.usage), this.finishReason);
+    return out + this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
+  }
+
+  /** The `done` events of every item not yet closed, in output order. */
+  private closeItems(): string {
     let out = '';
-    for (let index = 0; index < this.output.length; index += 1) {
+    for (let index = this.closed; index < this.output.length; index += 1) {
       const item = this.output[index]!;
       if (item.type === 'message' && this.message !== undefined) {
         const text = this.message.text;
@@ -185,8 +196,8 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
       }
       out += this.event('response.output_item.done', { output_index: index, item: this.output[index] });
     }
-    const response = responseObject(this.shell, this.model, 'completed', this.output, responsesUsageOf(this.usage), this.finishReason);
-    return out + this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
+    this.closed = this.output.length;
+    return out;
   }
 
   private event(type: string, fields: JsonObject): string {
