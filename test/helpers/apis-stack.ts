@@ -16,7 +16,21 @@ export const CLAUDE_KEY = 'anthropic-test-key';
 export const OPENAI_KEY = 'openai-test-key';
 
 /** Three models: chat only (default), Claude (`api_format: anthropic`), one that speaks the Responses API. */
-export function apisConfigText(ports: { chat: number; claude: number; responses: number }, extra = ''): string {
+export function apisConfigText(ports: { chat: number; claude: number; responses: number }, extra = '', safetySignals = false): string {
+  // The learned signals (bundled models) only when a test reads them: they cost seconds to load.
+  const safety = safetySignals
+    ? `  domains: [{ name: math, mmlu_categories: ["math"] }]
+  pii: [{ name: any_pii }]
+  jailbreak: [{ name: jailbreak_detector, method: classifier }]
+`
+    : '';
+  const guard = safetySignals
+    ? `  - name: guarded
+    priority: 10
+    rules: { operator: OR, conditions: [{ type: domain, name: math }, { type: pii, name: any_pii }, { type: jailbreak, name: jailbreak_detector }] }
+    modelRefs: [{ model: ${CHAT_MODEL}, use_reasoning: false }]
+`
+    : '';
   return `version: v0.1
 listeners: [{ name: http, address: 127.0.0.1, port: 8899 }]
 providers:
@@ -41,7 +55,7 @@ signals:
   keywords:
     - { name: claude_words, operator: OR, keywords: ["poem", "essay"], case_sensitive: false }
     - { name: proof_words, operator: OR, keywords: ["prove", "theorem"], case_sensitive: false }
-decisions:
+${safety}decisions:
   - name: writing
     priority: 100
     rules: { operator: OR, conditions: [{ type: keyword, name: claude_words }] }
@@ -50,7 +64,7 @@ decisions:
     priority: 90
     rules: { operator: OR, conditions: [{ type: keyword, name: proof_words }] }
     modelRefs: [{ model: ${RESPONSES_MODEL}, use_reasoning: true, reasoning_effort: high }]
-${extra}`;
+${guard}${extra}`;
 }
 
 export interface ApisStack {
@@ -66,14 +80,17 @@ export interface ApisStack {
 }
 
 /** Three stubs and the whole stack (sidecar, gateway, admin) on free ports, with both official SDKs aimed at the gateway. */
-export async function startApisStack(options: { extraConfig?: string; chunkIntervalMs?: number } = {}): Promise<ApisStack> {
+export async function startApisStack(options: { extraConfig?: string; chunkIntervalMs?: number; safetySignals?: boolean } = {}): Promise<ApisStack> {
   const timing = options.chunkIntervalMs === undefined ? {} : { chunkIntervalMs: options.chunkIntervalMs };
   const chat = await startStubUpstream({ port: 0, model: 'chat', ...timing });
   const claude = await startStubUpstream({ port: 0, model: 'claude', ...timing });
   const responses = await startStubUpstream({ port: 0, model: 'responses', ...timing });
-  const text = apisConfigText({ chat: chat.port, claude: claude.port, responses: responses.port }, options.extraConfig);
+  const text = apisConfigText({ chat: chat.port, claude: claude.port, responses: responses.port }, options.extraConfig, options.safetySignals);
   const { config, diagnostics } = await loadConfigText(text, 'apis.yaml', { env: {} });
-  if (config === undefined) throw new Error(`the API test config does not load:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  if (config === undefined) {
+    await Promise.all([chat.close(), claude.close(), responses.close()]);
+    throw new Error(`the API test config does not load:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
   const switchyard = await startSwitchyard({ config, grpcPort: 0, listenPort: 0, adminPort: 0, logger: createSilentLogger() });
   const gatewayUrl = `http://127.0.0.1:${switchyard.ports.listeners[0]}`;
   return {
