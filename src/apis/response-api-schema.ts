@@ -1,6 +1,7 @@
 import type { ResponsesStoreSettings } from './responses-store.js';
 import { unusedRedisFields } from '../cache/check-semantic-cache.js';
 import { redisUrl } from '../cache/compile-semantic-cache.js';
+import { redisBlockSchema } from '../cache/semantic-cache-schema.js';
 import type { ConfigProblem } from '../config/config-problem.js';
 
 /**
@@ -16,18 +17,7 @@ export const RESPONSE_API_SCHEMA = {
     store_backend: { enum: ['memory', 'redis'], default: 'memory' },
     ttl_seconds: { type: 'integer', minimum: 1, default: 86400 },
     max_responses: { type: 'integer', minimum: 1, default: 1000 },
-    redis: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        address: { type: 'string', minLength: 1, default: '127.0.0.1:6379' },
-        url: { type: 'string', pattern: '^rediss?://' },
-        password: { type: 'string' },
-        db: { type: 'integer', minimum: 0, default: 0 },
-        key_prefix: { type: 'string', default: 'switchyard:responses:' },
-      },
-    },
+    redis: redisBlockSchema('switchyard:responses:'),
   },
 } as const;
 
