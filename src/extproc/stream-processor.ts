@@ -156,7 +156,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const started = performance.now();
     const routing = await routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues);
     const result = routing.result;
-    if (result.kind === 'routed') this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
+    // Only a translated or recorded answer is looked at; any other keeps the body out of the sidecar.
+    if (result.kind === 'routed' && (routing.answer !== undefined || routing.recorder !== undefined)) this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
     this.routingMs = performance.now() - started;
     this.outcome.routed = true;
     this.context.metrics.routingObserved(this.routingMs / 1000);
