@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { anthropicUsageOf, chatUsageOf, finishReasonOf, stopReasonOf } from './anthropic-response.js';
-import type { ChatChunkDecoder, ChatChunkEncoder, StreamItem } from './chat-stream.js';
+import { ChatChunkEventEncoder, type ChatChunkDecoder, type StreamItem } from './chat-stream.js';
 import type { SseEvent } from './sse-parser.js';
 import { sseFrame } from './sse-parser.js';
 import { isRecord, numberOf, recordsOf, stringOf, type JsonObject } from './wire-json.js';
@@ -76,25 +76,17 @@ export class AnthropicChunkDecoder implements ChatChunkDecoder {
  * tool_use block; the stop reason and the usage (which OpenAI sends after the finish chunk) go
  * out in message_delta when the chat stream ends.
  */
-export class AnthropicEventEncoder implements ChatChunkEncoder {
-  private started = false;
+export class AnthropicEventEncoder extends ChatChunkEventEncoder {
   private open: { index: number; kind: 'text' | 'tool'; toolIndex?: number } | undefined;
   private blocks = 0;
   private stopReason: string | null = null;
-  private usage: unknown;
-  private finished = false;
 
-  encode(item: StreamItem): string {
-    if (item === 'done') return this.finish();
-    if (isRecord(item.error)) {
-      this.finished = true;
-      return sseFrame({ type: 'error', error: { type: stringOf(item.error.type) ?? 'api_error', message: stringOf(item.error.message) ?? 'upstream error' } }, 'error');
-    }
-    let out = this.start(item);
-    if (item.usage !== undefined && item.usage !== null) this.usage = item.usage;
-    const choice = recordsOf(item.choices)[0];
-    if (choice === undefined) return out;
-    const delta = isRecord(choice.delta) ? choice.delta : {};
+  protected error(error: JsonObject): string {
+    return sseFrame({ type: 'error', error: { type: stringOf(error.type) ?? 'api_error', message: stringOf(error.message) ?? 'upstream error' } }, 'error');
+  }
+
+  protected choice(choice: JsonObject, delta: JsonObject): string {
+    let out = '';
     if (typeof delta.content === 'string' && delta.content !== '') {
       if (this.open?.kind !== 'text') out += this.openBlock('text', { type: 'text', text: '' });
       out += sseFrame({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'text_delta', text: delta.content } }, 'content_block_delta');
@@ -116,14 +108,7 @@ export class AnthropicEventEncoder implements ChatChunkEncoder {
     return out;
   }
 
-  /** The stream ended without `[DONE]` (some servers just close): finish the message anyway. */
-  end(): string {
-    return this.started ? this.finish() : '';
-  }
-
-  private start(chunk: JsonObject): string {
-    if (this.started) return '';
-    this.started = true;
+  protected start(chunk: JsonObject): string {
     const message = { id: `msg_${stringOf(chunk.id) ?? randomUUID()}`, type: 'message', role: 'assistant', model: chunk.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } };
     return sseFrame({ type: 'message_start', message }, 'message_start');
   }
@@ -142,9 +127,7 @@ export class AnthropicEventEncoder implements ChatChunkEncoder {
     return sseFrame({ type: 'content_block_stop', index }, 'content_block_stop');
   }
 
-  private finish(): string {
-    if (this.finished) return '';
-    this.finished = true;
+  protected finish(): string {
     const delta = { type: 'message_delta', delta: { stop_reason: this.stopReason ?? 'end_turn', stop_sequence: null }, usage: anthropicUsageOf(this.usage) };
     return this.closeBlock() + sseFrame(delta, 'message_delta') + sseFrame({ type: 'message_stop' }, 'message_stop');
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatChunkEncoder, StreamItem } from './chat-stream.js';
+import { ChatChunkEventEncoder } from './chat-stream.js';
 import { sseFrame } from './sse-parser.js';
 import { isRecord, numberOf, recordsOf, stringOf, type JsonObject } from './wire-json.js';
 
@@ -92,33 +92,27 @@ interface OpenItem {
  * `output_item.added` / deltas (`output_text.delta`, `function_call_arguments.delta`) / `done`
  * events as the chunks arrive, and `response.completed` with the usage when the chat stream ends.
  */
-export class ResponsesEventEncoder implements ChatChunkEncoder {
+export class ResponsesEventEncoder extends ChatChunkEventEncoder {
   private sequence = 0;
   private model: unknown = null;
-  private started = false;
-  private finished = false;
   private readonly output: JsonObject[] = [];
   private message: OpenItem | undefined;
   /** Open function calls by chat tool-call index. */
   private readonly calls = new Map<number, OpenItem>();
-  private usage: unknown;
   private finishReason: unknown;
   /** Output items before this index are done. */
   private closed = 0;
 
-  constructor(private readonly shell: ResponseShell) {}
+  constructor(private readonly shell: ResponseShell) {
+    super();
+  }
 
-  encode(item: StreamItem): string {
-    if (item === 'done') return this.finish();
-    if (isRecord(item.error)) {
-      this.finished = true;
-      return this.event('error', { code: item.error.code ?? null, message: stringOf(item.error.message) ?? 'upstream error', param: null });
-    }
-    let out = this.start(item);
-    if (item.usage !== undefined && item.usage !== null) this.usage = item.usage;
-    const choice = recordsOf(item.choices)[0];
-    if (choice === undefined) return out;
-    const delta = isRecord(choice.delta) ? choice.delta : {};
+  protected error(error: JsonObject): string {
+    return this.event('error', { code: error.code ?? null, message: stringOf(error.message) ?? 'upstream error', param: null });
+  }
+
+  protected choice(choice: JsonObject, delta: JsonObject): string {
+    let out = '';
     if (typeof delta.content === 'string' && delta.content !== '') {
       if (this.message === undefined || this.message.outputIndex < this.closed) {
         this.message = this.openItem(messageItem(`msg_${randomUUID()}`, '', 'in_progress'));
@@ -148,13 +142,7 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
     return out;
   }
 
-  end(): string {
-    return this.started ? this.finish() : '';
-  }
-
-  private start(chunk: JsonObject): string {
-    if (this.started) return '';
-    this.started = true;
+  protected start(chunk: JsonObject): string {
     this.model = chunk.model ?? null;
     const shell = responseObject(this.shell, this.model, 'in_progress', [], null, null);
     return this.event('response.created', { response: shell }) + this.event('response.in_progress', { response: shell });
@@ -171,9 +159,7 @@ export class ResponsesEventEncoder implements ChatChunkEncoder {
   }
 
   /** Closes the open items in output order, then the response. */
-  private finish(): string {
-    if (this.finished) return '';
-    this.finished = true;
+  protected finish(): string {
     const out = this.closeItems();
     const response = responseObject(this.shell, this.model, 'completed', this.output, responsesUsageOf(this.usage), this.finishReason);
     return out + this.event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response });
