@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   SY_ERR_REQUEST_TOO_LARGE: { status: 413, type: 'invalid_request_error', openaiCode: 'request_too_large' },
   SY_ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error', openaiCode: 'request_headers_too_large' },
   SY_ERR_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', openaiCode: 'model_not_found' },
+  SY_ERR_RESPONSE_NOT_FOUND: { status: 404, type: 'invalid_request_error', openaiCode: 'response_not_found' },
   SY_ERR_UNKNOWN_PATH: { status: 404, type: 'invalid_request_error', openaiCode: 'unknown_url' },
   SY_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', openaiCode: 'method_not_allowed' },
   SY_ERR_BLOCKED: { status: 403, type: 'invalid_request_error', openaiCode: 'content_policy_violation' },

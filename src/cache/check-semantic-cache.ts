@@ -3,8 +3,18 @@ import type { SemanticCacheDocument } from './compile-semantic-cache.js';
 
 const SECTION = 'semantic_cache';
 
-function ignored(path: readonly (string | number)[], reason: string): ConfigProblem {
-  return { path: [SECTION, ...path], at: 'key', severity: 'warning', code: 'SY_CFG_UNSUPPORTED', message: `${[SECTION, ...path].join('.')} is ignored: ${reason}` };
+function ignored(path: readonly (string | number)[], reason: string, section = SECTION): ConfigProblem {
+  return { path: [section, ...path], at: 'key', severity: 'warning', code: 'SY_CFG_UNSUPPORTED', message: `${[section, ...path].join('.')} is ignored: ${reason}` };
+}
+
+/**
+ * Warnings for the written keys of a section's `redis` block that have no effect: all of them
+ * when the section's backend is not Redis, the parts of an address when `redis.url` gives it whole.
+ */
+export function unusedRedisFields(section: string, backendKey: string, backend: string, redis: Readonly<Record<string, unknown>>): ConfigProblem[] {
+  if (backend !== 'redis') return Object.keys(redis).map((key) => ignored(['redis', key], `${backendKey} is "${backend}", so no Redis is used`, section));
+  if (redis['url'] === undefined) return [];
+  return ['address', 'password', 'db'].filter((name) => redis[name] !== undefined).map((key) => ignored(['redis', key], 'redis.url is set and gives the whole address', section));
 }
 
 /**
@@ -14,13 +24,7 @@ function ignored(path: readonly (string | number)[], reason: string): ConfigProb
  * section as the file has it (before defaults), so only keys the user wrote are reported.
  */
 export function unsupportedSemanticCacheFields(section: SemanticCacheDocument, written: Readonly<Record<string, unknown>>): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const redis = (written['redis'] ?? {}) as Readonly<Record<string, unknown>>;
-  if (section.backend_type !== 'redis') {
-    for (const key of Object.keys(redis)) problems.push(ignored(['redis', key], `backend_type is "${section.backend_type}", so no Redis is used`));
-  } else if (redis['url'] !== undefined) {
-    for (const key of ['address', 'password', 'db'].filter((name) => redis[name] !== undefined)) problems.push(ignored(['redis', key], 'redis.url is set and gives the whole address'));
-  }
+  const problems = unusedRedisFields(SECTION, 'backend_type', section.backend_type, (written['redis'] ?? {}) as Readonly<Record<string, unknown>>);
   const hnsw = (written['hnsw'] ?? {}) as Readonly<Record<string, unknown>>;
   const flat: readonly (readonly [string, string])[] = [
     ['m', 'hnsw_m'],

@@ -18,7 +18,8 @@ export interface SemanticCacheDocument {
   readonly hnsw_ef_search?: number;
 }
 
-function redisUrl(redis: SemanticCacheDocument['redis']): string {
+/** A `redis` block (address, password, db, or a whole url) as one connection URL. */
+export function redisUrl(redis: Pick<SemanticCacheDocument['redis'], 'address' | 'url' | 'password' | 'db'>): string {
   if (redis.url !== undefined) return redis.url;
   const auth = redis.password === undefined ? '' : `:${encodeURIComponent(redis.password)}@`;
   return `redis://${auth}${redis.address}/${redis.db}`;

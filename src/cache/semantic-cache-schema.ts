@@ -4,6 +4,22 @@ import { DEFAULT_SIMILARITY_THRESHOLD } from './default-threshold.js';
 const HNSW_M = { type: 'integer', minimum: 2, maximum: 128 } as const;
 const HNSW_EF = { type: 'integer', minimum: 1, maximum: 4096 } as const;
 
+/** A `redis` connection block (address, or a whole url; password, db, key prefix), as Athena writes it. */
+export function redisBlockSchema(keyPrefix: string) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      address: { type: 'string', minLength: 1, default: '127.0.0.1:6379' },
+      url: { type: 'string', pattern: '^rediss?://' },
+      password: { type: 'string' },
+      db: { type: 'integer', minimum: 0, default: 0 },
+      key_prefix: { type: 'string', default: keyPrefix },
+    },
+  } as const;
+}
+
 /**
  * JSON Schema of the global `semantic_cache` section: Athena's keys (`enabled`, `backend_type`,
  * `similarity_threshold`, `ttl_seconds`, `max_entries`, `eviction_policy`, `redis`, and its flat
@@ -22,18 +38,7 @@ export const SEMANTIC_CACHE_SCHEMA = {
     max_entries: { type: 'integer', minimum: 1, default: 1000 },
     eviction_policy: { enum: ['lru', 'lfu', 'fifo'], default: 'fifo' },
     coalesce_timeout: { type: 'string', pattern: DURATION_PATTERN, default: '30s' },
-    redis: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        address: { type: 'string', minLength: 1, default: '127.0.0.1:6379' },
-        url: { type: 'string', pattern: '^rediss?://' },
-        password: { type: 'string' },
-        db: { type: 'integer', minimum: 0, default: 0 },
-        key_prefix: { type: 'string', default: 'switchyard:cache:' },
-      },
-    },
+    redis: redisBlockSchema('switchyard:cache:'),
     hnsw: {
       type: 'object',
       additionalProperties: false,

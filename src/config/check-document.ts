@@ -1,4 +1,5 @@
 import { unsupportedSemanticCacheFields } from '../cache/check-semantic-cache.js';
+import { unsupportedResponseApiFields } from '../apis/response-api-schema.js';
 import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import { checkReferences, type CheckedSection } from './check-references.js';
@@ -14,6 +15,7 @@ const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
   decisions: ['decisions'],
   semantic_cache: ['semantic_cache'],
   envoy: ['envoy'],
+  response_api: ['response_api'],
 };
 
 function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {
@@ -45,5 +47,6 @@ export function checkConfigDocument(data: unknown): ConfigProblem[] {
     // Plug-in settings too (defaults filled in place), so they are reported with everything else.
     ...(clean.has('decisions') ? checkDecisionPlugins(data as ConfigDocument) : []),
     ...(clean.has('semantic_cache') ? unsupportedSemanticCacheFields((data as ConfigDocument).semantic_cache, written?.['semantic_cache'] ?? {}) : []),
+    ...(clean.has('response_api') ? unsupportedResponseApiFields((data as ConfigDocument).response_api, written?.['response_api'] ?? {}) : []),
   ];
 }

@@ -12,7 +12,7 @@ import { composerDocuments } from './signal-composers.js';
 import { didYouMean } from './did-you-mean.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
-export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache' | 'envoy';
+export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache' | 'envoy' | 'response_api';
 
 /** The `version` values whose format this reader implements (Athena's vllm-sr schema). */
 const KNOWN_FORMAT_VERSIONS: readonly string[] = ['v0.1', 'v0.2'];

@@ -18,6 +18,8 @@ import { resolveProviderSettings } from './provider-settings.js';
 import { reasoningFamilyName } from './reasoning-family-inference.js';
 import { normaliseRuleTree } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
+import { compileResponseApi } from '../apis/response-api-schema.js';
+import type { ResponsesStoreSettings } from '../apis/responses-store.js';
 import type { EnvoySettings, ModelEndpoint, ModelTarget, ReasoningFamily, RouterSettings, RuntimeConfig } from './runtime-config.js';
 
 /** Where a config came from: its path, its text (hashed into the version) and its folder. */
@@ -33,6 +35,10 @@ export interface CompileResult {
   readonly problems: readonly ConfigProblem[];
 }
 
+function optionalResponseApi(settings: ResponsesStoreSettings | undefined): { responseApi?: ResponsesStoreSettings } {
+  return settings === undefined ? {} : { responseApi: deepFreeze(settings) };
+}
+
 function compileModel(model: ModelDocument, families: ReadonlyMap<string, ReasoningFamily>): ModelTarget {
   const endpoints = model.endpoints.map((endpoint): ModelEndpoint => {
     const parsed = parseEndpointAddress(endpoint.endpoint, endpoint.protocol);
@@ -46,7 +52,8 @@ function compileModel(model: ModelDocument, families: ReadonlyMap<string, Reason
       ...(endpoint.access_key === undefined ? {} : { accessKey: endpoint.access_key }),
     };
   });
-  const familyName = reasoningFamilyName(model);
+  // A Claude model reasons when routing says so: the effort becomes a thinking budget in translation.
+  const familyName = reasoningFamilyName(model) ?? (model.api_format === 'anthropic' ? 'claude' : undefined);
   const reasoningFamily = familyName === undefined ? undefined : families.get(familyName);
   return {
     name: model.name,
@@ -60,6 +67,7 @@ function compileModel(model: ModelDocument, families: ReadonlyMap<string, Reason
     ...(model.param_size === undefined ? {} : { paramSize: model.param_size }),
     ...(model.quality_score === undefined ? {} : { qualityScore: model.quality_score }),
     ...(model.description === undefined ? {} : { description: model.description }),
+    ...(model.api_format === 'openai' ? {} : { apiFormat: model.api_format }),
   };
 }
 
@@ -226,6 +234,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     signals,
     decisions,
     semanticCache: deepFreeze(compileSemanticCache(document)),
+    ...optionalResponseApi(compileResponseApi(document.response_api)),
     selection: selector,
     // Releases the model leases of the signal pipeline and the selection state; what another config still uses stays.
     close: async () => {

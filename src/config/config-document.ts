@@ -1,5 +1,7 @@
 import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
 import type { ModelSelectionDocument } from '../selection/compile-selection.js';
+import type { ResponseApiDocument } from '../apis/response-api-schema.js';
+import type { UpstreamApiFormat } from '../apis/api-format.js';
 /**
  * The shape of a config file after schema validation with defaults filled in: YAML keys as
  * written (snake_case). Only `compile.ts` turns it into the camelCase `RuntimeConfig`.
@@ -17,6 +19,7 @@ export interface ConfigDocument {
   readonly envoy: EnvoyDocument;
   readonly semantic_cache: SemanticCacheDocument;
   readonly model_selection: ModelSelectionDocument;
+  readonly response_api: ResponseApiDocument;
   /** Athena's looper section; refused by the selection compiler. */
   readonly looper?: Readonly<Record<string, unknown>>;
 }
@@ -48,6 +51,7 @@ export interface ModelDocument {
   readonly quality_score?: number;
   readonly pricing?: { readonly currency: string; readonly prompt_per_1m: number; readonly completion_per_1m: number };
   readonly description?: string;
+  readonly api_format: UpstreamApiFormat;
 }
 
 /** A `providers.models[].endpoints[]` entry. */

@@ -10,6 +10,8 @@ export const BUILT_IN_REASONING_FAMILIES: readonly ReasoningFamily[] = [
   { name: 'gpt', type: 'reasoning_effort', parameter: 'reasoning_effort' },
   // Gemini 2.5+ through Google's OpenAI-compatible endpoint, which maps the effort to a thinking budget.
   { name: 'gemini', type: 'reasoning_effort', parameter: 'reasoning_effort' },
+  // Claude (`api_format: anthropic`): the Messages translation turns the effort into a thinking budget.
+  { name: 'claude', type: 'reasoning_effort', parameter: 'reasoning_effort' },
 ];
 
 /** The effort used when neither a modelRef nor the config names one (Athena's Go fallback). */

@@ -1,6 +1,8 @@
 import type { DecisionEngine } from '../decisions/decision.js';
 import type { ModelSelection } from '../selection/model-selection.js';
 import type { SignalPipeline } from '../signals/signal.js';
+import type { UpstreamApiFormat } from '../apis/api-format.js';
+import type { ResponsesStoreSettings } from '../apis/responses-store.js';
 
 /** One upstream address of a model, parsed from `endpoint: "host:port/path"`. */
 export interface ModelEndpoint {
@@ -41,6 +43,8 @@ export interface ModelTarget {
   readonly capabilities: readonly string[];
   readonly qualityScore?: number;
   readonly description?: string;
+  /** The wire format of its backend; absent means `openai` (chat completions). */
+  readonly apiFormat?: UpstreamApiFormat;
 }
 
 export interface ListenerConfig {
@@ -189,6 +193,8 @@ export interface RuntimeConfig {
   readonly semanticCache?: SemanticCacheSettings;
   /** Selectors of the decisions and their learned state; absent (first modelRef) only in configs assembled by hand. */
   readonly selection?: ModelSelection;
+  /** The Responses API store settings; absent when `response_api.enabled` is false. */
+  readonly responseApi?: ResponsesStoreSettings;
   /** Releases resources held by plug-ins (model sessions, connections). */
   close(): Promise<void>;
 }

@@ -4,6 +4,8 @@ import type { SignalPlugin } from '../signals/signal.js';
 import { SEMANTIC_CACHE_SCHEMA } from '../cache/semantic-cache-schema.js';
 import { algorithmSchema, modelSelectionSchema } from '../selection/selection-schema.js';
 import { DURATION_PATTERN } from './duration.js';
+import { UPSTREAM_API_FORMATS } from '../apis/api-format.js';
+import { RESPONSE_API_SCHEMA } from '../apis/response-api-schema.js';
 
 /** JSON Schema of a config file, as Ajv takes it. */
 export type ConfigSchema = Readonly<Record<string, unknown>>;
@@ -64,6 +66,7 @@ const MODEL = {
       },
     },
     description: { type: 'string' },
+    api_format: { enum: UPSTREAM_API_FORMATS, default: 'openai' },
   },
 } as const;
 
@@ -266,6 +269,7 @@ function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
       envoy: ENVOY,
       semantic_cache: SEMANTIC_CACHE_SCHEMA,
       model_selection: modelSelectionSchema(),
+      response_api: RESPONSE_API_SCHEMA,
       // Athena's multi-model looper: accepted so the selection compiler can say it is not supported yet.
       looper: { type: 'object' },
     },

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { SemanticCache } from '../cache/semantic-cache.js';
+import { openResponsesStore } from '../apis/responses-store.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
@@ -64,7 +65,10 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     options.cacheFor === undefined && cacheSettings?.enabled === true
       ? await SemanticCache.create({ settings: cacheSettings, logger, count: (event) => metrics.cacheEvent(event) })
       : undefined;
+  const responseApi = options.store.current().responseApi;
+  const responsesStore = responseApi === undefined ? undefined : openResponsesStore(responseApi);
   const dependencies = {
+    ...(responsesStore === undefined ? {} : { responsesStore }),
     store: options.store,
     route: options.route ?? routeChatCompletion,
     logger,
@@ -110,7 +114,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
         server.tryShutdown(() => {
           force.removeEventListener('abort', cut);
           logger.info({ port }, 'ext_proc server stopped');
-          void (ownCache?.close() ?? Promise.resolve()).then(resolve, resolve);
+          void Promise.all([ownCache?.close(), responsesStore?.close()]).then(() => resolve(), resolve);
         });
       });
     },

@@ -12,6 +12,11 @@ import { matchApiPath, unknownPathMessage } from '../router/api-paths.js';
 import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
+import { ApiAnswer } from '../apis/api-answer.js';
+import type { ClientApi } from '../apis/api-format.js';
+import { routeApiRequest, type ApiRoutingContext } from '../apis/api-routing.js';
+import { retrieveStoredResponse } from '../apis/responses-retrieval.js';
+import type { ResponsesStore } from '../apis/responses-store.js';
 import { ResponseTiming } from '../selection/response-timing.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
@@ -47,6 +52,8 @@ export interface StreamProcessorContext {
   readonly cache?: SemanticCache;
   /** Sends `override_message_timeout` for the message being processed. */
   readonly extendMessageTimeout?: (ms: number) => void;
+  /** The Responses API store; absent when `response_api` is off. */
+  readonly responsesStore?: ResponsesStore;
 }
 
 /** An upstream response being collected so a cache miss can be written once it completes. */
@@ -83,6 +90,9 @@ const DEADLINE_MARGIN_MS = 200;
 export class RoutingStreamProcessor implements StreamProcessor {
   private readonly context: StreamProcessorContext;
   private target: 'chat' | 'passthrough' = 'passthrough';
+  /** The API the client speaks, which its answer comes back in. */
+  private api: ClientApi = 'chat';
+  private answer: ApiAnswer | undefined;
   private requestHeaderValues: ReadonlyMap<string, string> = new Map();
   private readonly bodyChunks: Buffer[] = [];
   private bodyBytes = 0;
@@ -113,6 +123,12 @@ export class RoutingStreamProcessor implements StreamProcessor {
         return this.immediate(listModelsReply(this.context.config));
       case 'retrieve_model':
         return this.immediate(retrieveModelReply(this.context.config, match.parameter ?? ''));
+      case 'retrieve_response':
+        return this.immediate(await retrieveStoredResponse(this.context.responsesStore, match.parameter ?? ''));
+      case 'responses':
+      case 'messages':
+        this.api = match.route.operation;
+        break;
       case 'chat_completions':
         break;
     }
@@ -138,7 +154,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
     if (!message.end_of_stream) return commonReply('request_body', { body_mutation: { clear_body: true } });
     const body = this.bodyChunks.length === 1 ? message.body : Buffer.concat(this.bodyChunks, this.bodyBytes);
     const started = performance.now();
-    const result = await this.context.route(this.context.config, body, this.requestHeaderValues, this.context.abort);
+    const routing = await routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues);
+    const result = routing.result;
+    // Only a translated or recorded answer is looked at; any other keeps the body out of the sidecar.
+    if (result.kind === 'routed' && (routing.answer !== undefined || routing.recorder !== undefined)) this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
     this.routingMs = performance.now() - started;
     this.outcome.routed = true;
     this.context.metrics.routingObserved(this.routingMs / 1000);
@@ -165,18 +184,19 @@ export class RoutingStreamProcessor implements StreamProcessor {
       else this.capture.eventStream = isEventStream;
     }
     this.observeLatency(routed, headers, isEventStream, message.end_of_stream);
+    const answer = message.end_of_stream ? undefined : this.answer?.headers(Number(headers.get(':status') ?? '0'), headers.get('content-type') ?? '');
     // Only a cache write reads the response body. Without one, the body bypasses the sidecar
     // (NONE): every STREAMED chunk would otherwise wait for a reply, adding a gRPC round trip to
     // each SSE event. Body modes in a mode_override are absolute (unset = NONE), so the request
     // mode is restated.
-    const readsBody = this.capture !== undefined || this.timing !== undefined;
-    const responseBodyMode: BodySendMode | undefined = !readsBody ? 'NONE' : isEventStream ? 'STREAMED' : undefined;
+    const readsBody = this.capture !== undefined || this.timing !== undefined || answer !== undefined;
+    const responseBodyMode: BodySendMode | undefined = !readsBody ? 'NONE' : (answer?.bodyMode ?? (isEventStream ? 'STREAMED' : undefined));
     const modeOverride =
       responseBodyMode !== undefined && envoy.allowModeOverride
         ? { request_body_mode: envoy.processingMode.requestBodyMode, response_body_mode: responseBodyMode }
         : undefined;
     // The routing time is measured here, at the transport edge, because the router core has no clock.
-    const mutation = headerMutation([...routed.responseHeaders, [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)]]);
+    const mutation = headerMutation([...routed.responseHeaders, [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)]], answer?.removeHeaders);
     return commonReply('response_headers', { header_mutation: mutation }, modeOverride);
   }
 
@@ -189,10 +209,14 @@ export class RoutingStreamProcessor implements StreamProcessor {
         this.timing = undefined;
       }
     }
+    // A translated answer is replaced chunk by chunk; the cache keeps what the client reads.
+    const translated = this.answer?.body(message.body, message.end_of_stream);
+    if (message.end_of_stream) await this.answer?.stored();
+    const reply = commonReply('response_body', translated === undefined ? undefined : { body_mutation: { body: translated } });
     const capture = this.capture;
-    if (capture === undefined) return commonReply('response_body');
-    capture.chunks.push(message.body);
-    capture.bytes += message.body.length;
+    if (capture === undefined) return reply;
+    capture.chunks.push(translated ?? message.body);
+    capture.bytes += (translated ?? message.body).length;
     if (capture.bytes > this.context.config.envoy.bufferLimitBytes) {
       this.stopCapture();
     } else if (message.end_of_stream) {
@@ -202,7 +226,15 @@ export class RoutingStreamProcessor implements StreamProcessor {
       if (completion === undefined) capture.ticket.abandon();
       else capture.ticket.complete(completion);
     }
-    return commonReply('response_body');
+    return reply;
+  }
+
+  private apiRoutingContext(): ApiRoutingContext {
+    const { config, route, abort, responsesStore, logger } = this.context;
+    const onStoreError = (error: unknown): void => {
+      logger.warn({ err: error }, 'storing a Responses API answer failed; previous_response_id will not find it');
+    };
+    return { config, route, abort, onStoreError, ...(responsesStore === undefined ? {} : { store: responsesStore }) };
   }
 
   failed(status: number): void {

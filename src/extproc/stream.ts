@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ResponsesStore } from '../apis/responses-store.js';
 import * as grpc from '@grpc/grpc-js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { errorReply } from '../router/error-reply.js';
@@ -28,6 +29,8 @@ export interface StreamDependencies {
   readonly metrics: RouterMetrics;
   /** The semantic cache for a config snapshot, shared by every stream using it; undefined when off. */
   readonly cacheFor: (config: RuntimeConfig) => SemanticCache | undefined;
+  /** The Responses API store; undefined when `response_api` is off. */
+  readonly responsesStore?: ResponsesStore;
 }
 
 /** The server side of one `ExternalProcessor/Process` call. */
@@ -55,6 +58,7 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
     metrics,
     abort: abort.signal,
     ...(cache === undefined ? {} : { cache }),
+    ...(dependencies.responsesStore === undefined ? {} : { responsesStore: dependencies.responsesStore }),
     extendMessageTimeout: (ms) => {
       if (finished || call.cancelled) return;
       const whole = Math.floor(ms);

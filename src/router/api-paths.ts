@@ -1,12 +1,12 @@
 /**
  * The one table of the OpenAI API paths Switchyard serves. The sidecar dispatches on it, the
  * built-in gateway and the rendered envoy.yaml build their routes from it, and the 404 for any
- * other path names its entries. A new API (e.g. `/v1/responses`) is one entry here plus its
+ * other path names its entries. A new API is one entry here plus its
  * handler in the sidecar.
  */
 
 /** What a served path does. */
-export type ApiOperation = 'chat_completions' | 'list_models' | 'retrieve_model';
+export type ApiOperation = 'chat_completions' | 'list_models' | 'retrieve_model' | 'responses' | 'retrieve_response' | 'messages';
 
 /** One served path, written in its canonical `/v1` form. */
 export interface ApiRoute {
@@ -26,6 +26,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { operation: 'chat_completions', method: 'POST', path: '/v1/chat/completions', match: 'exact', display: 'POST /v1/chat/completions' },
   { operation: 'list_models', method: 'GET', path: '/v1/models', match: 'exact', display: 'GET /v1/models' },
   { operation: 'retrieve_model', method: 'GET', path: '/v1/models/', match: 'prefix', display: 'GET /v1/models/{model}' },
+  { operation: 'responses', method: 'POST', path: '/v1/responses', match: 'exact', display: 'POST /v1/responses' },
+  { operation: 'retrieve_response', method: 'GET', path: '/v1/responses/', match: 'prefix', display: 'GET /v1/responses/{id}[/input_items]' },
+  { operation: 'messages', method: 'POST', path: '/v1/messages', match: 'exact', display: 'POST /v1/messages' },
 ];
 
 /** A request path matched to its route. */

@@ -41,7 +41,7 @@ function tooDeep(): RouterError {
 }
 
 /** The parsed body, checked for depth; a large body is parsed on the JSON worker, off the event loop. */
-async function parseJson(body: Buffer): Promise<unknown> {
+export async function parseJson(body: Buffer): Promise<unknown> {
   if (body.length > OFF_LOOP_JSON_BYTES) {
     try {
       return await parseJsonOffLoop(body, MAX_JSON_DEPTH);

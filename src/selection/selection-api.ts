@@ -47,17 +47,20 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Why a write is refused for lack of a token, or undefined when it may go on. */
-function authorise(config: RuntimeConfig, authorization: string | undefined, loopbackOnly: boolean): ApiReply | undefined {
+/**
+ * Why a call to a guarded admin endpoint is refused for lack of the admin token
+ * (`model_selection.api.token`), or undefined when it may go on. `what` names the endpoint in the message.
+ */
+export function authorise(config: RuntimeConfig, authorization: string | undefined, loopbackOnly: boolean, what = 'feedback API'): ApiReply | undefined {
   const api = config.selection?.api;
   const token = api?.token;
   const required = token !== undefined || api?.requireToken === 'always' || (api?.requireToken !== 'never' && !loopbackOnly);
   if (!required) return undefined;
   if (token === undefined) {
-    return errorReply(403, 'token_not_configured', 'the feedback API needs model_selection.api.token when the admin server listens beyond loopback (or set require_token: never)');
+    return errorReply(403, 'token_not_configured', `the ${what} needs model_selection.api.token when the admin server listens beyond loopback (or set require_token: never)`);
   }
   const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
-  if (given === undefined || !sameToken(given, token)) return errorReply(401, 'invalid_api_key', 'missing or wrong bearer token for the feedback API');
+  if (given === undefined || !sameToken(given, token)) return errorReply(401, 'invalid_api_key', `missing or wrong bearer token for the ${what}`);
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js
 import type { RouterLogger } from '../telemetry/logger.js';
 import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
 import { selectionApiRoutes } from '../selection/selection-api.js';
+import { classificationApi } from '../apis/classification-api.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
 import { ReloadableCache } from './reloadable-cache.js';
@@ -135,6 +136,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     });
   let unwatchSelectionStore = watchSelectionStore(initial);
   const adminPort = options.adminPort ?? initial.envoy.adminPort;
+  const classification = classificationApi({ config: () => store.current(), loopbackOnly: isLoopback(adminAddress) });
   const admin: AdminServer = await bindListener(
     { what: 'the admin server (/healthz, /readyz, /metrics)', change: 'envoy.admin_port in the config, or pass --admin-port' },
     adminAddress,
@@ -145,12 +147,15 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         port: adminPort,
         notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
         metrics: [routerMetrics, gatewayMetrics, new ProcessMetrics()],
-        routes: selectionApiRoutes({
-          config: () => store.current(),
-          loopbackOnly: isLoopback(adminAddress),
-          count: (event) => routerMetrics.selectionEvent(event),
-          logger: logger.child({ component: 'selection' }),
-        }),
+        routes: [
+          ...selectionApiRoutes({
+            config: () => store.current(),
+            loopbackOnly: isLoopback(adminAddress),
+            count: (event) => routerMetrics.selectionEvent(event),
+            logger: logger.child({ component: 'selection' }),
+          }),
+          ...classification.routes,
+        ],
       }),
   );
 
@@ -163,6 +168,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     await sidecar?.close(cut);
     await watcher?.close();
     await caches.close();
+    classification.close();
     await store.current().close();
     await admin.close();
   };

@@ -6,6 +6,8 @@ export interface StubChatRequest {
   readonly stream_options?: { readonly include_usage?: unknown } | null;
   readonly chat_template_kwargs?: unknown;
   readonly reasoning_effort?: unknown;
+  readonly tools?: unknown;
+  readonly tool_choice?: unknown;
 }
 
 interface ChatMessage {
@@ -42,6 +44,8 @@ export function stubAnswerText(stubModel: string, request: StubChatRequest): str
     `reasoning: chat_template_kwargs=${kwargs}; reasoning_effort=${effort}`,
     `system: ${system.length > 0 ? system.join(' | ') : 'none'}`,
     `user: ${lastUser === undefined ? 'none' : contentText(lastUser.content)}`,
+    // A tool round trip shows the result the model was given.
+    ...(messages.at(-1)?.role === 'tool' ? [`tool result: ${contentText(messages.at(-1)!.content)}`] : []),
   ].join('\n');
 }
 

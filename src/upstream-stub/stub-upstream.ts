@@ -4,7 +4,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { openAIErrorBody, type ErrorCode, ERROR_CODES } from '../errors.js';
+import { answerAnthropicMessages } from './anthropic-wire.js';
+import { writeEventStream } from './event-stream-writer.js';
+import { answerResponses } from './responses-wire.js';
 import { countWords, promptWords, stubAnswerText, type StubChatRequest } from './stub-answer.js';
+import { pieces, requiredToolName } from './stub-tools.js';
 
 export interface StubUpstreamOptions {
   /** 0 picks a free port. */
@@ -36,23 +40,18 @@ export interface StubUpstream {
   close(): Promise<void>;
 }
 
-/** Splits text into a few pieces so a streamed answer arrives as several content chunks. */
-function pieces(text: string, count: number): string[] {
-  const size = Math.max(1, Math.ceil(text.length / count));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-}
-
 function sendError(response: http.ServerResponse, code: ErrorCode, message: string): void {
   const body = JSON.stringify(openAIErrorBody(code, message));
   response.writeHead(ERROR_CODES[code].status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 /**
- * An OpenAI-compatible upstream for tests and local runs: POST …/chat/completions (JSON or SSE
- * with stream_options.include_usage) and GET …/models, under any base path, since a provider's
- * OpenAI-compatible base URL may carry a prefix (Gemini's /v1beta/openai). It records every request and notices
+ * An upstream for tests and local runs that speaks three wire formats exactly: OpenAI chat
+ * (POST …/chat/completions), the Responses API (POST …/responses, see responses-wire.ts) and
+ * Anthropic Messages (POST …/messages, see anthropic-wire.ts), plus GET …/models. Chat answers
+ * are JSON or SSE (with stream_options.include_usage); a request that requires a tool gets a tool
+ * call (stub-tools.ts). Any base path works, since a provider's OpenAI-compatible base URL may
+ * carry a prefix (Gemini's /v1beta/openai). It records every request and notices
  * when a client aborts, which is how tests see "upstream request cancelled".
  */
 export async function startStubUpstream(options: StubUpstreamOptions): Promise<StubUpstream> {
@@ -67,6 +66,8 @@ export async function startStubUpstream(options: StubUpstreamOptions): Promise<S
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
+    if (request.method === 'POST' && path.endsWith('/messages')) return answerAnthropicMessages(options.model, request, record.body, response, options.chunkIntervalMs, signal);
+    if (request.method === 'POST' && path.endsWith('/responses')) return answerResponses(options.model, record.body, response, options.chunkIntervalMs, signal);
     if (!path.endsWith('/chat/completions')) return sendError(response, 'SY_ERR_MODEL_NOT_FOUND', `no route for ${record.path}`);
     if (request.method !== 'POST') return sendError(response, 'SY_ERR_METHOD_NOT_ALLOWED', 'use POST');
     let chat: StubChatRequest;
@@ -83,34 +84,41 @@ export async function startStubUpstream(options: StubUpstreamOptions): Promise<S
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const model = typeof chat.model === 'string' ? chat.model : options.model;
+    const messages = Array.isArray(chat.messages) ? (chat.messages as { role?: unknown; content?: unknown }[]) : [];
+    const toolNames = (Array.isArray(chat.tools) ? (chat.tools as { function?: { name?: unknown } }[]) : []).flatMap((tool) => (typeof tool?.function?.name === 'string' ? [tool.function.name] : []));
+    const toolName = messages.at(-1)?.role === 'user' ? requiredToolName(toolNames, chat.tool_choice) : undefined;
+    const lastContent = messages.at(-1)?.content;
+    const toolCall = toolName === undefined ? undefined : { id: `call_${randomUUID().replaceAll('-', '')}`, type: 'function', function: { name: toolName, arguments: JSON.stringify({ text: typeof lastContent === 'string' ? lastContent : '' }) } };
     if (chat.stream !== true) {
+      const message = toolCall === undefined ? { role: 'assistant', content: text } : { role: 'assistant', content: null, tool_calls: [toolCall] };
       const body = JSON.stringify({
         id,
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message, finish_reason: toolCall === undefined ? 'stop' : 'tool_calls' }],
         usage,
       });
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const chunk = (choices: unknown[], extra: object = {}): string =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
+    const deltas =
+      toolCall === undefined
+        ? pieces(text, 4).map((piece) => chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]))
+        : [
+            chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] }, finish_reason: null }]),
+            ...pieces(toolCall.function.arguments, 3).map((piece) => chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }])),
+          ];
     const events = [
       chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
-      ...pieces(text, 4).map((piece) => chunk([{ index: 0, delta: { content: piece }, finish_reason: null }])),
-      chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]),
+      ...deltas,
+      chunk([{ index: 0, delta: {}, finish_reason: toolCall === undefined ? 'stop' : 'tool_calls' }]),
       ...(chat.stream_options?.include_usage === true ? [chunk([], { usage })] : []),
       'data: [DONE]\n\n',
     ];
-    for (const event of events) {
-      if (signal.aborted) return;
-      response.write(event);
-      if (options.chunkIntervalMs !== undefined && options.chunkIntervalMs > 0) await delay(options.chunkIntervalMs, undefined, { signal });
-    }
-    response.end();
+    await writeEventStream(response, events, options.chunkIntervalMs, signal);
   }
 
   const server = http.createServer((request, response) => {

@@ -98,6 +98,12 @@ describe('buildEnvoyConfig', () => {
       'unrouted /models',
       'unrouted /v1/models/',
       'unrouted /models/',
+      'unrouted /v1/responses',
+      'unrouted /responses',
+      'unrouted /v1/responses/',
+      'unrouted /responses/',
+      'unrouted /v1/messages',
+      'unrouted /messages',
       'unknown_path',
     ]);
     expect(routes[0]?.['typed_per_filter_config']['envoy.filters.http.ext_proc'].disabled).toBe(true);

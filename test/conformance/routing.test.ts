@@ -51,7 +51,8 @@ describe('route cache and cluster_header routing (§3 K, §2.9)', () => {
     ['/v1/chat/completions', 503, 'no_route'],
     ['/chat/completions', 503, 'no_route'],
     ['/models/some-model', 503, 'no_route'],
-    ['/v1/responses', 404, 'unknown_url'],
+    ['/v1/responses', 503, 'no_route'],
+    ['/v1/completions', 404, 'unknown_url'],
     ['/v1/embeddings?x=1', 404, 'unknown_url'],
   ])('a request the sidecar does not route on %s gets the envoy.yaml direct response %d %s', async (path, status, code) => {
     harness = await startHarness(replyPlan());

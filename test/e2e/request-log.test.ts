@@ -80,8 +80,8 @@ describe('one structured info line per request (seed config with the cache on, t
   });
 
   it('logs requests that are not routed too: an unknown path with its 404', async () => {
-    await fetch(`${replica.gatewayUrl}/v1/responses`, { method: 'POST', headers: { 'x-request-id': 'log-404-1', 'content-type': 'application/json' }, body: '{}' });
-    expect(await lineFor(log, 'log-404-1')).toMatchObject({ path: '/v1/responses', status: 404, decision: null, model: null, routingMs: null, upstreamMs: null });
+    await fetch(`${replica.gatewayUrl}/v1/completions`, { method: 'POST', headers: { 'x-request-id': 'log-404-1', 'content-type': 'application/json' }, body: '{}' });
+    expect(await lineFor(log, 'log-404-1')).toMatchObject({ path: '/v1/completions', status: 404, decision: null, model: null, routingMs: null, upstreamMs: null });
   });
 });
 

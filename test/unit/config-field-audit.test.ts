@@ -214,6 +214,16 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'envoy.processing_mode.response_header_mode': { compiled: (c) => c.envoy.processingMode.responseHeaderMode, value: 'SKIP' },
   'envoy.processing_mode.response_body_mode': { compiled: (c) => c.envoy.processingMode.responseBodyMode, value: 'BUFFERED' },
 
+  'providers.models[].api_format': { compiled: (c) => model(c).apiFormat, value: 'openai_responses' },
+  'response_api.enabled': { compiled: (c) => c.responseApi !== undefined, value: true },
+  'response_api.store_backend': { compiled: (c) => c.responseApi?.backend, value: 'redis' },
+  'response_api.ttl_seconds': { compiled: (c) => c.responseApi?.ttlSeconds, value: 3600 },
+  'response_api.max_responses': { compiled: (c) => c.responseApi?.maxResponses, value: 50 },
+  'response_api.redis.url': { compiled: (c) => c.responseApi?.redis.url, value: 'redis://responses.example:6382/4' },
+  'response_api.redis.key_prefix': { compiled: (c) => c.responseApi?.redis.keyPrefix, value: 'audit-responses:' },
+  'response_api.redis.address': { warned: [['response_api', 'redis', 'address']], says: 'redis.url is set' },
+  'response_api.redis.password': { warned: [['response_api', 'redis', 'password']], says: 'redis.url is set' },
+  'response_api.redis.db': { warned: [['response_api', 'redis', 'db']], says: 'redis.url is set' },
   'semantic_cache.enabled': { compiled: (c) => cache(c).enabled, value: true },
   'semantic_cache.backend_type': { compiled: (c) => cache(c).backendType, value: 'redis' },
   'semantic_cache.similarity_threshold': { compiled: (c) => cache(c).similarityThreshold, value: 0.85 },
@@ -369,7 +379,6 @@ describe('config field audit', () => {
   // Athena fields Switchyard does not have are refused where they stand, never dropped silently.
   it.each([
     ['a LoRA on a modelRef', ['decisions', 2, 'modelRefs', 0], 'lora_name', 'math-lora'],
-    ['an API format on a model', ['providers', 'models', 0], 'api_format', 'anthropic'],
     ['a decision strategy', [], 'strategy', 'confidence'],
     ['a cache embedding model', ['semantic_cache'], 'embedding_model', 'bert'],
     ['a BM25 keyword method', ['signals', 'keywords', 0], 'method', 'bm25'],
