@@ -35,7 +35,7 @@ export interface KubernetesConfigSourceOptions {
 
 /** One condition as Kubernetes writes them in `status.conditions`. */
 interface Condition {
-  readonly type: 'Ready' | 'ValidationFailed';
+  readonly type: 'Ready' | 'ValidationFailed' | 'UpdateFailed';
   readonly status: 'True' | 'False';
   readonly reason: string;
   readonly message: string;
@@ -160,25 +160,41 @@ export class KubernetesConfigSource {
     if (config === undefined || errors.length > 0) {
       await config?.close();
       this.options.logger.warn({ namespace: this.options.namespace, resources: selected.sources, problems: errors }, 'kubernetes config rejected; the current config keeps serving');
-      await this.setStatus(selected.sources, version, false, errors);
+      await this.setStatus(selected.sources, version, 'Invalid', errors);
       return;
     }
-    await this.options.apply(config);
+    try {
+      await this.options.apply(config);
+    } catch (error) {
+      // Valid, but what it needs could not be readied (a Redis cache unreachable, say): the next event retries.
+      this.reconciledVersion = undefined;
+      const message = `the config is valid but could not be put in force: ${(error as Error).message ?? String(error)}`;
+      this.options.logger.warn({ namespace: this.options.namespace, resources: selected.sources }, `${message}; the current config keeps serving`);
+      await this.setStatus(selected.sources, version, 'UpdateFailed', [message]);
+      return;
+    }
     this.options.logger.info({ namespace: this.options.namespace, resources: selected.sources, version, warnings }, 'config applied from kubernetes');
-    await this.setStatus(selected.sources, version, true, warnings);
+    await this.setStatus(selected.sources, version, 'Applied', warnings);
   }
 
-  private async setStatus(sources: readonly ResourceRef[], version: string, valid: boolean, messages: readonly string[]): Promise<void> {
+  /**
+   * `Ready` and `ValidationFailed` on every resource the config came from, plus Athena's
+   * `UpdateFailed` when a valid config could not be put in force.
+   */
+  private async setStatus(sources: readonly ResourceRef[], version: string, outcome: 'Applied' | 'Invalid' | 'UpdateFailed', messages: readonly string[]): Promise<void> {
     const now = new Date().toISOString();
+    const valid = outcome !== 'Invalid';
+    const applied = outcome === 'Applied';
     for (const source of sources) {
       const generation = source.generation === undefined ? {} : { observedGeneration: source.generation };
       const conditions: Condition[] = [
-        { type: 'Ready', status: valid ? 'True' : 'False', reason: valid ? 'ConfigApplied' : 'ConfigRejected', message: valid ? messages.join('\n') || 'config applied' : 'the previous config keeps serving', lastTransitionTime: now, ...generation },
+        { type: 'Ready', status: applied ? 'True' : 'False', reason: applied ? 'ConfigApplied' : 'ConfigRejected', message: applied ? messages.join('\n') || 'config applied' : 'the previous config keeps serving', lastTransitionTime: now, ...generation },
         { type: 'ValidationFailed', status: valid ? 'False' : 'True', reason: valid ? 'Valid' : 'InvalidConfig', message: valid ? '' : messages.join('\n'), lastTransitionTime: now, ...generation },
+        { type: 'UpdateFailed', status: outcome === 'UpdateFailed' ? 'True' : 'False', reason: outcome === 'UpdateFailed' ? 'NotPutInForce' : 'None', message: outcome === 'UpdateFailed' ? messages.join('\n') : '', lastTransitionTime: now, ...generation },
       ];
       try {
         await this.api.patchNamespacedCustomObjectStatus(
-          { group: CRD_GROUP, version: CRD_VERSION, namespace: this.options.namespace, plural: source.plural, name: source.name, body: { status: { ...generation, ...(valid && { configVersion: version }), conditions } } },
+          { group: CRD_GROUP, version: CRD_VERSION, namespace: this.options.namespace, plural: source.plural, name: source.name, body: { status: { ...generation, ...(applied && { configVersion: version }), conditions } } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
       } catch (error) {
