@@ -59,7 +59,7 @@ export function kubernetesConfigFeed(options: KubernetesConfigFeedOptions): Star
       baseDocument,
       configDir: dirname(resolve(options.configPath)),
       apply,
-      logger: options.logger.child({ component: 'kubernetes', namespace }),
+      logger: options.logger.child({ component: 'kubernetes' }),
       ...(options.restartDelayMs !== undefined && { restartDelayMs: options.restartDelayMs }),
     });
     options.logger.info({ namespace, routerName: options.routerName, server: kubeConfig.getCurrentCluster()?.server }, 'config_source is kubernetes: following the namespace\'s resources; the config file is the base and is not watched');
