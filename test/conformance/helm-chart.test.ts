@@ -36,7 +36,8 @@ const MODELS: Readonly<Record<string, new (data: Json) => { validate(): void }>>
   PodDisruptionBudget,
   ServiceAccount,
   Role,
-  RoleBinding,
+  // Its constructor type requires roleRef; the rendered manifest is what validate() checks.
+  RoleBinding: RoleBinding as unknown as new (data: Json) => { validate(): void },
 };
 
 function deepMerge(base: Json, overrides: Json): Json {
