@@ -68,6 +68,12 @@ export interface ConfigWatchHandle {
 const DEFAULT_DEBOUNCE_MS = 100;
 
 /**
+ * A mounted ConfigMap's file is a link through `..data`, which the kubelet swaps (a rename over
+ * it) on an update: no event names the file itself, so a change of this link counts too.
+ */
+const KUBELET_DATA_LINK = '..data';
+
+/**
  * Puts a loaded config in force for new streams: planned over the snapshot in force (settings
  * that need a restart keep their serving values, see `reload-plan.ts`), prepared, swapped in,
  * and the old snapshot closed after the swap. A config whose content hash equals the snapshot
@@ -140,7 +146,7 @@ export function watchConfig(path: string, store: ConfigStore, options: ConfigWat
 
   const watcher: FSWatcher = watch(dirname(path), (_event, changed) => {
     // Some platforms do not report the file name; then any change in the folder counts.
-    if (closed || (changed !== null && changed !== fileName)) return;
+    if (closed || (changed !== null && changed !== fileName && changed !== KUBELET_DATA_LINK)) return;
     clearTimeout(timer);
     timer = setTimeout(run, debounceMs);
   });

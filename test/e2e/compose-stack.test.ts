@@ -109,6 +109,8 @@ describe('deploy/compose stack (podman-compose, offline build)', () => {
       // A copy of the folder, so the edit below never touches the repository's config.yaml.
       folder = mkdtempSync(path.join(tmpdir(), 'switchyard-compose-'));
       for (const file of ['compose.yaml', 'compose.test.yaml', 'config.yaml', 'envoy.yaml']) copyFileSync(path.join(COMPOSE_DIR, file), path.join(folder, file));
+      // A stack left by an interrupted run would hold the names and ports.
+      await run('podman-compose', [...project, 'down'], { cwd: folder, env: ENV, timeout: 5 * 60_000 }).catch(() => undefined);
       await run('podman-compose', [...project, 'up', '-d'], { cwd: folder, env: ENV, timeout: 10 * 60_000, maxBuffer: 64 * 1024 * 1024 });
       await until(`${SIDECAR_ADMIN}/readyz`, 'the sidecar');
       await until(`${GATEWAY_ADMIN}/readyz`, 'the gateway');
