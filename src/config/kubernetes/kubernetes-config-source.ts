@@ -29,7 +29,7 @@ export interface KubernetesConfigSourceOptions {
   /** Swaps a compiled, valid config in for new streams. */
   readonly apply: (config: RuntimeConfig) => Promise<void> | void;
   readonly logger: RouterLogger;
-  /** Wait before restarting a watch that failed with an error other than an expired version. */
+  /** Wait before restarting a watch that failed with an error other than an expired version, and before retrying a config that could not be put in force. */
   readonly restartDelayMs?: number;
 }
 
@@ -110,6 +110,16 @@ export class KubernetesConfigSource {
     this.restartTimers.add(timer);
   }
 
+  private retryLater(version: string): void {
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.reconciledVersion !== version) return;
+      this.reconciledVersion = undefined;
+      this.schedule();
+    }, this.options.restartDelayMs ?? 2000);
+    this.restartTimers.add(timer);
+  }
+
   /** Coalesces bursts of events into one reconcile of the latest state. */
   private schedule(): void {
     if (this.pending || this.stopped) return;
@@ -166,8 +176,9 @@ export class KubernetesConfigSource {
     try {
       await this.options.apply(config);
     } catch (error) {
-      // Valid, but what it needs could not be readied (a Redis cache unreachable, say): the next event retries.
-      this.reconciledVersion = undefined;
+      // Valid, but what it needs could not be readied (a Redis cache unreachable, say). Retried
+      // after a delay, not on the next event: the status patch below echoes back as one.
+      this.retryLater(version);
       const message = `the config is valid but could not be put in force: ${(error as Error).message ?? String(error)}`;
       this.options.logger.warn({ namespace: this.options.namespace, resources: selected.sources }, `${message}; the current config keeps serving`);
       await this.setStatus(selected.sources, version, 'UpdateFailed', [message]);
