@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench reliability models helm-schema clean
+.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench reliability models helm-schema clean compose-up compose-down test-compose
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -61,6 +61,21 @@ models: ## Retrain every bundled model from scratch (needs Debian's python3-torc
 
 helm-schema: install ## Write deploy/helm/switchyard/values.schema.json from the config schema
 	npx tsx scripts/write-helm-values-schema.ts
+
+# OFFLINE=1 (machines with no container registry, such as CI): every image is built from a
+# local debootstrap base, and the built-in gateway takes Envoy's place.
+COMPOSE_ENV := $(if $(filter 1,$(OFFLINE)),CONTAINERS_CONF=$(CURDIR)/deploy/compose/containers.conf)
+COMPOSE_FILES := -f compose.yaml $(if $(filter 1,$(OFFLINE)),-f compose.test.yaml)
+
+compose-up: build ## Start Envoy + sidecar + Redis + two stub models with podman-compose; requests to 127.0.0.1:18899 (OFFLINE=1: no registry)
+	@if [ "$(OFFLINE)" = 1 ]; then $(COMPOSE_ENV) deploy/compose/build-base-image.sh; fi
+	cd deploy/compose && $(COMPOSE_ENV) podman-compose -p switchyard $(COMPOSE_FILES) up -d --build
+
+test-compose: build ## Build the compose stack offline with podman and route through it (3-7 min; needs podman, podman-compose, debootstrap)
+	SWITCHYARD_COMPOSE_TEST=1 $(NODE_TEST) test/e2e/compose-stack.test.ts
+
+compose-down: ## Stop the podman-compose stack (OFFLINE=1 if it was started so)
+	cd deploy/compose && $(COMPOSE_ENV) podman-compose -p switchyard $(COMPOSE_FILES) down
 
 clean: ## Remove build output
 	rm -rf dist jest-results.json

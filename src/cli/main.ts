@@ -84,7 +84,8 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .requiredOption('--config <file>', 'config file')
     .option('--check', "also decode the result strictly against Envoy's protos; exit 1 on any problem")
     .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (options: { config: string; check?: boolean; out?: string }) => {
+    .option('--sidecar <host:port>', "where Envoy reaches the sidecar when it runs elsewhere (default: the config's extproc address)", parseHostPort)
+    .action(async (options: { config: string; check?: boolean; out?: string; sidecar?: { address: string; port: number } }) => {
       exitCode = await runEnvoy(options, io);
     });
 

@@ -2,6 +2,7 @@ import { unsupportedSemanticCacheFields } from '../cache/check-semantic-cache.js
 import { unsupportedResponseApiFields } from '../apis/response-api-schema.js';
 import { checkDecisionPlugins } from '../plugins/check-decision-plugins.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
+import { unusedKubernetesSettings } from './kubernetes/check-config-source.js';
 import { checkReferences, type CheckedSection } from './check-references.js';
 import type { ConfigDocument } from './config-document.js';
 import type { ConfigProblem } from './config-problem.js';
@@ -46,6 +47,7 @@ export function checkConfigDocument(data: unknown): ConfigProblem[] {
     ...checkReferences(data as ConfigDocument, SIGNAL_PLUGINS, clean),
     // Plug-in settings too (defaults filled in place), so they are reported with everything else.
     ...(clean.has('decisions') ? checkDecisionPlugins(data as ConfigDocument) : []),
+    ...unusedKubernetesSettings(written),
     ...(clean.has('semantic_cache') ? unsupportedSemanticCacheFields((data as ConfigDocument).semantic_cache, written?.['semantic_cache'] ?? {}) : []),
     ...(clean.has('response_api') ? unsupportedResponseApiFields((data as ConfigDocument).response_api, written?.['response_api'] ?? {}) : []),
   ];

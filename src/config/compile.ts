@@ -20,7 +20,7 @@ import { normaliseRuleTree } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
 import { compileResponseApi } from '../apis/response-api-schema.js';
 import type { ResponsesStoreSettings } from '../apis/responses-store.js';
-import type { EnvoySettings, ModelEndpoint, ModelTarget, ReasoningFamily, RouterSettings, RuntimeConfig } from './runtime-config.js';
+import type { ConfigSourceSettings, EnvoySettings, ModelEndpoint, ModelTarget, ReasoningFamily, RouterSettings, RuntimeConfig } from './runtime-config.js';
 
 /** Where a config came from: its path, its text (hashed into the version) and its folder. */
 export interface ConfigSource {
@@ -185,6 +185,12 @@ function contentDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
+function compileConfigSource(document: ConfigDocument): ConfigSourceSettings {
+  if (document.config_source !== 'kubernetes') return { kind: 'file' };
+  const settings = document.kubernetes;
+  return { kind: 'kubernetes', routerName: settings?.router_name ?? 'router', ...(settings?.namespace !== undefined && { namespace: settings.namespace }) };
+}
+
 /**
  * Compiles a schema-valid, reference-checked config document (its plug-in configurations
  * checked and defaulted by `checkDecisionPlugins`) into the immutable
@@ -231,6 +237,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     defaultReasoningEffort: settings.defaultReasoningEffort,
     router: deepFreeze(compileRouter(document.router)),
     envoy: deepFreeze(compileEnvoy(document.envoy, source.configDir)),
+    configSource: deepFreeze(compileConfigSource(document)),
     signals,
     decisions,
     semanticCache: deepFreeze(compileSemanticCache(document)),

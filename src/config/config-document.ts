@@ -22,6 +22,8 @@ export interface ConfigDocument {
   readonly response_api: ResponseApiDocument;
   /** Athena's looper section; refused by the selection compiler. */
   readonly looper?: Readonly<Record<string, unknown>>;
+  readonly config_source: 'file' | 'kubernetes';
+  readonly kubernetes?: { readonly namespace?: string; readonly router_name: string };
 }
 
 /** A `listeners[]` entry. */

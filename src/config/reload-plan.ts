@@ -39,7 +39,14 @@ const RESTART_ONLY_ENVOY: readonly (readonly [string, (envoy: EnvoySettings) => 
 ];
 
 /** Sections that hold only restart-only settings (`router` is partly live, so it is compared field by field). */
-const RESTART_ONLY_SECTIONS: ReadonlySet<string> = new Set(['listeners', 'envoy', 'router']);
+const RESTART_ONLY_SECTIONS: ReadonlySet<string> = new Set(['listeners', 'envoy', 'router', 'config_source', 'kubernetes']);
+
+/** `config_source` and `kubernetes.*` as written, for the restart-only comparison. */
+function configSourceFields(config: RuntimeConfig): readonly (readonly [string, string])[] {
+  const source = config.configSource ?? { kind: 'file' };
+  if (source.kind === 'file') return [['config_source', 'file']];
+  return [['config_source', 'kubernetes'], ['kubernetes.namespace', source.namespace ?? "(the pod's)"], ['kubernetes.router_name', source.routerName]];
+}
 
 function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): RestartOnlyChange[] {
   const changes: RestartOnlyChange[] = [];
@@ -61,6 +68,10 @@ function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): Rest
   }
   for (const [field, read] of RESTART_ONLY_ENVOY) compare(field, read(serving.envoy), read(loaded.envoy));
   compare('router.cluster_header', serving.router.clusterHeader, loaded.router.clusterHeader);
+  // The config source is chosen when `serve` starts (a watched file or watched resources).
+  const servingSource = new Map(configSourceFields(serving));
+  const loadedSource = new Map(configSourceFields(loaded));
+  for (const field of new Set([...servingSource.keys(), ...loadedSource.keys()])) compare(field, servingSource.get(field) ?? 'unset', loadedSource.get(field) ?? 'unset');
   return changes;
 }
 
@@ -94,6 +105,7 @@ export function planReload(serving: RuntimeConfig, loaded: RuntimeConfig): Reloa
     ...loaded,
     listeners: serving.listeners,
     envoy: serving.envoy,
+    ...(serving.configSource !== undefined && { configSource: serving.configSource }),
     router: Object.freeze({ ...loaded.router, clusterHeader: serving.router.clusterHeader }),
   });
   return { config, applied: appliedSections(serving, loaded), restartRequired };

@@ -168,6 +168,12 @@ export interface SemanticCacheSettings {
   readonly hnsw: HnswSettings;
 }
 
+/** Where `serve` takes routing from after start-up (`config_source`). */
+export type ConfigSourceSettings =
+  | { readonly kind: 'file' }
+  /** `namespace` absent: the pod's own (see `kubernetes/namespace.ts`). */
+  | { readonly kind: 'kubernetes'; readonly namespace?: string; readonly routerName: string };
+
 /**
  * The compiled, immutable form of a config file. Built once per load; a stream keeps the
  * snapshot it started with, and a reload swaps the snapshot for new streams only.
@@ -187,6 +193,8 @@ export interface RuntimeConfig {
   readonly defaultReasoningEffort: string;
   readonly router: RouterSettings;
   readonly envoy: EnvoySettings;
+  /** Always set by the compiler; absent (a file) only in configs assembled by hand. */
+  readonly configSource?: ConfigSourceSettings;
   readonly signals: SignalPipeline;
   readonly decisions: DecisionEngine;
   /** Always set by the compiler; absent (cache off) only in configs assembled by hand. */

@@ -148,6 +148,17 @@ const ROUTER = {
   },
 } as const;
 
+/** `config_source: kubernetes`: which resources `serve` watches (src/config/kubernetes/). */
+const KUBERNETES_SOURCE = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // Default: the pod's namespace (its service account's), else the kubeconfig context's, else "default".
+    namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+    router_name: { type: 'string', pattern: '^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$', maxLength: 253, default: 'router' },
+  },
+} as const;
+
 const BODY_MODE = { enum: ['NONE', 'STREAMED', 'BUFFERED', 'BUFFERED_PARTIAL'] } as const;
 const HEADER_MODE = { enum: ['SEND', 'SKIP'] } as const;
 
@@ -272,6 +283,9 @@ function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
       response_api: RESPONSE_API_SCHEMA,
       // Athena's multi-model looper: accepted so the selection compiler can say it is not supported yet.
       looper: { type: 'object' },
+      // Where `serve` takes routing from: this file, or the cluster's custom resources laid over it.
+      config_source: { enum: ['file', 'kubernetes'], default: 'file' },
+      kubernetes: KUBERNETES_SOURCE,
     },
   };
 }

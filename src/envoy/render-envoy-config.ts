@@ -27,12 +27,21 @@ const TYPE = (name: string): string => `type.googleapis.com/${name}`;
 /** JSON object as Envoy decodes it (proto3 JSON with snake_case field names). */
 type EnvoyJson = Record<string, unknown>;
 
+/** Where Envoy runs relative to the sidecar. */
+export interface EnvoyPlacement {
+  /**
+   * How Envoy reaches the sidecar when it runs elsewhere (its own container, say); by default
+   * the config's `envoy.extproc_address`, over loopback when that is a wildcard (one pod).
+   */
+  readonly sidecar?: { readonly address: string; readonly port: number };
+}
+
 /**
  * The envoy.yaml for a config, as a plain object: one listener per configured listener,
  * each running ext_proc → router with `cluster_header` routing; one cluster for the sidecar
  * and one per model endpoint. Follows the recommended layout in the ext_proc reference (§5).
  */
-export function buildEnvoyConfig(config: EnvoyConfigSource): EnvoyJson {
+export function buildEnvoyConfig(config: EnvoyConfigSource, placement: EnvoyPlacement = {}): EnvoyJson {
   return {
     admin: {
       address: socketAddress('127.0.0.1', config.envoy.adminPort),
@@ -46,14 +55,14 @@ export function buildEnvoyConfig(config: EnvoyConfigSource): EnvoyJson {
     },
     static_resources: {
       listeners: config.listeners.map((listener) => buildListener(config, listener)),
-      clusters: [buildExtprocCluster(config), ...modelEndpoints(config).map((endpoint) => buildModelCluster(endpoint, config.envoy.circuitBreakers))],
+      clusters: [buildExtprocCluster(config, placement), ...modelEndpoints(config).map((endpoint) => buildModelCluster(endpoint, config.envoy.circuitBreakers))],
     },
   };
 }
 
 /** envoy.yaml text for a config (YAML via the `yaml` package, with a provenance header). */
-export function renderEnvoyConfig(config: EnvoyConfigSource): string {
-  const document = new Document(buildEnvoyConfig(config), { aliasDuplicateObjects: false });
+export function renderEnvoyConfig(config: EnvoyConfigSource, placement: EnvoyPlacement = {}): string {
+  const document = new Document(buildEnvoyConfig(config, placement), { aliasDuplicateObjects: false });
   const source = config.sourcePath === undefined ? '' : ` from ${config.sourcePath}`;
   const version = config.version === undefined ? '' : ` (config version ${config.version})`;
   document.commentBefore = ` Rendered by Switchyard${source}${version}. Regenerate it instead of editing.`;
@@ -216,8 +225,9 @@ function buildExtprocFilter(config: EnvoyConfigSource): EnvoyJson {
 /** Below nghttp2's reset burst of 1000, so a connection is retired before the guard can trip. */
 const EXTPROC_MAX_STREAMS_PER_CONNECTION = 900;
 
-function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
-  const address = loopbackFor(config.envoy.extprocAddress);
+function buildExtprocCluster(config: EnvoyConfigSource, placement: EnvoyPlacement): EnvoyJson {
+  const address = placement.sidecar?.address ?? loopbackFor(config.envoy.extprocAddress);
+  const port = placement.sidecar?.port ?? config.envoy.extprocPort;
   const tls = config.envoy.extprocTls?.client;
   return {
     name: EXTPROC_CLUSTER_NAME,
@@ -231,7 +241,7 @@ function buildExtprocCluster(config: EnvoyConfigSource): EnvoyJson {
     ),
     load_assignment: {
       cluster_name: EXTPROC_CLUSTER_NAME,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, config.envoy.extprocPort) } }] }],
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, port) } }] }],
     },
     ...(tls === undefined ? {} : { transport_socket: extprocTls(tls) }),
   };

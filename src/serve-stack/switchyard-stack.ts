@@ -3,7 +3,7 @@ import type { ConfigEnvironment } from '../config/env-expansion.js';
 import { formatDiagnostic } from '../config/diagnostic.js';
 import { describeReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
-import { ConfigStore, watchConfig, type ConfigWatchHandle } from '../config/watch.js';
+import { ConfigStore, swapInConfig, watchConfig, type ConfigFeed, type ConfigSwapHooks, type ConfigWatchHandle, type StartConfigFeed } from '../config/watch.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
 import { startGateway, type Gateway } from '../gateway/http-gateway.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
@@ -27,6 +27,11 @@ export interface SwitchyardStackOptions {
   readonly config: RuntimeConfig;
   /** The file to watch for reloads; no watching when absent. */
   readonly watchPath?: string;
+  /**
+   * Configs from elsewhere than the file (`config_source: kubernetes`), started once every
+   * listener is up and before `/readyz` says ready; they go in force exactly as a file reload.
+   */
+  readonly configFeed?: StartConfigFeed;
   /** Variables for `${VAR}` expansion on reload; defaults to `process.env`. */
   readonly env?: ConfigEnvironment;
   /** Run the built-in gateway on each configured listener (default true). */
@@ -122,6 +127,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   const gateways: Gateway[] = [];
   let sidecar: ExtProcServer | undefined;
   let watcher: ConfigWatchHandle | undefined;
+  let feed: ConfigFeed | undefined;
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const routerMetrics = new PrometheusRouterMetrics();
   const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
@@ -167,6 +173,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     await Promise.all(gateways.map((gateway) => gateway.drain(cut)));
     await sidecar?.close(cut);
     await watcher?.close();
+    await feed?.close();
     await caches.close();
     classification.close();
     await store.current().close();
@@ -211,22 +218,26 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         })),
       );
     }
+    const swapHooks: ConfigSwapHooks = {
+      // The cache lives in the local sidecar; a remote one reloads its own.
+      ...(sidecar === undefined ? {} : { prepare: (plan: ReloadPlan) => caches.prepare(plan.config) }),
+      onReload: (plan) => {
+        unwatchSelectionStore?.();
+        unwatchSelectionStore = watchSelectionStore(plan.config);
+        reportReload(plan, logger, fieldOverride(options));
+        caches.retire(plan.config).catch((error: unknown) => logger.warn({ err: error }, 'closing a replaced semantic cache failed'));
+      },
+    };
     if (options.watchPath !== undefined) {
       watcher = watchConfig(options.watchPath, store, {
         ...(options.env === undefined ? {} : { env: options.env }),
-        // The cache lives in the local sidecar; a remote one reloads its own.
-        ...(sidecar === undefined ? {} : { prepare: (plan: ReloadPlan) => caches.prepare(plan.config) }),
-        onReload: (plan) => {
-          unwatchSelectionStore?.();
-          unwatchSelectionStore = watchSelectionStore(plan.config);
-          reportReload(plan, logger, fieldOverride(options));
-          caches.retire(plan.config).catch((error: unknown) => logger.warn({ err: error }, 'closing a replaced semantic cache failed'));
-        },
+        ...swapHooks,
         onRejected: (problems) => {
           for (const problem of problems) logger.warn({ diagnostic: formatDiagnostic(problem) }, 'config reload rejected; keeping the previous config');
         },
       });
     }
+    if (options.configFeed !== undefined) feed = await options.configFeed((config) => swapInConfig(store, config, swapHooks));
   } catch (error) {
     await stop(AbortSignal.abort());
     throw error;

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
@@ -131,6 +136,59 @@ describe('deploy/kubernetes', () => {
     const extproc = clusters.find((cluster) => cluster['name'] === EXTPROC_CLUSTER_NAME);
     expect(extproc?.['load_assignment'].endpoints[0].lb_endpoints[0].endpoint.address.socket_address)
       .toEqual({ address: '127.0.0.1', port_value: config.envoy.extprocPort });
+  });
+});
+
+/** kubectl renders the kustomization where it is installed; otherwise each listed file is read as is. */
+function kustomizeBuild(): { how: string; manifests: Json[] } {
+  try {
+    const text = execFileSync('kubectl', ['kustomize', KUBERNETES_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
+    return { how: 'rendered by kubectl kustomize', manifests: parseAllDocuments(text).map((document) => document.toJS() as Json) };
+  } catch {
+    const kustomization = parse(readFileSync(`${KUBERNETES_DIR}kustomization.yaml`, 'utf8')) as Json;
+    return { how: 'kubectl not installed: each listed file as is', manifests: (kustomization['resources'] as string[]).flatMap((file) => yamlDocuments(`${KUBERNETES_DIR}${file}`)) };
+  }
+}
+
+describe('deploy/kubernetes pod pair: the whole kustomization', () => {
+  const built = kustomizeBuild();
+  const SCHEMAS: Readonly<Record<string, new (data: Json) => { validate(): void }>> = { ConfigMap, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget };
+
+  it(`passes the Kubernetes schemas (kubernetes-models; ${built.how})`, () => {
+    for (const manifest of built.manifests) {
+      const Schema = SCHEMAS[manifest['kind']];
+      if (Schema === undefined) throw new Error(`no schema check for kind ${manifest['kind']}`);
+      expect(() => new Schema(manifest).validate()).not.toThrow();
+    }
+    expect(built.manifests.map((manifest) => manifest['kind'])).toEqual(expect.arrayContaining(['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']));
+  });
+
+  it('has a PodDisruptionBudget and an HPA for the router pods, and Redis for the state the replicas share', async () => {
+    const byKind = (kind: string, name: string): Json => built.manifests.find((manifest) => manifest['kind'] === kind && manifest['metadata'].name === name)!;
+    const router = byKind('Deployment', 'switchyard');
+    expect(byKind('PodDisruptionBudget', 'switchyard')['spec'].selector.matchLabels).toEqual(router['spec'].selector.matchLabels);
+    expect(byKind('HorizontalPodAutoscaler', 'switchyard')['spec'].scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'switchyard' });
+    expect(byKind('HorizontalPodAutoscaler', 'switchyard')['spec'].minReplicas).toBeGreaterThan(1);
+    // The Router Service must not select the Redis pods.
+    const redisLabels = byKind('Deployment', 'switchyard-redis')['spec'].template.metadata.labels as Json;
+    const routerSelector = byKind('Service', 'switchyard')['spec'].selector as Json;
+    expect(Object.entries(routerSelector).every(([key, value]) => redisLabels[key] === value)).toBe(false);
+    const loaded = await loadConfigFile(`${KUBERNETES_DIR}config.yaml`, { env: {} });
+    try {
+      const redisService = `redis://switchyard-redis:${byKind('Service', 'switchyard-redis')['spec'].ports[0].port}/0`;
+      expect(loaded.config!.semanticCache).toMatchObject({ enabled: true, backendType: 'redis', redis: { url: redisService } });
+      const written = parse(readFileSync(`${KUBERNETES_DIR}config.yaml`, 'utf8')) as Json;
+      expect(written['model_selection']).toEqual({ store: 'redis', redis: { url: redisService } });
+    } finally {
+      await loaded.config?.close();
+    }
+  });
+
+  it('keeps the routing ConfigMap name stable (an edit hot-reloads) and hashes the Envoy one (an edit rolls the pods)', () => {
+    const kustomization = parse(readFileSync(`${KUBERNETES_DIR}kustomization.yaml`, 'utf8')) as Json;
+    const generators = Object.fromEntries((kustomization['configMapGenerator'] as Json[]).map((generator) => [generator['name'], generator]));
+    expect(generators['switchyard-config']?.['options']).toEqual({ disableNameSuffixHash: true });
+    expect(generators['switchyard-envoy']?.['options']).toBeUndefined();
   });
 });
 

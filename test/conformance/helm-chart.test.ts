@@ -1,7 +1,8 @@
 import { Ajv } from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -33,6 +34,10 @@ const MODELS: Readonly<Record<string, new (data: Json) => { validate(): void }>>
   Deployment,
   HorizontalPodAutoscaler,
   PodDisruptionBudget,
+  ServiceAccount,
+  Role,
+  // Its constructor type requires roleRef; the rendered manifest is what validate() checks.
+  RoleBinding: RoleBinding as unknown as new (data: Json) => { validate(): void },
 };
 
 function deepMerge(base: Json, overrides: Json): Json {
@@ -118,6 +123,30 @@ describe('deploy/helm/switchyard', () => {
     const deployment = manifests.find((manifest) => manifest.metadata.name === 'edge-switchyard' && manifest.kind === 'Deployment')!;
     expect(deployment.spec.replicas).toBeUndefined();
     expect(deployment.spec.template.spec.containers[1].env).toEqual([{ name: 'REDIS_URL', value: 'redis://edge-switchyard-redis:6379' }]);
+  });
+
+  it('with config_source: kubernetes: a service account allowed to watch the routing resources and patch their status, and nothing more', () => {
+    const manifests = render(deepMerge(example, { config: { config_source: 'kubernetes' } }));
+    validateAll(manifests);
+    expect(manifests.map((manifest) => `${manifest.kind}/${manifest.metadata.name}`).sort()).toEqual([
+      'ConfigMap/edge-switchyard-config',
+      'Deployment/edge-switchyard',
+      'PodDisruptionBudget/edge-switchyard',
+      'Role/edge-switchyard-config-reader',
+      'RoleBinding/edge-switchyard-config-reader',
+      'Service/edge-switchyard',
+      'ServiceAccount/edge-switchyard',
+    ]);
+    const role = manifests.find((manifest) => manifest.kind === 'Role')!;
+    expect(role.rules).toEqual([
+      { apiGroups: ['switchyard.io'], resources: ['semanticrouters', 'intelligentpools', 'intelligentroutes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['switchyard.io'], resources: ['semanticrouters/status', 'intelligentpools/status', 'intelligentroutes/status'], verbs: ['patch'] },
+    ]);
+    const binding = manifests.find((manifest) => manifest.kind === 'RoleBinding')!;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'edge-switchyard', namespace: 'llm' }]);
+    expect(manifests.find((manifest) => manifest.kind === 'Deployment')!.spec.template.spec.serviceAccountName).toBe('edge-switchyard');
+    // The file source (the default) renders no RBAC and the namespace's default account.
+    expect(render().find((manifest) => manifest.kind === 'Deployment')!.spec.template.spec.serviceAccountName).toBeUndefined();
   });
 
   it('the ConfigMap holds a config that loads, whose envoy.yaml (rendered by the init container) decodes strictly', async () => {

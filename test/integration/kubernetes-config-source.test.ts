@@ -33,11 +33,15 @@ describe('config_source: kubernetes (list/watch against a loopback API server)',
   let source: KubernetesConfigSource | undefined;
   let applied: RuntimeConfig[];
   let seed: Record<string, any>;
+  let refuseApply: string | undefined;
+  let refusedApplies: number;
 
   beforeEach(async () => {
     api = new FakeKubernetesApi(NAMESPACE);
     const server = await api.listen();
     applied = [];
+    refuseApply = undefined;
+    refusedApplies = 0;
     seed = parse(await readFile(SEED_CONFIG_PATH, 'utf8')) as Record<string, any>;
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromClusterAndUser({ name: 'loopback', server, skipTLSVerify: true }, { name: 'router', token: 'test-token' });
@@ -46,7 +50,13 @@ describe('config_source: kubernetes (list/watch against a loopback API server)',
       namespace: NAMESPACE,
       baseDocument: { version: 'v0.1', listeners: seed.listeners },
       configDir: REPO_ROOT,
-      apply: (config) => {
+      apply: async (config) => {
+        if (refuseApply !== undefined) {
+          refusedApplies += 1;
+          // As swapInConfig does when preparing fails: the config is closed, the old one serves on.
+          await config.close();
+          throw new Error(refuseApply);
+        }
         applied.push(config);
       },
       logger: createSilentLogger(),
@@ -122,6 +132,25 @@ describe('config_source: kubernetes (list/watch against a loopback API server)',
     const lists = api.requests.filter((request) => request.startsWith('GET') && !request.includes('watch=true') && request.includes('semanticrouters'));
     expect(lists.length).toBeGreaterThanOrEqual(2);
     expect(applied[2]!.decisions.decisions.find((decision) => decision.name === 'reasoning-route')?.priority).toBe(175);
+  });
+
+  it('sets UpdateFailed when a valid config cannot be put in force, and retries it after a delay, not in a loop on its own status echo', async () => {
+    refuseApply = 'redis://cache:6379 is unreachable';
+    api.apply('semanticrouters', 'router', routerSpec({ providers: seed.providers, signals: seed.signals, decisions: seed.decisions }));
+    await source!.start();
+    await until(() => condition('semanticrouters', 'router', 'UpdateFailed')?.status === 'True', 'UpdateFailed=True');
+    expect(condition('semanticrouters', 'router', 'UpdateFailed')!.message).toContain('redis://cache:6379 is unreachable');
+    expect(condition('semanticrouters', 'router', 'Ready')).toMatchObject({ status: 'False', reason: 'ConfigRejected' });
+    expect(condition('semanticrouters', 'router', 'ValidationFailed')?.status).toBe('False');
+    // 500 ms of failures at a 50 ms retry delay: about ten attempts, not one per status echo.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(refusedApplies).toBeGreaterThanOrEqual(2);
+    expect(refusedApplies).toBeLessThanOrEqual(12);
+    expect(applied).toHaveLength(0);
+    refuseApply = undefined;
+    await until(() => applied.length === 1, 'the retried config');
+    await until(() => condition('semanticrouters', 'router', 'Ready')?.status === 'True', 'Ready=True');
+    expect(condition('semanticrouters', 'router', 'UpdateFailed')?.status).toBe('False');
   });
 
   it("converts Athena's IntelligentPool + IntelligentRoute pair, warning about fields it does not act on", async () => {

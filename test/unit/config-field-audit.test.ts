@@ -189,6 +189,11 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'router.log_prompts': { compiled: (c) => c.router.logPrompts, value: true },
   'router.drain_timeout': { compiled: (c) => c.router.drainTimeoutMs, value: 45_000 },
 
+  // serve follows these (test/e2e/kubernetes-config-swap.test.ts); the namespace default is tested there too.
+  config_source: { compiled: (c) => c.configSource?.kind, value: 'kubernetes' },
+  'kubernetes.namespace': { compiled: (c) => (c.configSource?.kind === 'kubernetes' ? c.configSource.namespace : undefined), value: 'audit-ns' },
+  'kubernetes.router_name': { compiled: (c) => (c.configSource?.kind === 'kubernetes' ? c.configSource.routerName : undefined), value: 'audit-router' },
+
   'envoy.extproc_address': { compiled: (c) => c.envoy.extprocAddress, value: '127.0.0.3' },
   'envoy.extproc_port': { compiled: (c) => c.envoy.extprocPort, value: 50061 },
   'envoy.admin_port': { compiled: (c) => c.envoy.adminPort, value: 9911 },

@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../src/config/diagnostic.js';
@@ -91,6 +91,24 @@ describe('watchConfig', () => {
     await rename(staged, path);
     expect((await reloaded).kind).toBe('reload');
     expect([...store.current().models.keys()]).toEqual(['renamed']);
+  });
+
+  it('follows a mounted ConfigMap update, where the kubelet swaps the ..data symlink and config.yaml itself never changes', async () => {
+    // The kubelet's layout: config.yaml -> ..data/config.yaml, ..data -> ..<timestamp>/
+    await rm(path);
+    await mkdir(join(dir, '..2026_12_07_10_00_00.1'));
+    await writeFile(join(dir, '..2026_12_07_10_00_00.1', 'config.yaml'), configText('first'));
+    await symlink('..2026_12_07_10_00_00.1', join(dir, '..data'));
+    await symlink(join('..data', 'config.yaml'), path);
+    const store = await startWatching();
+    // An update: a new timestamped folder, a new ..data_tmp link renamed over ..data, the old folder removed.
+    await mkdir(join(dir, '..2026_12_07_10_05_00.2'));
+    await writeFile(join(dir, '..2026_12_07_10_05_00.2', 'config.yaml'), configText('from-configmap'));
+    await symlink('..2026_12_07_10_05_00.2', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    await rm(join(dir, '..2026_12_07_10_00_00.1'), { recursive: true });
+    expect((await nextEvent()).kind).toBe('reload');
+    expect([...store.current().models.keys()]).toEqual(['from-configmap']);
   });
 
   it('rejects a deleted file and keeps serving the old config', async () => {

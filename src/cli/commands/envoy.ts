@@ -11,6 +11,8 @@ export interface EnvoyOptions {
   readonly check?: boolean;
   /** Write here instead of stdout. */
   readonly out?: string;
+  /** Where Envoy reaches the sidecar when it runs elsewhere (`--sidecar host:port`). */
+  readonly sidecar?: { readonly address: string; readonly port: number };
 }
 
 /**
@@ -21,16 +23,17 @@ export interface EnvoyOptions {
 export async function runEnvoy(options: EnvoyOptions, io: CliIo): Promise<number> {
   const config = await loadConfigFileReporting(options.config, (text) => io.stderr.write(text));
   if (config === undefined) return 1;
+  const placement = options.sidecar === undefined ? {} : { sidecar: options.sidecar };
   try {
     if (options.check === true) {
-      const problems = checkEnvoyBootstrap(buildEnvoyConfig(config));
+      const problems = checkEnvoyBootstrap(buildEnvoyConfig(config, placement));
       for (const problem of problems) io.stderr.write(`${problem.severity} ${problem.path}: ${problem.message}\n`);
       if (problems.some((problem) => problem.severity === 'error')) {
         io.stderr.write('envoy: the rendered config does not decode as an Envoy bootstrap\n');
         return 1;
       }
     }
-    const yaml = renderEnvoyConfig(config);
+    const yaml = renderEnvoyConfig(config, placement);
     if (options.out === undefined) io.stdout.write(yaml);
     else {
       await writeFile(options.out, yaml);

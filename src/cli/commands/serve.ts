@@ -1,3 +1,4 @@
+import { kubernetesConfigFeed } from '../../config/kubernetes/kubernetes-config-feed.js';
 import { loadConfigFileReporting } from '../../config/load.js';
 import { waitForShutdownSignal } from '../../serve-stack/shutdown-signal.js';
 import { startSwitchyard, type SidecarAddress } from '../../serve-stack/switchyard-stack.js';
@@ -22,7 +23,8 @@ export const READY_LINE_PREFIX = 'switchyard ready ';
 
 /**
  * `switchyard serve`: runs the sidecar, the built-in gateway on every listener and the admin
- * server until SIGINT/SIGTERM, then drains. The config file is watched; a good edit applies
+ * server until SIGINT/SIGTERM, then drains. The config file is watched (with
+ * `config_source: kubernetes`, the namespace's custom resources are); a good edit applies
  * to new requests, a broken one is logged and the old config stays. Once everything listens
  * it prints `switchyard ready {"grpc":P,"listeners":[P],"admin":P}` so scripts can find
  * ephemeral ports.
@@ -36,9 +38,13 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   if (config === undefined) return 1;
 
   const logger = createLogger();
+  const source = config.configSource ?? { kind: 'file' };
   const stack = await startSwitchyard({
     config,
-    watchPath: options.config,
+    // The file's config serves until the cluster's resources give a valid one.
+    ...(source.kind === 'kubernetes'
+      ? { configFeed: kubernetesConfigFeed({ configPath: options.config, routerName: source.routerName, logger, ...(source.namespace !== undefined && { namespace: source.namespace }) }) }
+      : { watchPath: options.config }),
     gateway: options.gateway,
     logger,
     sidecar: options.sidecar,

@@ -29,13 +29,13 @@ export interface KubernetesConfigSourceOptions {
   /** Swaps a compiled, valid config in for new streams. */
   readonly apply: (config: RuntimeConfig) => Promise<void> | void;
   readonly logger: RouterLogger;
-  /** Wait before restarting a watch that failed with an error other than an expired version. */
+  /** Wait before restarting a watch that failed with an error other than an expired version, and before retrying a config that could not be put in force. */
   readonly restartDelayMs?: number;
 }
 
 /** One condition as Kubernetes writes them in `status.conditions`. */
 interface Condition {
-  readonly type: 'Ready' | 'ValidationFailed';
+  readonly type: 'Ready' | 'ValidationFailed' | 'UpdateFailed';
   readonly status: 'True' | 'False';
   readonly reason: string;
   readonly message: string;
@@ -110,6 +110,16 @@ export class KubernetesConfigSource {
     this.restartTimers.add(timer);
   }
 
+  private retryLater(version: string): void {
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.reconciledVersion !== version) return;
+      this.reconciledVersion = undefined;
+      this.schedule();
+    }, this.options.restartDelayMs ?? 2000);
+    this.restartTimers.add(timer);
+  }
+
   /** Coalesces bursts of events into one reconcile of the latest state. */
   private schedule(): void {
     if (this.pending || this.stopped) return;
@@ -160,25 +170,42 @@ export class KubernetesConfigSource {
     if (config === undefined || errors.length > 0) {
       await config?.close();
       this.options.logger.warn({ namespace: this.options.namespace, resources: selected.sources, problems: errors }, 'kubernetes config rejected; the current config keeps serving');
-      await this.setStatus(selected.sources, version, false, errors);
+      await this.setStatus(selected.sources, version, 'Invalid', errors);
       return;
     }
-    await this.options.apply(config);
+    try {
+      await this.options.apply(config);
+    } catch (error) {
+      // Valid, but what it needs could not be readied (a Redis cache unreachable, say). Retried
+      // after a delay, not on the next event: the status patch below echoes back as one.
+      this.retryLater(version);
+      const message = `the config is valid but could not be put in force: ${(error as Error).message ?? String(error)}`;
+      this.options.logger.warn({ namespace: this.options.namespace, resources: selected.sources }, `${message}; the current config keeps serving`);
+      await this.setStatus(selected.sources, version, 'UpdateFailed', [message]);
+      return;
+    }
     this.options.logger.info({ namespace: this.options.namespace, resources: selected.sources, version, warnings }, 'config applied from kubernetes');
-    await this.setStatus(selected.sources, version, true, warnings);
+    await this.setStatus(selected.sources, version, 'Applied', warnings);
   }
 
-  private async setStatus(sources: readonly ResourceRef[], version: string, valid: boolean, messages: readonly string[]): Promise<void> {
+  /**
+   * `Ready` and `ValidationFailed` on every resource the config came from, plus Athena's
+   * `UpdateFailed` when a valid config could not be put in force.
+   */
+  private async setStatus(sources: readonly ResourceRef[], version: string, outcome: 'Applied' | 'Invalid' | 'UpdateFailed', messages: readonly string[]): Promise<void> {
     const now = new Date().toISOString();
+    const valid = outcome !== 'Invalid';
+    const applied = outcome === 'Applied';
     for (const source of sources) {
       const generation = source.generation === undefined ? {} : { observedGeneration: source.generation };
       const conditions: Condition[] = [
-        { type: 'Ready', status: valid ? 'True' : 'False', reason: valid ? 'ConfigApplied' : 'ConfigRejected', message: valid ? messages.join('\n') || 'config applied' : 'the previous config keeps serving', lastTransitionTime: now, ...generation },
+        { type: 'Ready', status: applied ? 'True' : 'False', reason: applied ? 'ConfigApplied' : 'ConfigRejected', message: applied ? messages.join('\n') || 'config applied' : 'the previous config keeps serving', lastTransitionTime: now, ...generation },
         { type: 'ValidationFailed', status: valid ? 'False' : 'True', reason: valid ? 'Valid' : 'InvalidConfig', message: valid ? '' : messages.join('\n'), lastTransitionTime: now, ...generation },
+        { type: 'UpdateFailed', status: outcome === 'UpdateFailed' ? 'True' : 'False', reason: outcome === 'UpdateFailed' ? 'NotPutInForce' : 'None', message: outcome === 'UpdateFailed' ? messages.join('\n') : '', lastTransitionTime: now, ...generation },
       ];
       try {
         await this.api.patchNamespacedCustomObjectStatus(
-          { group: CRD_GROUP, version: CRD_VERSION, namespace: this.options.namespace, plural: source.plural, name: source.name, body: { status: { ...generation, ...(valid && { configVersion: version }), conditions } } },
+          { group: CRD_GROUP, version: CRD_VERSION, namespace: this.options.namespace, plural: source.plural, name: source.name, body: { status: { ...generation, ...(applied && { configVersion: version }), conditions } } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
       } catch (error) {
