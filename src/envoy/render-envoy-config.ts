@@ -1,12 +1,13 @@
 import { isIP } from 'node:net';
 import { Document } from 'yaml';
 import type { CircuitBreakerSettings, ExtProcClientTls, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { openAIErrorBody } from '../errors.js';
 import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 
 /** The parts of a RuntimeConfig that shape envoy.yaml; a full RuntimeConfig fits. */
 export type EnvoyConfigSource = Pick<RuntimeConfig, 'listeners' | 'models' | 'router' | 'envoy'> &
-  Partial<Pick<RuntimeConfig, 'version' | 'sourcePath'>>;
+  Partial<Pick<RuntimeConfig, 'version' | 'sourcePath' | 'defaultModel'>>;
 
 /** Name of the cluster that reaches the sidecar's ext_proc gRPC server. */
 export const EXTPROC_CLUSTER_NAME = 'switchyard_extproc';
@@ -87,7 +88,7 @@ function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): Env
               mutations: [{ remove: clusterHeader }],
             },
           }],
-          route_config: buildRouteConfig(listener, clusterHeader),
+          route_config: buildRouteConfig(listener, clusterHeader, failOpenCluster(config)),
           http_filters: [buildExtprocFilter(config), {
             name: 'envoy.filters.http.router',
             typed_config: {
@@ -132,9 +133,11 @@ function jsonDirectResponse(status: number, body: unknown): EnvoyJson {
 
 /**
  * healthz → routed (the sidecar set the cluster header) → one `unrouted` 503 per served API
- * path form (router/api-paths.ts) → `unknown_path` 404 for everything else.
+ * path form (router/api-paths.ts) → `unknown_path` 404 for everything else. With
+ * failure_mode_allow the `unrouted` routes forward to the default model's cluster instead: a
+ * request ext_proc failed on continues unmodified and reaches a model (fail open).
  */
-function buildRouteConfig(listener: ListenerConfig, clusterHeader: string): EnvoyJson {
+function buildRouteConfig(listener: ListenerConfig, clusterHeader: string, failOpen: string | undefined): EnvoyJson {
   const noRoute = openAIErrorBody('SY_ERR_NO_ROUTE', 'No upstream was selected for this request (the router did not answer).');
   return {
     name: listener.name,
@@ -171,7 +174,7 @@ function buildRouteConfig(listener: ListenerConfig, clusterHeader: string): Envo
           routePathForms(route).map((form) => ({
             name: `unrouted ${form}`,
             match: route.match === 'exact' ? { path: form } : { prefix: form },
-            ...jsonDirectResponse(503, noRoute),
+            ...(failOpen === undefined ? jsonDirectResponse(503, noRoute) : { route: { cluster: failOpen, auto_host_rewrite: true, timeout: '0s' } }),
           })),
         ),
         {

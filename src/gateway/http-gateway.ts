@@ -34,6 +34,8 @@ export interface GatewayOptions {
   readonly clusterHeader: string;
   /** Read on every request, so a config reload changes the clusters without a restart. */
   readonly clusters: () => ReadonlyMap<string, ClusterTarget>;
+  /** Where an unrouted API request goes with failure_mode_allow (config/fail-open-cluster.ts); absent: direct 503. */
+  readonly failOpenCluster?: () => string | undefined;
   /** Upstream header and idle deadline (→ 504); default 300 s. */
   readonly requestTimeoutMs?: number;
   readonly logger?: GatewayLogger;
@@ -105,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     settings: options.settings,
     counters,
     logger,
-    routes: new RouteTable(options.clusterHeader, options.clusters),
+    routes: new RouteTable(options.clusterHeader, options.clusters, options.failOpenCluster),
     upstreams,
     clusterHeader: options.clusterHeader.toLowerCase(),
     metrics,

@@ -192,7 +192,7 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'envoy.extproc_address': { compiled: (c) => c.envoy.extprocAddress, value: '127.0.0.3' },
   'envoy.extproc_port': { compiled: (c) => c.envoy.extprocPort, value: 50061 },
   'envoy.admin_port': { compiled: (c) => c.envoy.adminPort, value: 9911 },
-  'envoy.failure_mode_allow': { warned: [['envoy', 'failure_mode_allow']], says: 'fail' },
+  'envoy.failure_mode_allow': acted('test/e2e/sidecar-failure.test.ts', 'failure_mode_allow: true'),
   'envoy.extproc_tls.server.cert_file': acted(EXTPROC_TLS, 'cert_file'),
   'envoy.extproc_tls.server.key_file': acted(EXTPROC_TLS, 'key_file'),
   'envoy.extproc_tls.server.client_ca_file': acted(EXTPROC_TLS, 'client_ca_file'),
