@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Document } from 'yaml';
-import type { CircuitBreakerSettings, ExtProcClientTls, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import type { CircuitBreakerSettings, DownstreamLimits, ExtProcClientTls, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import { DEFAULT_DOWNSTREAM_LIMITS } from '../gateway/downstream-limits.js';
 import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { openAIErrorBody } from '../errors.js';
 import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
@@ -43,7 +44,7 @@ export function buildEnvoyConfig(config: EnvoyConfigSource): EnvoyJson {
     // with GOAWAY, which would fail every stream on the connection. A graceful half-close
     // avoids the resets; the sidecar ends each call with OK when Envoy half-closes.
     layered_runtime: {
-      layers: [{ name: 'switchyard', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } }],
+      layers: [{ name: 'switchyard', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true, ...listenerConnectionLimits(config) } }],
     },
     static_resources: {
       listeners: config.listeners.map((listener) => buildListener(config, listener)),
@@ -61,8 +62,18 @@ export function renderEnvoyConfig(config: EnvoyConfigSource): string {
   return document.toString({ lineWidth: 0 });
 }
 
+/**
+ * `envoy.downstream.max_connections` as Envoy's per-listener runtime limit: connections past it
+ * are closed on accept (counted in the listener's `downstream_cx_overflow`).
+ */
+function listenerConnectionLimits(config: EnvoyConfigSource): Record<string, number> {
+  const maxConnections = (config.envoy.downstream ?? DEFAULT_DOWNSTREAM_LIMITS).maxConnections;
+  return Object.fromEntries(config.listeners.map((listener) => [`envoy.resource_limits.listener.${listener.name}.connection_limit`, maxConnections]));
+}
+
 function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): EnvoyJson {
   const clusterHeader = config.router.clusterHeader;
+  const downstream = config.envoy.downstream ?? DEFAULT_DOWNSTREAM_LIMITS;
   return {
     name: listener.name,
     address: socketAddress(listener.address, listener.port),
@@ -80,6 +91,11 @@ function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): Env
           stream_idle_timeout: protoDuration(listener.timeoutMs),
           // LLM responses stream for minutes; only idleness ends a request.
           request_timeout: '0s',
+          request_headers_timeout: protoDuration(downstream.requestHeadersTimeoutMs),
+          common_http_protocol_options: {
+            idle_timeout: protoDuration(downstream.idleTimeoutMs),
+            ...(downstream.maxRequestsPerConnection === 0 ? {} : { max_requests_per_connection: downstream.maxRequestsPerConnection }),
+          },
           // Runs before route selection, so a client cannot pick a cluster by sending the header.
           early_header_mutation_extensions: [{
             name: 'envoy.http.early_header_mutation.header_mutation',
