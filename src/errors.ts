@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   SY_ERR_EXTPROC_FAILED: { status: 500, type: 'server_error', openaiCode: 'ext_proc_failed' },
   SY_ERR_EXTPROC_TIMEOUT: { status: 504, type: 'server_error', openaiCode: 'ext_proc_timeout' },
   SY_ERR_NO_ROUTE: { status: 503, type: 'server_error', openaiCode: 'no_route' },
+  SY_ERR_GATEWAY_OVERLOADED: { status: 503, type: 'server_error', openaiCode: 'gateway_overloaded' },
+  SY_ERR_REQUEST_TIMEOUT: { status: 408, type: 'invalid_request_error', openaiCode: 'request_timeout' },
   SY_ERR_SELECTION_FAILED: { status: 503, type: 'server_error', openaiCode: 'selection_failed' },
 } as const;
 

@@ -187,27 +187,6 @@ function checkVersion(document: ConfigDocument | null): ConfigProblem[] {
 }
 
 /**
- * `failure_mode_allow: true` acts (a response whose ext_proc stream fails continues unmodified),
- * but cannot make an unrouted request reach a model: Envoy forwards it as the client sent it,
- * with no cluster header, `model: auto` in the body and no provider credentials, and no Envoy
- * filter rewrites a JSON body without the sidecar. So it meets the catch-all 503, as in Envoy.
- */
-function failOpenWarnings(document: ConfigDocument): ConfigProblem[] {
-  // An empty or broken file reaches here too; its schema errors are reported elsewhere.
-  if ((document as Partial<ConfigDocument> | null)?.envoy?.failure_mode_allow !== true) return [];
-  return [{
-    path: ['envoy', 'failure_mode_allow'],
-    at: 'key',
-    severity: 'warning',
-    code: 'SY_CFG_UNSUPPORTED',
-    message:
-      'failure_mode_allow: true fails open only after routing: a request the sidecar could not route (sidecar down, timeout) ' +
-      'still gets 503 no_route, because Envoy forwards it unmodified (`model: auto`, no cluster header, no credentials) ' +
-      'and cannot rewrite the body without the sidecar; responses whose ext_proc stream fails do continue unmodified',
-  }];
-}
-
-/**
  * Checks what the schema cannot: names that must exist (signals, models, reasoning
  * families), names that must be unique, rule-tree structure, endpoint addresses, and whether
  * the ext_proc port is exposed or its TLS cannot work.
@@ -221,7 +200,6 @@ export function checkReferences(document: ConfigDocument, plugins: readonly Sign
     ...(clean.has('signals') ? [...checkSignals(document, plugins), ...checkComposers(document, plugins), ...unsupportedFieldWarnings(document, plugins)] : []),
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
     ...(clean.has('providers') && clean.has('decisions') ? reasoningWithoutFamilyWarnings(document) : []),
-    ...failOpenWarnings(document),
     ...(clean.has('envoy') ? checkExtProcTls(document.envoy) : []),
   ];
 }

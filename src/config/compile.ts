@@ -143,6 +143,12 @@ function compileEnvoy(envoy: EnvoyDocument, configDir: string): EnvoySettings {
       maxPendingRequests: envoy.circuit_breakers.max_pending_requests,
       maxRequests: envoy.circuit_breakers.max_requests,
     },
+    downstream: {
+      maxConnections: envoy.downstream.max_connections,
+      maxRequestsPerConnection: envoy.downstream.max_requests_per_connection,
+      requestHeadersTimeoutMs: durationToMs(envoy.downstream.request_headers_timeout),
+      idleTimeoutMs: durationToMs(envoy.downstream.idle_timeout),
+    },
   };
 }
 

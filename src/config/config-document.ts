@@ -135,4 +135,10 @@ export interface EnvoyDocument {
     readonly max_pending_requests: number;
     readonly max_requests: number;
   };
+  readonly downstream: {
+    readonly max_connections: number;
+    readonly max_requests_per_connection: number;
+    readonly request_headers_timeout: string;
+    readonly idle_timeout: string;
+  };
 }

@@ -131,6 +131,22 @@ export interface EnvoySettings {
   readonly routeCacheAction: 'DEFAULT' | 'CLEAR' | 'RETAIN';
   /** Envoy's circuit breakers of every model cluster (`envoy.circuit_breakers`). */
   readonly circuitBreakers: CircuitBreakerSettings;
+  /** Caps on client connections of each listener (`envoy.downstream`); absent: the schema defaults. */
+  readonly downstream?: DownstreamLimits;
+}
+
+/**
+ * What an operator caps on the client side of each listener, as Envoy's connection_limit
+ * filter and connection-manager options do: past `maxConnections` a new connection gets 503
+ * and is closed; after `maxRequestsPerConnection` requests (0: no cap) a connection is closed
+ * once its response is sent; a header section not complete within `requestHeadersTimeoutMs`
+ * gets 408; a connection idle for `idleTimeoutMs` between requests is closed.
+ */
+export interface DownstreamLimits {
+  readonly maxConnections: number;
+  readonly maxRequestsPerConnection: number;
+  readonly requestHeadersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
 }
 
 /**

@@ -225,6 +225,18 @@ const ENVOY = {
         max_requests: { type: 'integer', minimum: 1, default: 1024 },
       },
     },
+    // Downstream connection caps of each listener (Envoy: connection_limit filter, HCM options).
+    downstream: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        max_connections: { type: 'integer', minimum: 1, default: 4096 },
+        max_requests_per_connection: { type: 'integer', minimum: 0, default: 0 },
+        request_headers_timeout: { ...DURATION, default: '10s' },
+        idle_timeout: { ...DURATION, default: '1h' },
+      },
+    },
     processing_mode: {
       type: 'object',
       additionalProperties: false,

@@ -1,12 +1,14 @@
 import { isIP } from 'node:net';
 import { Document } from 'yaml';
-import type { CircuitBreakerSettings, ExtProcClientTls, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import type { CircuitBreakerSettings, DownstreamLimits, ExtProcClientTls, ListenerConfig, ModelEndpoint, RuntimeConfig } from '../config/runtime-config.js';
+import { DEFAULT_DOWNSTREAM_LIMITS } from '../gateway/downstream-limits.js';
+import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { openAIErrorBody } from '../errors.js';
 import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 
 /** The parts of a RuntimeConfig that shape envoy.yaml; a full RuntimeConfig fits. */
 export type EnvoyConfigSource = Pick<RuntimeConfig, 'listeners' | 'models' | 'router' | 'envoy'> &
-  Partial<Pick<RuntimeConfig, 'version' | 'sourcePath'>>;
+  Partial<Pick<RuntimeConfig, 'version' | 'sourcePath' | 'defaultModel'>>;
 
 /** Name of the cluster that reaches the sidecar's ext_proc gRPC server. */
 export const EXTPROC_CLUSTER_NAME = 'switchyard_extproc';
@@ -51,7 +53,7 @@ export function buildEnvoyConfig(config: EnvoyConfigSource, placement: EnvoyPlac
     // with GOAWAY, which would fail every stream on the connection. A graceful half-close
     // avoids the resets; the sidecar ends each call with OK when Envoy half-closes.
     layered_runtime: {
-      layers: [{ name: 'switchyard', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true } }],
+      layers: [{ name: 'switchyard', static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true, ...listenerConnectionLimits(config) } }],
     },
     static_resources: {
       listeners: config.listeners.map((listener) => buildListener(config, listener)),
@@ -69,8 +71,18 @@ export function renderEnvoyConfig(config: EnvoyConfigSource, placement: EnvoyPla
   return document.toString({ lineWidth: 0 });
 }
 
+/**
+ * `envoy.downstream.max_connections` as Envoy's per-listener runtime limit: connections past it
+ * are closed on accept (counted in the listener's `downstream_cx_overflow`).
+ */
+function listenerConnectionLimits(config: EnvoyConfigSource): Record<string, number> {
+  const maxConnections = (config.envoy.downstream ?? DEFAULT_DOWNSTREAM_LIMITS).maxConnections;
+  return Object.fromEntries(config.listeners.map((listener) => [`envoy.resource_limits.listener.${listener.name}.connection_limit`, maxConnections]));
+}
+
 function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): EnvoyJson {
   const clusterHeader = config.router.clusterHeader;
+  const downstream = config.envoy.downstream ?? DEFAULT_DOWNSTREAM_LIMITS;
   return {
     name: listener.name,
     address: socketAddress(listener.address, listener.port),
@@ -88,6 +100,11 @@ function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): Env
           stream_idle_timeout: protoDuration(listener.timeoutMs),
           // LLM responses stream for minutes; only idleness ends a request.
           request_timeout: '0s',
+          request_headers_timeout: protoDuration(downstream.requestHeadersTimeoutMs),
+          common_http_protocol_options: {
+            idle_timeout: protoDuration(downstream.idleTimeoutMs),
+            ...(downstream.maxRequestsPerConnection === 0 ? {} : { max_requests_per_connection: downstream.maxRequestsPerConnection }),
+          },
           // Runs before route selection, so a client cannot pick a cluster by sending the header.
           early_header_mutation_extensions: [{
             name: 'envoy.http.early_header_mutation.header_mutation',
@@ -96,7 +113,7 @@ function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): Env
               mutations: [{ remove: clusterHeader }],
             },
           }],
-          route_config: buildRouteConfig(listener, clusterHeader),
+          route_config: buildRouteConfig(listener, clusterHeader, failOpenCluster(config)),
           http_filters: [buildExtprocFilter(config), {
             name: 'envoy.filters.http.router',
             typed_config: {
@@ -141,9 +158,11 @@ function jsonDirectResponse(status: number, body: unknown): EnvoyJson {
 
 /**
  * healthz → routed (the sidecar set the cluster header) → one `unrouted` 503 per served API
- * path form (router/api-paths.ts) → `unknown_path` 404 for everything else.
+ * path form (router/api-paths.ts) → `unknown_path` 404 for everything else. With
+ * failure_mode_allow the `unrouted` routes forward to the default model's cluster instead: a
+ * request ext_proc failed on continues unmodified and reaches a model (fail open).
  */
-function buildRouteConfig(listener: ListenerConfig, clusterHeader: string): EnvoyJson {
+function buildRouteConfig(listener: ListenerConfig, clusterHeader: string, failOpen: string | undefined): EnvoyJson {
   const noRoute = openAIErrorBody('SY_ERR_NO_ROUTE', 'No upstream was selected for this request (the router did not answer).');
   return {
     name: listener.name,
@@ -180,7 +199,7 @@ function buildRouteConfig(listener: ListenerConfig, clusterHeader: string): Envo
           routePathForms(route).map((form) => ({
             name: `unrouted ${form}`,
             match: route.match === 'exact' ? { path: form } : { prefix: form },
-            ...jsonDirectResponse(503, noRoute),
+            ...(failOpen === undefined ? jsonDirectResponse(503, noRoute) : { route: { cluster: failOpen, auto_host_rewrite: true, timeout: '0s' } }),
           })),
         ),
         {

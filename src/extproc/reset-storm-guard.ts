@@ -11,8 +11,8 @@ import type * as grpc from '@grpc/grpc-js';
 const NGHTTP2_RESET_BURST = 1000;
 const NGHTTP2_RESET_REFILL_PER_SECOND = 33;
 /**
- * Resets still left in the bucket when the guard retires the connection. nghttp2 also counts
- * resets of streams that had already closed on our side (which we cannot see), so keep room.
+ * Tokens still left when the guard retires the connection: room for streams the client opens
+ * while the guard's GOAWAY is on its way, and for nghttp2's whole-second refill steps.
  */
 const RESETS_KEPT_IN_RESERVE = 300;
 
@@ -47,24 +47,56 @@ export function guardAgainstResetStorms(server: grpc.Server, events: ResetStormE
   }
 }
 
+/**
+ * A stream both sides ended in order: the client half-closed while the stream was open, the
+ * server sent its trailers, no RST_STREAM. Every other stream may have cost a token in nghttp2's
+ * bucket, including one the server ended (trailers sent) while the client's RST_STREAM was
+ * already on its way: nghttp2 counts that reset though the stream is gone on our side, and it
+ * closes here with code 0.
+ */
+function finishedCleanly(stream: http2.ServerHttp2Stream, clientHalfClosed: boolean): boolean {
+  return clientHalfClosed && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.sentTrailers !== undefined;
+}
+
+/**
+ * Takes a token when a stream opens, before the client could reset it, and gives it back when
+ * the stream finishes cleanly. Counting resets as streams close lagged behind nghttp2, which
+ * counts each RST_STREAM as it reads it: Node emits a reset stream's 'close' only once its
+ * readable side is drained, and a stream the server had just ended closes with code 0 though its
+ * RST_STREAM still costs a token. So about 1,150 resets could pass while the guard had seen 700,
+ * and nghttp2 cut the connection under the healthy streams on it. Every RST_STREAM belongs to a
+ * stream that was opened, so nghttp2's count can never get ahead of this one.
+ */
 function watchSession(session: http2.ServerHttp2Session, events: ResetStormEvents): void {
   let tokens = NGHTTP2_RESET_BURST;
   let refilledAt = Date.now();
   let resets = 0;
+  let retired = false;
+  const refill = (): void => {
+    const now = Date.now();
+    tokens = Math.min(NGHTTP2_RESET_BURST, tokens + ((now - refilledAt) / 1000) * NGHTTP2_RESET_REFILL_PER_SECOND);
+    refilledAt = now;
+  };
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
-    stream.once('close', () => {
-      // grpc-js ends every call with trailers (NO_ERROR); any other code is a reset.
-      if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) return;
-      events.onReset();
-      if (session.closed || session.destroyed) return;
-      const now = Date.now();
-      tokens = Math.min(NGHTTP2_RESET_BURST, tokens + ((now - refilledAt) / 1000) * NGHTTP2_RESET_REFILL_PER_SECOND);
-      refilledAt = now;
-      tokens -= 1;
-      resets += 1;
-      if (tokens > RESETS_KEPT_IN_RESERVE) return;
-      session.close();
-      events.onRetire(resets);
+    refill();
+    tokens -= 1;
+    // Node also ends the readable side when a stream closes; only an end while open is the client's.
+    let clientHalfClosed = false;
+    stream.once('end', () => {
+      clientHalfClosed = !stream.closed;
     });
+    stream.once('close', () => {
+      if (finishedCleanly(stream, clientHalfClosed)) {
+        refill();
+        tokens = Math.min(NGHTTP2_RESET_BURST, tokens + 1);
+        return;
+      }
+      events.onReset();
+      resets += 1;
+    });
+    if (retired || tokens > RESETS_KEPT_IN_RESERVE || session.closed || session.destroyed) return;
+    retired = true;
+    session.close();
+    events.onRetire(resets);
   });
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { concatInSlices, COPY_SLICE_BYTES } from '../concat-in-slices.js';
 
 /** How buffering a body ended. */
 export type CollectedBody =
@@ -19,7 +20,7 @@ export class BodyCollector {
   readonly result: Promise<CollectedBody>;
   private chunks: Buffer[] = [];
   private size = 0;
-  private settle!: (result: CollectedBody) => void;
+  private settle!: (result: CollectedBody | Promise<CollectedBody>) => void;
   private settled = false;
 
   constructor(
@@ -48,15 +49,21 @@ export class BodyCollector {
     this.chunks.push(chunk);
     this.size += chunk.length;
     if (this.size <= this.limitBytes) return;
-    if (this.stopAtLimit) this.finish({ kind: 'partial', body: Buffer.concat(this.chunks) });
+    if (this.stopAtLimit) this.finish(this.assembled('partial'));
     else this.finish({ kind: 'overflow' });
   };
 
-  private readonly onEnd = (): void => this.finish({ kind: 'complete', body: Buffer.concat(this.chunks) });
+  private readonly onEnd = (): void => this.finish(this.assembled('complete'));
+
+  /** The held chunks as one buffer; a large body is copied a slice per event-loop turn. */
+  private async assembled(kind: 'complete' | 'partial'): Promise<CollectedBody> {
+    const body = this.size <= COPY_SLICE_BYTES ? Buffer.concat(this.chunks, this.size) : await concatInSlices(this.chunks, this.size);
+    return { kind, body };
+  }
 
   private readonly onAbort = (): void => this.finish({ kind: 'aborted' });
 
-  private finish(result: CollectedBody | undefined): void {
+  private finish(result: CollectedBody | Promise<CollectedBody> | undefined): void {
     if (this.settled) return;
     this.settled = true;
     this.source.off('data', this.onData);

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { EnvoySettings } from '../config/runtime-config.js';
 import { NO_GATEWAY_METRICS, type GatewayMetrics } from '../telemetry/metrics.js';
 import { oversizedHeaders } from './downstream-request.js';
+import { applyDownstreamLimits, DEFAULT_DOWNSTREAM_LIMITS, downstreamServerOptions, lastRequestOnConnection } from './downstream-limits.js';
 import { loadExtProcDefinitions } from '../extproc/envoy-protos.js';
 import { extProcChannelSecurity } from '../extproc/ext-proc-tls.js';
 import { newExtProcCounters, type ExtProcCounters } from './ext-proc-counters.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   readonly clusterHeader: string;
   /** Read on every request, so a config reload changes the clusters without a restart. */
   readonly clusters: () => ReadonlyMap<string, ClusterTarget>;
+  /** Where an unrouted API request goes with failure_mode_allow (config/fail-open-cluster.ts); absent: direct 503. */
+  readonly failOpenCluster?: () => string | undefined;
   /** Upstream header and idle deadline (→ 504); default 300 s. */
   readonly requestTimeoutMs?: number;
   readonly logger?: GatewayLogger;
@@ -63,18 +66,21 @@ function writeLocalReply(response: http.ServerResponse, reply: LocalReply): void
   response.writeHead(reply.status, headers).end(reply.body);
 }
 
-/** Answers what Node's HTTP/1 parser refused (Envoy's codec errors): 431 for an oversize header section, else 400. */
+/** Answers what Node's HTTP/1 parser refused (Envoy's codec errors): 431 for an oversize header section, 408 past the header deadline, else 400. */
 function answerCodecError(error: NodeJS.ErrnoException, socket: Socket, metrics: GatewayMetrics): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const reply = tooLarge
     ? errorReply('SY_ERR_REQUEST_HEADERS_TOO_LARGE', 'Request header fields too large.', 'headers_too_large')
-    : errorReply('SY_ERR_REQUEST_INVALID_FIELD', 'Malformed HTTP request.', 'http1_codec_error');
+    : timedOut
+      ? errorReply('SY_ERR_REQUEST_TIMEOUT', 'The request headers did not arrive in time.', 'request_headers_timeout')
+      : errorReply('SY_ERR_REQUEST_INVALID_FIELD', 'Malformed HTTP request.', 'http1_codec_error');
   metrics.localReply(reply.status, reply.details);
-  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  const reason = tooLarge ? 'Request Header Fields Too Large' : timedOut ? 'Request Timeout' : 'Bad Request';
   const head = `HTTP/1.1 ${reply.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${reply.body.length}\r\nconnection: close\r\n\r\n`;
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), reply.body]));
 }
@@ -105,18 +111,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     settings: options.settings,
     counters,
     logger,
-    routes: new RouteTable(options.clusterHeader, options.clusters),
+    routes: new RouteTable(options.clusterHeader, options.clusters, options.failOpenCluster),
     upstreams,
     clusterHeader: options.clusterHeader.toLowerCase(),
     metrics,
   };
+  const downstreamLimits = options.settings.downstream ?? DEFAULT_DOWNSTREAM_LIMITS;
   const inFlight = new Set<GatewayExchange>();
   let draining = false;
   let drained: (() => void) | undefined;
 
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_SECTION_BYTES }, (request, response) => {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_SECTION_BYTES, ...downstreamServerOptions(downstreamLimits) }, (request, response) => {
     // While draining, every response tells the client not to reuse the connection (as Envoy does).
-    if (draining) response.shouldKeepAlive = false;
+    if (draining || lastRequestOnConnection(request, downstreamLimits)) response.shouldKeepAlive = false;
     if (request.url === '/healthz') {
       // The §5 `healthz` route: a direct response with ext_proc disabled.
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -146,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Node keeps only the first 2000 header fields by default (so a Host sent later seems missing
   // and Node answers 400 itself); keep them all, the header section is capped in bytes above.
   server.maxHeadersCount = 0;
+  applyDownstreamLimits(server, downstreamLimits, metrics);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerCodecError(error, socket, metrics));
   server.listen(options.listen.port, options.listen.address);
   await once(server, 'listening');

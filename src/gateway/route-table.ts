@@ -18,11 +18,14 @@ export type RouteDecision =
  * `cluster_header` routing, unknown name → 503 `cluster_not_found`), `unrouted` (a served API
  * path the sidecar did not route: direct 503) and `unknown_path` (every other path: direct 404
  * naming the served paths). Both envoy.yaml and this table are built from `router/api-paths.ts`.
+ * With `failure_mode_allow`, `unrouted` goes to the fail-open cluster instead (config/fail-open-cluster.ts).
  */
 export class RouteTable {
   constructor(
     private readonly clusterHeader: string,
     private readonly clusters: () => ReadonlyMap<string, ClusterTarget>,
+    /** The cluster an unrouted API request goes to (fail-open), or undefined for the direct 503. */
+    private readonly failOpenCluster: () => string | undefined = () => undefined,
   ) {}
 
   /** Matches the route for these request headers (Envoy's route selection; first header value only). */
@@ -32,6 +35,9 @@ export class RouteTable {
       if (matchApiPath(headers.get(':path') ?? '/') === undefined) {
         return { kind: 'local', reply: errorReply('SY_ERR_UNKNOWN_PATH', UNKNOWN_PATH_DIRECT_MESSAGE, 'direct_response') };
       }
+      const failOpen = this.failOpenCluster();
+      const failOpenTarget = failOpen === undefined ? undefined : this.clusters().get(failOpen);
+      if (failOpen !== undefined && failOpenTarget !== undefined) return { kind: 'cluster', clusterName: failOpen, target: failOpenTarget };
       return { kind: 'local', reply: errorReply('SY_ERR_NO_ROUTE', 'no upstream selected', 'direct_response') };
     }
     const target = this.clusters().get(clusterName);

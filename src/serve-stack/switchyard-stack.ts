@@ -6,6 +6,7 @@ import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js'
 import { ConfigStore, swapInConfig, watchConfig, type ConfigFeed, type ConfigSwapHooks, type ConfigWatchHandle, type StartConfigFeed } from '../config/watch.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
 import { startGateway, type Gateway } from '../gateway/http-gateway.js';
+import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
@@ -212,6 +213,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           settings: initial.envoy,
           clusterHeader: initial.router.clusterHeader,
           clusters: () => clusterTargets(store.current()),
+          failOpenCluster: () => failOpenCluster(store.current()),
           requestTimeoutMs: listener.timeoutMs,
           metrics: gatewayMetrics,
           logger: logger.child({ component: 'gateway', listener: listener.name }),

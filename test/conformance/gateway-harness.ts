@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { EnvoySettings } from '../../src/config/runtime-config.js';
 import { startGateway, type Gateway } from '../../src/gateway/http-gateway.js';
+import type { GatewayMetrics } from '../../src/telemetry/metrics.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { startScriptedExtProcServer, type ExtProcScript, type ScriptedExtProcServer, type ScriptedReply, setHeader } from '../helpers/scripted-extproc-server.js';
 
@@ -35,6 +36,7 @@ export interface HarnessOptions {
   /** Extra clusters besides the stub. */
   readonly clusters?: Record<string, { baseUrl: string; hostname: string }>;
   readonly upstreamTimeoutMs?: number;
+  readonly metrics?: GatewayMetrics;
 }
 
 export interface Harness {
@@ -123,6 +125,7 @@ export async function startHarness(script: ExtProcScript, options: HarnessOption
     clusterHeader: CLUSTER_HEADER,
     clusters: () => clusters,
     requestTimeoutMs: options.upstreamTimeoutMs ?? 2000,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   return {
     gateway,

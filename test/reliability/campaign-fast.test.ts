@@ -96,9 +96,10 @@ describe('reliability campaign, fast subset', () => {
     expectMet(find((await cancels()).figures, 'healthy failures under a cancel storm'));
   }, 120_000);
 
-  // Known miss, issue 12 still open: with examples/default.yaml, 8 of 100 healthy exchanges failed
-  // with RST_STREAM INTERNAL next to 3,000 raw resets in one clean-clone CI run (0 in others, and
-  // 0 in test/integration/extproc-cancel-storm.test.ts with the seed config). Skipped visibly until traced.
+  // Known miss, issue 12 still open: with examples/default.yaml, 4-8 of 100 healthy exchanges fail
+  // with RST_STREAM INTERNAL (a GOAWAY INTERNAL_ERROR from nghttp2) next to 3,000 raw resets in some
+  // runs: 2 of 3 runs before the guard counted streams as they open, 3 of 10 after (loaded machine,
+  // scratch loop of resetStormPhase). Skipped visibly until the remaining cause is found.
   it.skip(`fails no healthy exchange under ${SCALE.cancels.toLocaleString('en-US')} Envoy-style stream resets`, async () => {
     expectMet(find((await resets()).figures, 'healthy failures under'));
   }, 120_000);

@@ -84,6 +84,7 @@ describe('loadConfigFile', () => {
       bufferLimitBytes: 16 * 1024 * 1024,
       routeCacheAction: 'CLEAR',
       circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
+      downstream: { maxConnections: 4096, maxRequestsPerConnection: 0, requestHeadersTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 },
     });
     expect(config?.defaultModel).toBe('local');
     expect(config?.defaultReasoningEffort).toBe('medium');
