@@ -39,7 +39,7 @@ const RESTART_ONLY_ENVOY: readonly (readonly [string, (envoy: EnvoySettings) => 
 ];
 
 /** Sections that hold only restart-only settings (`router` is partly live, so it is compared field by field). */
-const RESTART_ONLY_SECTIONS: ReadonlySet<string> = new Set(['listeners', 'envoy', 'router']);
+const RESTART_ONLY_SECTIONS: ReadonlySet<string> = new Set(['listeners', 'envoy', 'router', 'dashboard']);
 
 function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): RestartOnlyChange[] {
   const changes: RestartOnlyChange[] = [];
@@ -61,6 +61,9 @@ function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): Rest
   }
   for (const [field, read] of RESTART_ONLY_ENVOY) compare(field, read(serving.envoy), read(loaded.envoy));
   compare('router.cluster_header', serving.router.clusterHeader, loaded.router.clusterHeader);
+  // The dashboard and its record store start with the admin server.
+  compare('dashboard.enabled', serving.dashboard?.enabled, loaded.dashboard?.enabled);
+  compare('dashboard.replay', JSON.stringify(serving.dashboard?.replay), JSON.stringify(loaded.dashboard?.replay));
   return changes;
 }
 
@@ -79,6 +82,8 @@ function appliedSections(serving: RuntimeConfig, loaded: RuntimeConfig): string[
   const sections = new Set([...Object.keys(serving.sectionDigests), ...Object.keys(loaded.sectionDigests)]);
   const applied = [...sections].filter((section) => !RESTART_ONLY_SECTIONS.has(section) && serving.sectionDigests[section] !== loaded.sectionDigests[section]);
   if (liveRouterChanged(serving.router, loaded.router)) applied.push('router');
+  const [was, now] = [serving.dashboard, loaded.dashboard];
+  if (was?.token !== now?.token || was?.showPrompts !== now?.showPrompts || was?.showAccessKeys !== now?.showAccessKeys) applied.push('dashboard');
   return applied.sort();
 }
 
@@ -95,6 +100,9 @@ export function planReload(serving: RuntimeConfig, loaded: RuntimeConfig): Reloa
     listeners: serving.listeners,
     envoy: serving.envoy,
     router: Object.freeze({ ...loaded.router, clusterHeader: serving.router.clusterHeader }),
+    ...(loaded.dashboard === undefined || serving.dashboard === undefined
+      ? {}
+      : { dashboard: Object.freeze({ ...loaded.dashboard, enabled: serving.dashboard.enabled, replay: serving.dashboard.replay }) }),
   });
   return { config, applied: appliedSections(serving, loaded), restartRequired };
 }

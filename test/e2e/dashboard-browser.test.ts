@@ -50,6 +50,11 @@ async function open(name: string): Promise<void> {
   await page.waitForSelector(`nav a.on[data-page="${name}"]`);
 }
 
+/** Waits until the element shows text matching `pattern` (what the user would see). */
+async function waitForText(selector: string, pattern: RegExp): Promise<void> {
+  await page.locator(selector, { hasText: pattern }).first().waitFor({ timeout: 20_000 });
+}
+
 async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
 }
@@ -92,9 +97,9 @@ test('a prompt in the playground shows the expected decision', async () => {
   await setToken(TOKEN);
   await page.fill('#playground-input', 'implement a function that adds two numbers');
   await page.click('#explain');
-  await page.waitForFunction(() => document.querySelector('[data-testid=route-decision]')?.textContent === 'coding-route');
+  await waitForText('[data-testid=route-decision]', /^coding-route$/);
   await page.click('#send');
-  await page.waitForFunction(() => (document.querySelector('[data-testid=answer]')?.textContent ?? '').length > 0, undefined, { timeout: 10_000 });
+  await waitForText('[data-testid=answer]', /\S/);
   await expect(page.locator('[data-testid=answer]').textContent()).resolves.toMatch(/local/);
   await screenshot('playground');
 });
@@ -145,16 +150,16 @@ test('a valid config edit is applied and routes change; rollback restores them',
   await open('config');
   await setToken(TOKEN);
   await editConfig((text) => text.replace('- "prove"', '- "prove"\n        - "banana"'));
-  await page.waitForFunction(() => document.querySelector('[data-testid=check-state]')?.textContent === 'valid', undefined, { timeout: 15_000 });
+  await waitForText('[data-testid=check-state]', /^valid$/);
   await page.click('#apply');
   await expect(page.locator('[data-testid=apply-confirm] pre.diff').textContent()).resolves.toMatch(/\+ \d+:\s+- "banana"/);
   await page.click('#confirm-apply');
-  await page.waitForFunction(() => /^applied: version/.test(document.querySelector('[data-testid=config-message]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+  await waitForText('[data-testid=config-message]', /^applied: version/);
   expect(await servingVersion()).not.toBe(before);
   expect(await decisionFor('banana bread for dessert')).toBe('reasoning-route');
 
   await page.click('#rollback');
-  await page.waitForFunction(() => /^rolled back: version/.test(document.querySelector('[data-testid=config-message]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+  await waitForText('[data-testid=config-message]', /^rolled back: version/);
   expect(await servingVersion()).toBe(before);
   expect(await decisionFor('banana bread for dessert')).toBe('default-route');
 });
@@ -164,7 +169,7 @@ test('writes without the token are refused', async () => {
   await open('config');
   await setToken('');
   await editConfig((text) => text.replace('- "prove"', '- "prove"\n        - "cherry"'));
-  await page.waitForFunction(() => document.querySelector('[data-testid=check-state]')?.textContent === 'valid', undefined, { timeout: 15_000 });
+  await waitForText('[data-testid=check-state]', /^valid$/);
   // Without a token the page offers no apply; the API refuses every write, with or without a wrong token.
   await expect(page.locator('#apply').isDisabled()).resolves.toBe(true);
   await expect(page.locator('#rollback').isDisabled()).resolves.toBe(true);
@@ -193,14 +198,14 @@ test('replay shows which stored requests an edited config would route elsewhere'
   await copy.waitFor();
   await copy.fill((await copy.inputValue()).replace('- "prove"', '- "prove"\n        - "banana"'));
   await page.click('#replay-edited');
-  await page.waitForFunction(() => /against the edited config: \d+ replayed, [1-9]\d* would change/i.test(document.querySelector('[data-testid=replay-summary]')?.textContent ?? ''));
+  await waitForText('[data-testid=replay-summary]', /against the edited config: \d+ replayed, [1-9]\d* would change/i);
   await expect(page.locator('tr.changed').count()).resolves.toBeGreaterThanOrEqual(2);
   await screenshot('replay');
 });
 
 test('savings and models pages render from the traffic', async () => {
   await open('savings');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=kpi-requests]')?.textContent ?? '0') > 0);
+  await waitForText('[data-testid=kpi-requests]', /^[1-9]\d*$/);
   await expect(page.locator('.chart canvas').count()).resolves.toBe(3);
   await screenshot('savings');
   await open('models');
