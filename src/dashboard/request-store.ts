@@ -110,6 +110,8 @@ export class RequestStore {
   async close(): Promise<void> {
     this.unsubscribe();
     this.listeners.clear();
-    await this.redis?.quit().catch(() => undefined);
+    // A client still reconnecting (Redis down) has nothing to flush: cut it, or its retries keep the process alive.
+    if (this.redis?.status === 'ready') await this.redis.quit().catch(() => undefined);
+    else this.redis?.disconnect();
   }
 }
