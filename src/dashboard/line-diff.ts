@@ -43,12 +43,12 @@ export function diffLines(before: string, after: string): DiffLine[] {
         out.push({ op: ' ', text: newMiddle[j]!, line: head + j + 1 });
         i++;
         j++;
-      } else if (j < m && (i === n || common[i]![j + 1]! >= common[i + 1]![j]!)) {
-        out.push({ op: '+', text: newMiddle[j]!, line: head + j + 1 });
-        j++;
-      } else {
+      } else if (i < n && (j === m || common[i + 1]![j]! >= common[i]![j + 1]!)) {
         out.push({ op: '-', text: oldMiddle[i]!, line: head + i + 1 });
         i++;
+      } else {
+        out.push({ op: '+', text: newMiddle[j]!, line: head + j + 1 });
+        j++;
       }
     }
   }

@@ -38,8 +38,8 @@ describe('diffLines', () => {
   it('marks removed and added lines with their line numbers and keeps the rest', () => {
     const diff = diffLines('a\nb\nc\nd', 'a\nB\nc\nd\ne');
     expect(diff.filter((line) => line.op !== ' ')).toEqual([
-      { op: '+', text: 'B', line: 2 },
       { op: '-', text: 'b', line: 2 },
+      { op: '+', text: 'B', line: 2 },
       { op: '+', text: 'e', line: 5 },
     ]);
     expect(diff.filter((line) => line.op === ' ').map((line) => line.text)).toEqual(['a', 'c', 'd']);
