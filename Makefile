@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck redis-server test test-unit test-integration test-e2e test-conformance demo bench reliability models helm-schema clean compose-up compose-down test-compose
+.PHONY: help install build lint typecheck redis-server chromium test test-unit test-integration test-e2e test-conformance demo bench reliability models helm-schema clean compose-up compose-down test-compose
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -12,11 +12,13 @@ node_modules/.package-lock.json: package-lock.json
 
 install: node_modules/.package-lock.json ## Install npm dependencies (npm ci)
 
-build: install ## Compile TypeScript to dist/
+build: install ## Compile TypeScript to dist/ and bundle the dashboard UI into dist/dashboard-ui/
 	npx tsc -p tsconfig.json
+	npx tsx scripts/build-dashboard-ui.ts
 
-typecheck: install ## Type-check without emitting
+typecheck: install ## Type-check without emitting (the server and the dashboard UI)
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.dashboard-ui.json
 
 lint: typecheck ## Type-check and look for copy-paste twins
 	@if command -v duplicates >/dev/null 2>&1; then duplicates --repo src; fi
@@ -27,7 +29,13 @@ redis-server: ## Install Debian's redis-server when missing (the cache tests sta
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
-test: build redis-server ## Run every test; ends with "N passed, N failed"
+chromium: ## Install Debian's chromium when missing (the dashboard's browser tests drive it)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium from Debian"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: build redis-server chromium ## Run every test; ends with "N passed, N failed"
 	@rm -f jest-results.json
 	@$(NODE_TEST) --json --outputFile=jest-results.json || true
 	@node scripts/test-summary.mjs jest-results.json

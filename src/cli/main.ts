@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { endQuietlyWhenStdoutCloses, type CliIo } from './cli-io.js';
 import { DSL_TARGETS, type DslTarget } from '../dsl/targets.js';
 import type { ServeOptions } from './commands/serve.js';
+import { runDashboard, type DashboardCommandOptions } from './commands/dashboard.js';
 import { runDemo } from './commands/demo.js';
 import { runDslCompile, runDslDecompile, runDslFmt, runDslValidate, type DslCompileOptions } from './commands/dsl.js';
 import { runEnvoy } from './commands/envoy.js';
@@ -65,6 +66,17 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .option('--no-gateway', 'run only the sidecar, without the built-in gateway')
     .action(async (options: ServeOptions) => {
       exitCode = await runServe(options, io);
+    });
+
+  program
+    .command('dashboard')
+    .description("print (and with --open, open) the URL of a running serve's web dashboard, checking that it answers")
+    .option('--config <file>', 'the config serve runs with (its envoy.admin_port is the port)')
+    .option('--admin-port <port>', 'admin port of the running serve (overrides the config)', parsePort)
+    .option('--admin-address <address>', 'address of the admin server', '127.0.0.1')
+    .option('--open', 'open the URL in the desktop browser (xdg-open)')
+    .action(async (options: DashboardCommandOptions) => {
+      exitCode = await runDashboard(options, io);
     });
 
   program

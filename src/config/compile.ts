@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
+import { compileDashboard } from '../dashboard/dashboard-settings.js';
 import type { DecisionEngine, DecisionSpec } from '../decisions/decision.js';
 import { createDecisionEngine } from '../decisions/engine.js';
 import { compileSelection } from '../selection/compile-selection.js';
@@ -248,6 +249,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     decisions,
     semanticCache: deepFreeze(compileSemanticCache(document)),
     ...optionalResponseApi(compileResponseApi(document.response_api)),
+    dashboard: deepFreeze(compileDashboard(document.dashboard)),
     selection: selector,
     // Releases the model leases of the signal pipeline and the selection state; what another config still uses stays.
     close: async () => {

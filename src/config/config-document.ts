@@ -1,4 +1,5 @@
 import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
+import type { DashboardDocument } from '../dashboard/dashboard-settings.js';
 import type { ModelSelectionDocument } from '../selection/compile-selection.js';
 import type { ResponseApiDocument } from '../apis/response-api-schema.js';
 import type { UpstreamApiFormat } from '../apis/api-format.js';
@@ -18,6 +19,7 @@ export interface ConfigDocument {
   readonly router: RouterDocument;
   readonly envoy: EnvoyDocument;
   readonly semantic_cache: SemanticCacheDocument;
+  readonly dashboard: DashboardDocument;
   readonly model_selection: ModelSelectionDocument;
   readonly response_api: ResponseApiDocument;
   /** Athena's looper section; refused by the selection compiler. */

@@ -39,7 +39,7 @@ const RESTART_ONLY_ENVOY: readonly (readonly [string, (envoy: EnvoySettings) => 
 ];
 
 /** Sections that hold only restart-only settings (`router` is partly live, so it is compared field by field). */
-const RESTART_ONLY_SECTIONS: ReadonlySet<string> = new Set(['listeners', 'envoy', 'router', 'config_source', 'kubernetes']);
+const RESTART_ONLY_SECTIONS: ReadonlySet<string> = new Set(['listeners', 'envoy', 'router', 'config_source', 'kubernetes', 'dashboard']);
 
 /** `config_source` and `kubernetes.*` as written, for the restart-only comparison. */
 function configSourceFields(config: RuntimeConfig): readonly (readonly [string, string])[] {
@@ -72,6 +72,9 @@ function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): Rest
   const servingSource = new Map(configSourceFields(serving));
   const loadedSource = new Map(configSourceFields(loaded));
   for (const field of new Set([...servingSource.keys(), ...loadedSource.keys()])) compare(field, servingSource.get(field) ?? 'unset', loadedSource.get(field) ?? 'unset');
+  // The dashboard and its record store start with the admin server.
+  compare('dashboard.enabled', serving.dashboard?.enabled, loaded.dashboard?.enabled);
+  compare('dashboard.replay', JSON.stringify(serving.dashboard?.replay), JSON.stringify(loaded.dashboard?.replay));
   return changes;
 }
 
@@ -90,6 +93,8 @@ function appliedSections(serving: RuntimeConfig, loaded: RuntimeConfig): string[
   const sections = new Set([...Object.keys(serving.sectionDigests), ...Object.keys(loaded.sectionDigests)]);
   const applied = [...sections].filter((section) => !RESTART_ONLY_SECTIONS.has(section) && serving.sectionDigests[section] !== loaded.sectionDigests[section]);
   if (liveRouterChanged(serving.router, loaded.router)) applied.push('router');
+  const [was, now] = [serving.dashboard, loaded.dashboard];
+  if (was?.token !== now?.token || was?.showPrompts !== now?.showPrompts || was?.showAccessKeys !== now?.showAccessKeys) applied.push('dashboard');
   return applied.sort();
 }
 
@@ -107,6 +112,9 @@ export function planReload(serving: RuntimeConfig, loaded: RuntimeConfig): Reloa
     envoy: serving.envoy,
     ...(serving.configSource !== undefined && { configSource: serving.configSource }),
     router: Object.freeze({ ...loaded.router, clusterHeader: serving.router.clusterHeader }),
+    ...(loaded.dashboard === undefined || serving.dashboard === undefined
+      ? {}
+      : { dashboard: Object.freeze({ ...loaded.dashboard, enabled: serving.dashboard.enabled, replay: serving.dashboard.replay }) }),
   });
   return { config, applied: appliedSections(serving, loaded), restartRequired };
 }

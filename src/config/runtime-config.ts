@@ -1,3 +1,4 @@
+import type { DashboardSettings } from '../dashboard/dashboard-settings.js';
 import type { DecisionEngine } from '../decisions/decision.js';
 import type { ModelSelection } from '../selection/model-selection.js';
 import type { SignalPipeline } from '../signals/signal.js';
@@ -219,6 +220,8 @@ export interface RuntimeConfig {
   readonly selection?: ModelSelection;
   /** The Responses API store settings; absent when `response_api.enabled` is false. */
   readonly responseApi?: ResponsesStoreSettings;
+  /** The web dashboard on the admin port; absent (defaults) only in configs assembled by hand. */
+  readonly dashboard?: DashboardSettings;
   /** Releases resources held by plug-ins (model sessions, connections). */
   close(): Promise<void>;
 }

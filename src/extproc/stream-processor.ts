@@ -268,6 +268,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       routingMs: outcome.routed ? this.routingMs : null,
       upstreamMs: outcome.upstreamMs,
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
+      ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(prompt === undefined ? {} : { prompt }),
     });
   }

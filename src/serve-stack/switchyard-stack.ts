@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { describeReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
 import { ConfigStore, swapInConfig, watchConfig, type ConfigFeed, type ConfigSwapHooks, type ConfigWatchHandle, type StartConfigFeed } from '../config/watch.js';
+import { startDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
 import { startGateway, type Gateway } from '../gateway/http-gateway.js';
 import { failOpenCluster } from '../config/fail-open-cluster.js';
@@ -144,6 +145,13 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   let unwatchSelectionStore = watchSelectionStore(initial);
   const adminPort = options.adminPort ?? initial.envoy.adminPort;
   const classification = classificationApi({ config: () => store.current(), loopbackOnly: isLoopback(adminAddress) });
+  const dashboard: Dashboard | undefined = initial.dashboard?.enabled === false ? undefined : await startDashboard({
+    store,
+    watchPath: options.watchPath,
+    env: options.env ?? process.env,
+    gatewayUrl: () => (gateways[0] === undefined ? undefined : `http://${WILDCARD_TO_LOOPBACK[listeners[0]!.address] ?? listeners[0]!.address}:${gateways[0].port}`),
+    logger: logger.child({ component: 'dashboard' }),
+  });
   const admin: AdminServer = await bindListener(
     { what: 'the admin server (/healthz, /readyz, /metrics)', change: 'envoy.admin_port in the config, or pass --admin-port' },
     adminAddress,
@@ -162,7 +170,9 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
             logger: logger.child({ component: 'selection' }),
           }),
           ...classification.routes,
+          ...(dashboard?.routes ?? []),
         ],
+        ...(dashboard === undefined ? {} : { serve: dashboard.handle }),
       }),
   );
 
@@ -178,6 +188,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     await caches.close();
     classification.close();
     await store.current().close();
+    await dashboard?.close();
     await admin.close();
   };
 

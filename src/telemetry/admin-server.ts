@@ -14,6 +14,8 @@ export interface AdminServerOptions {
   readonly metrics: readonly MetricsExposition[];
   /** JSON API endpoints served besides the probes (model selection's feedback and state). */
   readonly routes?: readonly AdminRoute[];
+  /** Serves what is not a JSON route (the dashboard's pages and event streams); returns false to pass. */
+  readonly serve?: (request: http.IncomingMessage, response: http.ServerResponse, path: string, query: URLSearchParams) => boolean;
 }
 
 /** A JSON endpoint of the admin server. */
@@ -82,6 +84,7 @@ async function renderMetrics(expositions: readonly MetricsExposition[]): Promise
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const server = http.createServer((request, response) => {
     const [path, search] = (request.url ?? '/').split('?');
+    if (options.serve?.(request, response, path ?? '/', new URLSearchParams(search ?? '')) === true) return;
     const routes = (options.routes ?? []).filter((route) => route.path === path);
     if (routes.length > 0) {
       const route = routes.find((candidate) => candidate.method === request.method);

@@ -26,6 +26,8 @@ export interface RequestLogEntry {
   readonly upstreamMs: number | null;
   /** How the decision's selection algorithm chose the model; absent without a decision. */
   readonly selection?: { readonly algorithm: string; readonly reason: string };
+  /** Matched rule names per signal type (as in `route` output); absent when nothing was routed. */
+  readonly signals?: Readonly<Record<string, readonly string[]>>;
   /** The last user message as the client sent it; present only with `router.log_prompts: true`. */
   readonly prompt?: string;
 }
@@ -34,8 +36,18 @@ function milliseconds(value: number | null): number | null {
   return value === null ? null : Math.round(value * 1000) / 1000;
 }
 
+/** Who else reads every entry, whatever the log level (the dashboard's live table and replay store). */
+const requestListeners = new Set<(entry: RequestLogEntry) => void>();
+
+/** Calls `listener` with each request's entry from now on; returns the unsubscribe function. */
+export function subscribeRequestLog(listener: (entry: RequestLogEntry) => void): () => void {
+  requestListeners.add(listener);
+  return () => requestListeners.delete(listener);
+}
+
 /** Writes the request's line: message "request", the entry's fields at the top level for log queries. */
 export function logRequest(logger: RouterLogger, entry: RequestLogEntry): void {
+  for (const listener of requestListeners) listener(entry);
   if (!logger.isLevelEnabled('info')) return;
   logger.info({ ...entry, routingMs: milliseconds(entry.routingMs), upstreamMs: milliseconds(entry.upstreamMs) }, 'request');
 }

@@ -61,6 +61,7 @@ describe('one structured info line per request (seed config with the cache on, t
       routingMs: expect.any(Number),
       upstreamMs: expect.any(Number),
       selection: { algorithm: 'static', reason: 'first modelRef' },
+      signals: {},
     });
     expect(line['upstreamMs']).toBeGreaterThan(0);
   });

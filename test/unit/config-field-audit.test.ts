@@ -253,6 +253,16 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'semantic_cache.hnsw.m': { warned: [['semantic_cache', 'hnsw', 'm']], says: 'hnsw_m is set and wins' },
   'semantic_cache.hnsw.ef_construction': { warned: [['semantic_cache', 'hnsw', 'ef_construction']], says: 'hnsw_ef_construction is set and wins' },
   'semantic_cache.hnsw.ef_search': { warned: [['semantic_cache', 'hnsw', 'ef_search']], says: 'hnsw_ef_search is set and wins' },
+
+  // The web dashboard (issue 18); its effects are driven in test/e2e/dashboard-browser.test.ts and test/unit/dashboard-*.test.ts.
+  'dashboard.enabled': { compiled: (c) => c.dashboard?.enabled, value: false },
+  'dashboard.token': { compiled: (c) => c.dashboard?.token, value: 'audit-dashboard-token' },
+  'dashboard.show_prompts': { compiled: (c) => c.dashboard?.showPrompts, value: true },
+  'dashboard.show_access_keys': { compiled: (c) => c.dashboard?.showAccessKeys, value: true },
+  'dashboard.replay.capacity': { compiled: (c) => c.dashboard?.replay.capacity, value: 250 },
+  'dashboard.replay.store': { compiled: (c) => c.dashboard?.replay.store, value: 'redis' },
+  'dashboard.replay.redis.url': { compiled: (c) => c.dashboard?.replay.redisUrl, value: 'redis://replay.example:6382/4' },
+  'dashboard.replay.redis.key': { compiled: (c) => c.dashboard?.replay.redisKey, value: 'audit:requests' },
 };
 
 /** The schema-style paths (`a[].b`, `map.*.c`, `plugins[type]`, `<rule>.x`) of every leaf the fixture sets. */

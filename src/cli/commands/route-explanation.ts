@@ -1,8 +1,8 @@
 import type { RuntimeConfig } from '../../config/runtime-config.js';
-import { explainDecisions } from '../../decisions/explain-decisions.js';
+import { explainDecisions, type DecisionExplanation } from '../../decisions/explain-decisions.js';
 import { parseChatRequest } from '../../router/chat-request.js';
 import type { SelectionTrace } from '../../router/route-result.js';
-import type { SignalResult, SignalSet } from '../../signals/signal.js';
+import type { SignalResult } from '../../signals/signal.js';
 
 function score(value: number): string {
   return value.toFixed(3);
@@ -21,17 +21,46 @@ function signalLine(id: string, result: SignalResult): string {
   return `    ${parts.join('  ')}`;
 }
 
-function signalLines(signals: SignalSet): string[] {
-  if (signals.size === 0) return ['    (no decision references a signal)'];
-  return [...signals].map(([id, result]) => signalLine(id, result));
+/** The reasons behind one routing, as data: what `route --explain` prints and the dashboard shows. */
+export interface RoutingExplanation {
+  /** Every evaluated signal, in evaluation order, with its `type:name` id. */
+  readonly signals: readonly (SignalResult & { readonly id: string })[];
+  /** Every decision in the order they are tried, its rule marked condition by condition. */
+  readonly decisions: readonly DecisionExplanation[];
+  /** Set when no decision matched: the default model that takes the request. */
+  readonly fallbackModel?: string;
+  /** The winning decision's selection algorithm, its candidates, choice and reason. */
+  readonly selection?: SelectionTrace & { readonly candidates: readonly string[] };
+}
+
+/**
+ * Explains one routing: evaluates every signal and every decision of `config` for the request.
+ * Signals run again here, outside the request path; they are deterministic, so they agree with
+ * the routing `routed` describes.
+ */
+export async function explainRoute(
+  config: RuntimeConfig,
+  body: Buffer,
+  headers: ReadonlyMap<string, string>,
+  routed: { readonly decision: string | null; readonly selection?: SelectionTrace | undefined },
+): Promise<RoutingExplanation> {
+  const request = await parseChatRequest(body, headers);
+  const signals = await config.signals.evaluate(request.view, new AbortController().signal);
+  const decisions = explainDecisions(config.decisions, signals);
+  const { selection, decision } = routed;
+  const candidates = decision === null ? [] : (config.selection?.forDecision(decision)?.candidates.map((candidate) => candidate.target.name) ?? []);
+  return {
+    signals: [...signals].map(([id, result]) => ({ id, ...result })),
+    decisions,
+    ...(decisions.some((explained) => explained.chosen) ? {} : { fallbackModel: config.defaultModel }),
+    ...(selection === undefined || decision === null ? {} : { selection: { ...selection, candidates } }),
+  };
 }
 
 /**
  * The human-readable reasons behind one routing, printed by `route --explain` under the prompt's
  * JSON line: every evaluated signal (score against threshold, a classifier's best labels), then
  * every decision in the order they are tried, with its rule marked condition by condition.
- * Signals run again here, outside the request path; they are deterministic, so they agree with
- * the routing printed above.
  */
 export async function explainRouting(
   config: RuntimeConfig,
@@ -39,19 +68,16 @@ export async function explainRouting(
   headers: ReadonlyMap<string, string>,
   routed: { readonly decision: string | null; readonly selection?: SelectionTrace | undefined },
 ): Promise<string> {
-  const request = await parseChatRequest(body, headers);
-  const signals = await config.signals.evaluate(request.view, new AbortController().signal);
-  const explained = explainDecisions(config.decisions, signals);
-  const decisions = explained.flatMap((decision) => [`    ${decision.name} (priority ${decision.priority}): ${decision.why}`, `      ${decision.rule}`]);
-  const fallback = explained.some((decision) => decision.chosen) ? [] : [`    no decision matched: default_model "${config.defaultModel}" takes the request`];
-  return ['  signals:', ...signalLines(signals), '  decisions (tried in this order):', ...decisions, ...fallback, ...selectionLines(config, routed), ''].join('\n');
+  const explained = await explainRoute(config, body, headers, routed);
+  const signals = explained.signals.length === 0 ? ['    (no decision references a signal)'] : explained.signals.map((result) => signalLine(result.id, result));
+  const decisions = explained.decisions.flatMap((decision) => [`    ${decision.name} (priority ${decision.priority}): ${decision.why}`, `      ${decision.rule}`]);
+  const fallback = explained.fallbackModel === undefined ? [] : [`    no decision matched: default_model "${explained.fallbackModel}" takes the request`];
+  return ['  signals:', ...signals, '  decisions (tried in this order):', ...decisions, ...fallback, ...selectionLines(explained.selection), ''].join('\n');
 }
 
 /** How the winning decision's algorithm chose among its modelRefs (the choice printed in the line above). */
-function selectionLines(config: RuntimeConfig, routed: { readonly decision: string | null; readonly selection?: SelectionTrace | undefined }): string[] {
-  const { selection, decision } = routed;
-  if (selection === undefined || decision === null) return [];
-  const candidates = config.selection?.forDecision(decision)?.candidates.map((candidate) => candidate.target.name) ?? [];
+function selectionLines(selection: RoutingExplanation['selection']): string[] {
+  if (selection === undefined) return [];
   const failed = selection.error === undefined ? '' : ` (selector failed: ${selection.error})`;
-  return [`  model selection (${selection.algorithm} over ${candidates.join(', ')}): ${selection.model}, ${selection.reason}${failed}`];
+  return [`  model selection (${selection.algorithm} over ${selection.candidates.join(', ')}): ${selection.model}, ${selection.reason}${failed}`];
 }

@@ -19,7 +19,7 @@ export interface RouteOptions {
 }
 
 /** One routed prompt, in the stable line format `route` prints. */
-interface RouteLine {
+export interface RouteLine {
   readonly id: unknown;
   readonly decision: string | null;
   readonly model: string;
@@ -32,14 +32,14 @@ interface RouteLine {
   readonly latency_ms: number;
 }
 
-interface Prompt {
+export interface Prompt {
   readonly id: unknown;
   readonly messages: unknown;
   /** Where the prompt came from, for error messages. */
   readonly source: string;
 }
 
-const REQUEST_HEADERS: ReadonlyMap<string, string> = new Map([['content-type', 'application/json']]);
+export const REQUEST_HEADERS: ReadonlyMap<string, string> = new Map([['content-type', 'application/json']]);
 
 /**
  * `switchyard route`: decides where prompts would go without calling any upstream, one JSON
@@ -99,11 +99,11 @@ function parsePromptFile(text: string, file: string): (Prompt | Error)[] {
   return prompts;
 }
 
-function promptBody(config: RuntimeConfig, prompt: Prompt): Buffer {
+export function promptBody(config: RuntimeConfig, prompt: Prompt): Buffer {
   return Buffer.from(JSON.stringify({ model: config.router.primaryAutoModelName, messages: prompt.messages }));
 }
 
-async function routePrompt(config: RuntimeConfig, prompt: Prompt): Promise<RouteLine | Error> {
+export async function routePrompt(config: RuntimeConfig, prompt: Prompt): Promise<RouteLine | Error> {
   const body = promptBody(config, prompt);
   const started = performance.now();
   const result = await routeChatCompletion(config, body, REQUEST_HEADERS, new AbortController().signal);
