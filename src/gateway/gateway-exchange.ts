@@ -8,7 +8,8 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { BodyCollector, type CollectedBody } from './body-collector.js';
 import { readDownstreamHeaders, requestHasBody } from './downstream-request.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
-import { ExtProcSession, type ExtProcClient, type PhaseOutcome, type TerminalOutcome } from './ext-proc-session.js';
+import { ExtProcSession, type PhaseOutcome, type TerminalOutcome } from './ext-proc-session.js';
+import type { ExtProcTransport } from './ext-proc-transport.js';
 import type { WireCommonResponse } from './ext-proc-wire.js';
 import type { GatewayLogger } from './gateway-logger.js';
 import { HeaderList } from './header-list.js';
@@ -20,7 +21,7 @@ import { UpstreamError, type UpstreamPool, type UpstreamResponse } from './upstr
 
 /** What every exchange of one gateway shares. */
 export interface ExchangeContext {
-  readonly client: ExtProcClient;
+  readonly transport: ExtProcTransport;
   readonly settings: EnvoySettings;
   readonly counters: ExtProcCounters;
   readonly logger: GatewayLogger;
@@ -104,7 +105,7 @@ export class GatewayExchange {
     this.headersAtFirstRoute = this.headers.clone();
     this.requestId = this.headers.get('x-request-id') ?? '';
     this.session = new ExtProcSession({
-      client: context.client,
+      transport: context.transport,
       settings: context.settings,
       counters: context.counters,
       logger: context.logger,

@@ -65,6 +65,6 @@ export class HeaderList {
 
   /** The ext_proc `HeaderMap`: every value in `raw_value`, `value` left empty, as Envoy sends it. */
   toProto(): HeaderMap {
-    return { headers: this.list.map((entry) => ({ key: entry.name, raw_value: Buffer.from(entry.value, 'latin1') })) };
+    return { headers: this.list.map((entry) => ({ key: entry.name, value: '', raw_value: Buffer.from(entry.value, 'latin1') })) };
   }
 }

@@ -4,8 +4,10 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { describeReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
 import { ConfigStore, watchConfig, type ConfigWatchHandle } from '../config/watch.js';
+import { inProcessSidecar } from '../extproc/in-process-transport.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
-import { startGateway, type Gateway } from '../gateway/http-gateway.js';
+import { routeChatCompletion } from '../router/route-request.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../gateway/http-gateway.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
@@ -33,6 +35,11 @@ export interface SwitchyardStackOptions {
   readonly gateway?: boolean;
   /** A remote sidecar for the gateway; then no local sidecar starts. */
   readonly sidecar?: SidecarAddress;
+  /**
+   * How the gateway reaches the local sidecar: in-process (default; no HTTP/2, no protobuf) or
+   * over its gRPC port, as Envoy does.
+   */
+  readonly extProcTransport?: 'in-process' | 'grpc';
   readonly grpcPort?: number;
   /** Port of every gateway listener (only 0 when there are several, as they cannot share one). */
   readonly listenPort?: number;
@@ -108,8 +115,8 @@ function reportReload(plan: ReloadPlan, logger: RouterLogger, overriddenBy: Fiel
 /**
  * Starts Switchyard the way `switchyard serve` runs it: the admin server first (so `/healthz`
  * answers during start-up and `/readyz` says what is missing), then the ext_proc sidecar, then
- * one gateway per listener. The gateway reaches the sidecar over gRPC even in one process, so
- * what runs here is exactly what runs behind a real Envoy. A reloaded config reaches new
+ * one gateway per listener. The gateway drives the local sidecar's stream handler in-process with
+ * the same messages Envoy would send over gRPC (the gRPC port still serves Envoy). A reloaded config reaches new
  * sidecar streams (providers, signals, decisions, plug-ins, the semantic cache with its backend)
  * and the gateways' cluster table; listener, port and ext_proc settings need a restart, keep
  * their serving values, and each one changed is logged as a warning (see `config/reload-plan.ts`).
@@ -192,16 +199,26 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           }),
       );
     }
-    const sidecarAddress = options.sidecar ?? {
-      address: WILDCARD_TO_LOOPBACK[initial.envoy.extprocAddress] ?? initial.envoy.extprocAddress,
-      port: sidecar!.port,
-    };
+    // One in-process transport per gateway: each closes its own when it stops.
+    const sidecarFor = (): GatewayOptions['sidecar'] =>
+      options.sidecar ??
+      (options.extProcTransport === 'grpc'
+        ? { address: WILDCARD_TO_LOOPBACK[initial.envoy.extprocAddress] ?? initial.envoy.extprocAddress, port: sidecar!.port }
+        : {
+            inProcess: inProcessSidecar({
+              store,
+              route: routeChatCompletion,
+              logger,
+              metrics: routerMetrics,
+              cacheFor: (config) => caches.cacheFor(config),
+            }),
+          });
     for (const [index, listener] of listeners.entries()) {
       const role = { what: `the gateway listener "${listener.name}"`, change: `listeners[${index}].port in the config, or pass --listen-port` };
       gateways.push(
         await bindListener(role, listener.address, listener.port, () => startGateway({
           listen: { address: listener.address, port: listener.port },
-          sidecar: sidecarAddress,
+          sidecar: sidecarFor(),
           settings: initial.envoy,
           clusterHeader: initial.router.clusterHeader,
           clusters: () => clusterTargets(store.current()),
