@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { EnvoySettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { BodyCollector, type CollectedBody } from './body-collector.js';
 import { readDownstreamHeaders, requestHasBody } from './downstream-request.js';
+import { forwardBody } from './forward-body.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
 import { ExtProcSession, type PhaseOutcome, type TerminalOutcome } from './ext-proc-session.js';
 import type { ExtProcTransport } from './ext-proc-transport.js';
@@ -299,8 +299,8 @@ export class GatewayExchange {
       this.context.metrics.localReply(route.reply.status, route.reply.details);
       return localAsUpstream(route.reply);
     }
-    const upstreamHeaders = new HeaderList(this.headers.regular());
-    upstreamHeaders.remove(this.context.clusterHeader);
+    const clusterHeader = this.context.clusterHeader;
+    const upstreamHeaders = this.headers.entries.filter((entry) => !entry.name.startsWith(':') && entry.name !== clusterHeader);
     try {
       return await this.context.upstreams.request(route.target, {
         method: this.headers.get(':method') ?? 'GET',
@@ -354,7 +354,7 @@ export class GatewayExchange {
     this.session.close();
     this.writeHead(headers);
     try {
-      await pipeline(upstream.body, this.response);
+      await forwardBody(upstream.body, this.response);
     } catch (error) {
       this.onResponseStreamError(error);
     }
@@ -398,7 +398,7 @@ export class GatewayExchange {
     }
     this.response.write(out);
     try {
-      await pipeline(body, this.response);
+      await forwardBody(body, this.response);
     } catch (error) {
       this.onResponseStreamError(error);
     }
