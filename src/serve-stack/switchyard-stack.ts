@@ -35,11 +35,6 @@ export interface SwitchyardStackOptions {
   readonly gateway?: boolean;
   /** A remote sidecar for the gateway; then no local sidecar starts. */
   readonly sidecar?: SidecarAddress;
-  /**
-   * How the gateway reaches the local sidecar: in-process (default; no HTTP/2, no protobuf) or
-   * over its gRPC port, as Envoy does.
-   */
-  readonly extProcTransport?: 'in-process' | 'grpc';
   readonly grpcPort?: number;
   /** Port of every gateway listener (only 0 when there are several, as they cannot share one). */
   readonly listenPort?: number;
@@ -74,8 +69,6 @@ export interface SwitchyardStack {
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }
-
-const WILDCARD_TO_LOOPBACK: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
 
 function listenersToServe(config: RuntimeConfig, listenPort: number | undefined): readonly ListenerConfig[] {
   if (listenPort === undefined) return config.listeners;
@@ -199,20 +192,12 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           }),
       );
     }
-    // One in-process transport per gateway: each closes its own when it stops.
+    // The local sidecar is driven in-process (its gRPC port serves Envoy); one transport per
+    // gateway, as each closes its own when it stops.
     const sidecarFor = (): GatewayOptions['sidecar'] =>
-      options.sidecar ??
-      (options.extProcTransport === 'grpc'
-        ? { address: WILDCARD_TO_LOOPBACK[initial.envoy.extprocAddress] ?? initial.envoy.extprocAddress, port: sidecar!.port }
-        : {
-            inProcess: inProcessSidecar({
-              store,
-              route: routeChatCompletion,
-              logger,
-              metrics: routerMetrics,
-              cacheFor: (config) => caches.cacheFor(config),
-            }),
-          });
+      options.sidecar ?? {
+        inProcess: inProcessSidecar({ store, route: routeChatCompletion, logger, metrics: routerMetrics, cacheFor: (config) => caches.cacheFor(config) }),
+      };
     for (const [index, listener] of listeners.entries()) {
       const role = { what: `the gateway listener "${listener.name}"`, change: `listeners[${index}].port in the config, or pass --listen-port` };
       gateways.push(
