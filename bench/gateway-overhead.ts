@@ -9,7 +9,7 @@
  *
  * Prints a table and writes bench/results/gateway-overhead.json.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,8 +113,9 @@ async function main(): Promise<void> {
   console.table(rows);
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   await mkdir(outDir, { recursive: true });
-  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', requests_per_level: requests };
-  await writeFile(path.join(outDir, 'gateway-overhead.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', load_average_1m: round(os.loadavg()[0]!), requests_per_level: requests };
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  await writeFile(path.join(outDir, 'gateway-overhead.json'), `${JSON.stringify({ machine, commit, date: new Date().toISOString(), rows }, null, 2)}\n`);
 }
 
 function round(value: number): number {
