@@ -57,7 +57,7 @@ PEER_BENCH ?= ../shared/tools/peer-bench
 bench-peers: build ## Switchyard vs Portkey, one interleaved peer-bench run per config (needs ../shared/tools/peer-bench; results to bench/results/peer-bench-*.json)
 	@dir=$$(mktemp -d) && cp -r $(PEER_BENCH) $$dir/peer-bench && cd $$dir/peer-bench && npm ci --no-audit --no-fund --prefer-offline >/dev/null && \
 	node bench.mjs --gateway portkey,switchyard --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/seed-tutorial.yaml --out $(CURDIR)/bench/results/peer-bench-seed.json && \
-	node bench.mjs --gateway portkey,switchyard --scenarios c32 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/default.yaml --out $(CURDIR)/bench/results/peer-bench-default.json; \
+	node bench.mjs --gateway portkey,switchyard --scenarios c32 --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/default.yaml --out $(CURDIR)/bench/results/peer-bench-default.json; \
 	status=$$?; rm -rf $$dir; exit $$status
 
 reliability: build redis-server ## Reliability campaign on loopback (load, bad inputs, faults, cancels, SIGTERM); FAST=1 for the CI subset; exits 1 on a missed target
