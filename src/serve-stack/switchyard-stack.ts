@@ -6,7 +6,6 @@ import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js'
 import { ConfigStore, watchConfig, type ConfigWatchHandle } from '../config/watch.js';
 import { inProcessSidecar } from '../extproc/in-process-transport.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
-import { routeChatCompletion } from '../router/route-request.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/http-gateway.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
@@ -195,9 +194,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     // The local sidecar is driven in-process (its gRPC port serves Envoy); one transport per
     // gateway, as each closes its own when it stops.
     const sidecarFor = (): GatewayOptions['sidecar'] =>
-      options.sidecar ?? {
-        inProcess: inProcessSidecar({ store, route: routeChatCompletion, logger, metrics: routerMetrics, cacheFor: (config) => caches.cacheFor(config) }),
-      };
+      options.sidecar ?? { inProcess: inProcessSidecar(sidecar!.streamDependencies) };
     for (const [index, listener] of listeners.entries()) {
       const role = { what: `the gateway listener "${listener.name}"`, change: `listeners[${index}].port in the config, or pass --listen-port` };
       gateways.push(
