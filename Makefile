@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --experimental-vm-modules --no-warnings node_modules/jest/bin/jest.js
 
-.PHONY: help install build lint typecheck redis-server chromium test test-unit test-integration test-e2e test-conformance demo bench reliability models helm-schema clean compose-up compose-down test-compose
+.PHONY: help install build lint typecheck redis-server chromium test test-unit test-integration test-e2e test-conformance demo bench bench-peers reliability models helm-schema clean compose-up compose-down test-compose
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,6 +60,13 @@ demo: build ## Route the prompt suite through the whole stack against stub model
 
 bench: build ## Run the benchmarks (numbers go to bench/results/)
 	@for f in bench/*.ts; do echo "== $$f"; npx tsx $$f || exit 1; done
+
+PEER_BENCH ?= ../shared/tools/peer-bench
+bench-peers: build ## Switchyard vs Portkey, one interleaved peer-bench run per config (needs ../shared/tools/peer-bench; results to bench/results/peer-bench-*.json)
+	@dir=$$(mktemp -d) && cp -r $(PEER_BENCH) $$dir/peer-bench && cd $$dir/peer-bench && npm ci --no-audit --no-fund --prefer-offline >/dev/null && \
+	node bench.mjs --gateway portkey,switchyard --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/seed-tutorial.yaml --out $(CURDIR)/bench/results/peer-bench-seed.json && \
+	node bench.mjs --gateway portkey,switchyard --scenarios c32 --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/default.yaml --out $(CURDIR)/bench/results/peer-bench-default.json; \
+	status=$$?; rm -rf $$dir; exit $$status
 
 reliability: build redis-server ## Reliability campaign on loopback (load, bad inputs, faults, cancels, SIGTERM); FAST=1 for the CI subset; exits 1 on a missed target
 	npx tsx test/reliability/campaign.ts $(if $(FAST),--fast,)

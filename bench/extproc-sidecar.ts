@@ -2,7 +2,8 @@
  * Sidecar latency over real gRPC: per request one ext_proc stream carrying request headers,
  * the buffered body and response headers, then a cancel, exactly as Envoy drives it. The
  * sidecar runs in a child process (as it does next to Envoy), so client work is not counted
- * against the sidecar's event loop.
+ * against the sidecar's event loop. The floor (a bare ext_proc server) is measured in the same
+ * run, in alternating rounds.
  *
  *   npx tsx bench/extproc-sidecar.ts [--requests N]
  *
@@ -13,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { loadExtProcDefinitions } from '../src/extproc/envoy-protos.js';
 import { ConfigStore } from '../src/config/watch.js';
@@ -24,6 +25,7 @@ import { envoyHeaderMap, ExtProcTestClient, requestHeadersMessage } from '../tes
 
 const CONCURRENCY_LEVELS = [1, 16, 64] as const;
 const WARMUP_REQUESTS = 1000;
+const ROUNDS = 6;
 const PROMPTS = [
   'What is a Python decorator?',
   'Implement a function that finds the longest palindromic substring.',
@@ -91,7 +93,13 @@ async function oneRequest(client: ExtProcTestClient, index: number, routed: bool
   return elapsed;
 }
 
-async function runLevel(client: ExtProcTestClient, concurrency: number, requests: number, routed = true): Promise<LevelResult> {
+/** Latencies and wall time of some requests at one concurrency. */
+interface Sample {
+  readonly latencies: number[];
+  readonly seconds: number;
+}
+
+async function runRequests(client: ExtProcTestClient, concurrency: number, requests: number, routed: boolean): Promise<Sample> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -100,16 +108,20 @@ async function runLevel(client: ExtProcTestClient, concurrency: number, requests
       while (next < requests) latencies.push(await oneRequest(client, next++, routed));
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+function levelResult(concurrency: number, samples: readonly Sample[]): LevelResult {
+  const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
+  const seconds = samples.reduce((sum, sample) => sum + sample.seconds, 0);
   const at = (q: number): number => round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
   return {
     concurrency,
-    requests,
+    requests: latencies.length,
     p50_ms: at(0.5),
     p99_ms: at(0.99),
     max_ms: round(latencies[latencies.length - 1]!),
-    requests_per_second: Math.round(requests / seconds),
+    requests_per_second: Math.round(latencies.length / seconds),
   };
 }
 
@@ -117,34 +129,69 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** Starts a child server (the sidecar or the floor) and measures every concurrency level against it. */
-async function measureServer(flag: string, requests: number): Promise<LevelResult[]> {
+/** A child server (the sidecar or the floor) and a client connected to it. */
+interface Target {
+  readonly client: ExtProcTestClient;
+  readonly routed: boolean;
+  stop(): Promise<void>;
+}
+
+async function startTarget(flag: string): Promise<Target> {
   const child = fork(fileURLToPath(import.meta.url), [flag], { execArgv: ['--import', 'tsx', ...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['BENCH_CPU_PROF']] : [])] });
   const port = await new Promise<number>((resolve) => child.once('message', (message: { port: number }) => resolve(message.port)));
   const client = new ExtProcTestClient(port);
-  const routed = flag === SIDECAR_FLAG;
+  return {
+    client,
+    routed: flag === SIDECAR_FLAG,
+    async stop() {
+      client.close();
+      child.send('stop');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/**
+ * Sidecar and floor run side by side, idle while the other is measured: each level is split
+ * into rounds that alternate which goes first (AB, BA, …), so a load change on the shared
+ * machine hits both alike and their ratio means something.
+ */
+async function measureInterleaved(requests: number): Promise<{ sidecar: LevelResult[]; floor: LevelResult[] }> {
+  const sidecar = await startTarget(SIDECAR_FLAG);
+  const floor = await startTarget(FLOOR_FLAG);
   try {
-    await runLevel(client, 16, WARMUP_REQUESTS, routed);
-    const results: LevelResult[] = [];
-    for (const concurrency of CONCURRENCY_LEVELS) results.push(await runLevel(client, concurrency, requests, routed));
+    for (const target of [sidecar, floor]) await runRequests(target.client, 16, WARMUP_REQUESTS, target.routed);
+    const results = { sidecar: [] as LevelResult[], floor: [] as LevelResult[] };
+    const perRound = Math.ceil(requests / ROUNDS);
+    for (const concurrency of CONCURRENCY_LEVELS) {
+      const samples = { sidecar: [] as Sample[], floor: [] as Sample[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? (['sidecar', 'floor'] as const) : (['floor', 'sidecar'] as const);
+        for (const name of order) {
+          const target = name === 'sidecar' ? sidecar : floor;
+          samples[name].push(await runRequests(target.client, concurrency, perRound, target.routed));
+        }
+      }
+      results.sidecar.push(levelResult(concurrency, samples.sidecar));
+      results.floor.push(levelResult(concurrency, samples.floor));
+    }
     return results;
   } finally {
-    client.close();
-    child.send('stop');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await sidecar.stop();
+    await floor.stop();
   }
 }
 
 async function main(): Promise<void> {
   const flag = process.argv.indexOf('--requests');
   const requests = flag === -1 ? 10_000 : Number(process.argv[flag + 1]);
-  const results = await measureServer(SIDECAR_FLAG, requests);
-  const floor = await measureServer(FLOOR_FLAG, requests);
-  console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s   floor p50   floor p99   floor req/s');
+  const { sidecar: results, floor } = await measureInterleaved(requests);
+  console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s   floor p50   floor p99   floor req/s   of floor');
+  const ofFloor = results.map((r, i) => round(r.requests_per_second / floor[i]!.requests_per_second));
   results.forEach((r, i) => {
     const f = floor[i]!;
     console.log(
-      `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}  ${f.p50_ms.toFixed(3).padStart(10)}  ${f.p99_ms.toFixed(3).padStart(10)}  ${String(f.requests_per_second).padStart(12)}`,
+      `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}  ${f.p50_ms.toFixed(3).padStart(10)}  ${f.p99_ms.toFixed(3).padStart(10)}  ${String(f.requests_per_second).padStart(12)}  ${(100 * ofFloor[i]!).toFixed(0).padStart(8)}%`,
     );
   });
   const report = {
@@ -152,10 +199,13 @@ async function main(): Promise<void> {
     config: path.relative(process.cwd(), SEED_CONFIG_PATH),
     messages_per_request: ['request_headers', 'request_body', 'response_headers'],
     floor: 'a bare ext_proc server on the same protos that answers every message with an empty reply',
-    machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown' },
+    interleaving: `${ROUNDS} rounds per level, sidecar and floor alternating which goes first`,
+    machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', load_average_1m: round(os.loadavg()[0]!) },
+    commit: execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),
     date: new Date().toISOString(),
     results,
     floor_results: floor,
+    requests_per_second_of_floor: Object.fromEntries(results.map((r, i) => [`c${r.concurrency}`, ofFloor[i]])),
   };
   const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'extproc-sidecar.json');
   await mkdir(path.dirname(out), { recursive: true });

@@ -1,14 +1,15 @@
 /**
  * What the built-in gateway adds to a chat completion: the same client sends the same request
  * straight to the stub upstream (direct path) and through gateway → ext_proc sidecar → stub
- * (routed path), in one run, at concurrency 1 and 32. The gateway, the sidecar and the stub run
- * in one child process, as `switchyard serve` would; the load client runs in this process.
+ * (routed path), in one run, at concurrency 1 and 32; the routed path twice: with the sidecar
+ * reached over gRPC (as Envoy reaches it) and in-process (as `switchyard serve` runs it). The
+ * gateways, the sidecar and the stub run in one child process; the load client runs in this process.
  *
  *   npx tsx bench/gateway-overhead.ts [--requests N]
  *
  * Prints a table and writes bench/results/gateway-overhead.json.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ const BODY = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content:
 const DIRECT_BODY = BODY.replace('"auto"', '"mlx-community/Qwen3-Coder-Next-4bit"');
 
 interface PathResult {
-  readonly path: 'direct' | 'gateway';
+  readonly path: 'direct' | 'gateway' | 'gateway-in-process';
   readonly concurrency: number;
   readonly p50_ms: number;
   readonly p99_ms: number;
@@ -33,7 +34,7 @@ interface PathResult {
 
 async function serveStack(): Promise<void> {
   const stack = await startSingleStubStack();
-  process.send!({ stub: stack.stub.port, gateway: stack.gateway.port });
+  process.send!({ stub: stack.stub.port, gateway: stack.gateway.port, inProcess: stack.inProcessGateway.port });
   process.once('message', () => {
     void stack.close().then(() => process.disconnect());
   });
@@ -65,10 +66,13 @@ async function main(): Promise<void> {
   const requestsArg = process.argv.indexOf('--requests');
   const requests = requestsArg === -1 ? 5000 : Number(process.argv[requestsArg + 1]);
   const child = fork(fileURLToPath(import.meta.url), [STACK_FLAG], { execArgv: process.execArgv });
-  const ports = await new Promise<{ stub: number; gateway: number }>((resolve) => child.once('message', (m) => resolve(m as { stub: number; gateway: number })));
+  const ports = await new Promise<{ stub: number; gateway: number; inProcess: number }>((resolve) =>
+    child.once('message', (m) => resolve(m as { stub: number; gateway: number; inProcess: number })),
+  );
   const results: PathResult[] = [];
   for (const concurrency of CONCURRENCY_LEVELS) {
-    for (const [name, port, body] of [['direct', ports.stub, DIRECT_BODY], ['gateway', ports.gateway, BODY]] as const) {
+    const paths = [['direct', ports.stub, DIRECT_BODY], ['gateway', ports.gateway, BODY], ['gateway-in-process', ports.inProcess, BODY]] as const;
+    for (const [name, port, body] of paths) {
       const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
       await measure(pool, body, concurrency, WARMUP_REQUESTS);
       const { latencies, seconds } = await measure(pool, body, concurrency, requests);
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   const rows = CONCURRENCY_LEVELS.map((concurrency) => {
     const direct = results.find((r) => r.path === 'direct' && r.concurrency === concurrency)!;
     const gateway = results.find((r) => r.path === 'gateway' && r.concurrency === concurrency)!;
+    const inProcess = results.find((r) => r.path === 'gateway-in-process' && r.concurrency === concurrency)!;
     return {
       concurrency,
       direct_p50_ms: direct.p50_ms,
@@ -98,13 +103,19 @@ async function main(): Promise<void> {
       p50_ratio: round(gateway.p50_ms / direct.p50_ms),
       direct_rps: direct.requests_per_second,
       gateway_rps: gateway.requests_per_second,
+      in_process_p50_ms: inProcess.p50_ms,
+      in_process_p99_ms: inProcess.p99_ms,
+      in_process_added_p50_ms: round(inProcess.p50_ms - direct.p50_ms),
+      in_process_added_p99_ms: round(inProcess.p99_ms - direct.p99_ms),
+      in_process_rps: inProcess.requests_per_second,
     };
   });
   console.table(rows);
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   await mkdir(outDir, { recursive: true });
-  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', requests_per_level: requests };
-  await writeFile(path.join(outDir, 'gateway-overhead.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', load_average_1m: round(os.loadavg()[0]!), requests_per_level: requests };
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  await writeFile(path.join(outDir, 'gateway-overhead.json'), `${JSON.stringify({ machine, commit, date: new Date().toISOString(), rows }, null, 2)}\n`);
 }
 
 function round(value: number): number {

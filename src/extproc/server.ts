@@ -9,7 +9,7 @@ import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metric
 import { loadExtProcDefinitions } from './envoy-protos.js';
 import { guardAgainstResetStorms } from './reset-storm-guard.js';
 import { extProcServerCredentials } from './ext-proc-tls.js';
-import { serveExtProcStream, type ConfigSource, type ExtProcCall } from './stream.js';
+import { serveExtProcStream, type ConfigSource, type ExtProcCall, type StreamDependencies } from './stream.js';
 import type { ChatRouter } from './stream-processor.js';
 
 /** Options of {@link startExtProcServer}. */
@@ -35,6 +35,8 @@ export interface ExtProcServerOptions {
 /** A running sidecar gRPC server. */
 export interface ExtProcServer {
   readonly port: number;
+  /** What each stream is served with (config, router, cache, responses store): the in-process transport serves with the same. */
+  readonly streamDependencies: StreamDependencies;
   /**
    * Reports NOT_SERVING and stops accepting streams, lets open ones finish (grpc-js
    * tryShutdown), then stops; cuts them when `force` aborts, or after the grace time without it.
@@ -101,6 +103,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   const graceMs = options.shutdownGraceMs ?? 5000;
   return {
     port,
+    streamDependencies: dependencies,
     close: (force = AbortSignal.timeout(graceMs)) => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(EXT_PROC_SERVICE_NAME, 'NOT_SERVING');

@@ -33,8 +33,18 @@ export interface StreamDependencies {
   readonly responsesStore?: ResponsesStore;
 }
 
-/** The server side of one `ExternalProcessor/Process` call. */
-export type ExtProcCall = grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>;
+/**
+ * The server side of one `ExternalProcessor/Process` call, as much of grpc-js's
+ * `ServerDuplexStream` as a stream uses; the in-process transport implements the same.
+ */
+export interface ExtProcCall {
+  readonly cancelled: boolean;
+  write(response: ProcessingResponse): unknown;
+  end(): unknown;
+  on(event: 'data', listener: (message: ProcessingRequest) => void): unknown;
+  on(event: 'end' | 'cancelled', listener: () => void): unknown;
+  on(event: 'error', listener: (error: grpc.ServiceError) => void): unknown;
+}
 
 /**
  * Runs one Envoy ext_proc stream: replies to each message exactly once, in arrival order, with

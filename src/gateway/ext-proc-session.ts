@@ -1,15 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { EnvoySettings, ProcessingModeSettings } from '../config/runtime-config.js';
 import type { ProcessingRequest, ProcessingRequestKind } from '../extproc/ext-proc-messages.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
+import type { ExtProcClientCall, ExtProcStreamListener, ExtProcTransport } from './ext-proc-transport.js';
 import type { WireCommonResponse, WireImmediateResponse, WireProcessingResponse } from './ext-proc-wire.js';
 import type { GatewayLogger } from './gateway-logger.js';
 import { applyModeOverride } from './processing-mode.js';
-
-/** A grpc-js client of `envoy.service.ext_proc.v3.ExternalProcessor`. */
-export interface ExtProcClient extends grpc.Client {
-  Process(): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse>;
-}
 
 /** Ends the request with a local reply: an ImmediateResponse, or an ext_proc failure (§2.10). */
 export type TerminalOutcome =
@@ -34,7 +30,7 @@ interface Outstanding {
 }
 
 export interface ExtProcSessionOptions {
-  readonly client: ExtProcClient;
+  readonly transport: ExtProcTransport;
   readonly settings: EnvoySettings;
   readonly counters: ExtProcCounters;
   readonly logger: GatewayLogger;
@@ -57,8 +53,10 @@ function directionOf(kind: ProcessingRequestKind): Direction {
  * (response-body chunks pipelined in order), one message timer each, mode_override and
  * override_message_timeout handling, and every failure routed through the §2.10 table.
  */
-export class ExtProcSession {
-  private call: grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse> | undefined;
+export class ExtProcSession implements ExtProcStreamListener {
+  private call: ExtProcClientCall | undefined;
+  private ended = false;
+  private linger: NodeJS.Timeout | undefined;
   private complete = false;
   private readonly outstanding: Record<Direction, Outstanding[]> = { request: [], response: [] };
   private currentMode: ProcessingModeSettings;
@@ -85,7 +83,7 @@ export class ExtProcSession {
       const entry: Outstanding = { kind, resolve, timer: this.armTimer(this.options.settings.messageTimeoutMs), timeoutOverridden: false };
       this.outstanding[directionOf(kind)].push(entry);
       this.options.counters.stream_msgs_sent += 1;
-      call.write(message);
+      call.write(kind, message);
     });
   }
 
@@ -111,27 +109,32 @@ export class ExtProcSession {
     this.finish(PASSTHROUGH, 'half-close');
   }
 
-  private open(): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse> {
+  private open(): ExtProcClientCall {
     if (this.call !== undefined) return this.call;
-    const call = this.options.client.Process();
+    this.call = this.options.transport.open(this);
     this.options.counters.streams_started += 1;
-    call.on('data', (reply: WireProcessingResponse) => this.onReply(reply));
-    call.on('error', (error: grpc.ServiceError) => this.onStreamError(error));
-    call.on('status', (status: grpc.StatusObject) => {
-      if (status.code === grpc.status.OK && !this.complete) {
-        this.options.logger.debug({ requestId: this.options.requestId }, 'ext_proc server closed the stream with OK; continuing unmodified');
-        this.finish(PASSTHROUGH);
-      }
-    });
-    this.call = call;
-    return call;
+    return this.call;
+  }
+
+  /** The call ended: OK while processing is still on means "continue unmodified"; an error fails it. */
+  onStatus(code: GrpcStatus, details: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.linger);
+    if (this.complete) return;
+    if (code === GrpcStatus.OK) {
+      this.options.logger.debug({ requestId: this.options.requestId }, 'ext_proc server closed the stream with OK; continuing unmodified');
+      this.finish(PASSTHROUGH);
+      return;
+    }
+    this.onStreamError(code, details);
   }
 
   private armTimer(timeoutMs: number): NodeJS.Timeout {
     return setTimeout(() => this.onTimeout(), timeoutMs);
   }
 
-  private onReply(reply: WireProcessingResponse): void {
+  onReply(reply: WireProcessingResponse): void {
     if (this.complete) return;
     this.options.counters.stream_msgs_received += 1;
     if (reply.override_message_timeout !== null) {
@@ -186,10 +189,9 @@ export class ExtProcSession {
     this.failOrContinue({ kind: 'failed', code: 'SY_ERR_EXTPROC_TIMEOUT', details: 'ext_proc_error_per-message_timeout_exceeded' });
   }
 
-  private onStreamError(error: grpc.ServiceError): void {
-    if (this.complete) return;
+  private onStreamError(code: GrpcStatus, message: string): void {
     this.options.counters.streams_failed += 1;
-    const details = `ext_proc_error_gRPC_error_${error.code}{${error.details}}`.replace(/\s/g, '_');
+    const details = `ext_proc_error_gRPC_error_${code}{${message}}`.replace(/\s/g, '_');
     this.failOrContinue({ kind: 'failed', code: 'SY_ERR_EXTPROC_FAILED', details });
   }
 
@@ -210,13 +212,12 @@ export class ExtProcSession {
     const call = this.call;
     if (call !== undefined) {
       this.options.counters.streams_closed += 1;
-      if (close === 'reset') {
-        call.cancel();
+      if (close === 'reset' || this.ended) {
+        if (!this.ended) call.cancel();
       } else {
         // Envoy waits remote_close_timeout_milliseconds (1000) for the server's OK, then resets.
-        const linger = setTimeout(() => call.cancel(), REMOTE_CLOSE_TIMEOUT_MS);
-        linger.unref();
-        call.on('status', () => clearTimeout(linger));
+        this.linger = setTimeout(() => call.cancel(), REMOTE_CLOSE_TIMEOUT_MS);
+        this.linger.unref();
         call.end();
       }
     }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { EnvoySettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { BodyCollector, type CollectedBody } from './body-collector.js';
 import { readDownstreamHeaders, requestHasBody } from './downstream-request.js';
+import { forwardBody } from './forward-body.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
-import { ExtProcSession, type ExtProcClient, type PhaseOutcome, type TerminalOutcome } from './ext-proc-session.js';
+import { ExtProcSession, type PhaseOutcome, type TerminalOutcome } from './ext-proc-session.js';
+import type { ExtProcTransport } from './ext-proc-transport.js';
 import type { WireCommonResponse } from './ext-proc-wire.js';
 import type { GatewayLogger } from './gateway-logger.js';
 import { HeaderList } from './header-list.js';
@@ -20,7 +21,7 @@ import { UpstreamError, type UpstreamPool, type UpstreamResponse } from './upstr
 
 /** What every exchange of one gateway shares. */
 export interface ExchangeContext {
-  readonly client: ExtProcClient;
+  readonly transport: ExtProcTransport;
   readonly settings: EnvoySettings;
   readonly counters: ExtProcCounters;
   readonly logger: GatewayLogger;
@@ -104,7 +105,7 @@ export class GatewayExchange {
     this.headersAtFirstRoute = this.headers.clone();
     this.requestId = this.headers.get('x-request-id') ?? '';
     this.session = new ExtProcSession({
-      client: context.client,
+      transport: context.transport,
       settings: context.settings,
       counters: context.counters,
       logger: context.logger,
@@ -298,8 +299,8 @@ export class GatewayExchange {
       this.context.metrics.localReply(route.reply.status, route.reply.details);
       return localAsUpstream(route.reply);
     }
-    const upstreamHeaders = new HeaderList(this.headers.regular());
-    upstreamHeaders.remove(this.context.clusterHeader);
+    const clusterHeader = this.context.clusterHeader;
+    const upstreamHeaders = this.headers.entries.filter((entry) => !entry.name.startsWith(':') && entry.name !== clusterHeader);
     try {
       return await this.context.upstreams.request(route.target, {
         method: this.headers.get(':method') ?? 'GET',
@@ -353,7 +354,7 @@ export class GatewayExchange {
     this.session.close();
     this.writeHead(headers);
     try {
-      await pipeline(upstream.body, this.response);
+      await forwardBody(upstream.body, this.response);
     } catch (error) {
       this.onResponseStreamError(error);
     }
@@ -397,7 +398,7 @@ export class GatewayExchange {
     }
     this.response.write(out);
     try {
-      await pipeline(body, this.response);
+      await forwardBody(body, this.response);
     } catch (error) {
       this.onResponseStreamError(error);
     }

@@ -12,6 +12,8 @@ export interface HeaderEntry {
  */
 export class HeaderList {
   private list: HeaderEntry[];
+  /** The list is shared with a clone: copied before the first in-place change (copy on write). */
+  private shared = false;
 
   constructor(entries: Iterable<HeaderEntry> = []) {
     this.list = [...entries];
@@ -33,7 +35,7 @@ export class HeaderList {
   set(name: string, value: string): void {
     const index = this.list.findIndex((entry) => entry.name === name);
     if (index === -1) {
-      this.list.push({ name, value });
+      this.add(name, value);
       return;
     }
     this.list = this.list.filter((entry, i) => i === index || entry.name !== name);
@@ -42,6 +44,10 @@ export class HeaderList {
 
   /** Envoy's `addCopy`: another entry with the same name. */
   add(name: string, value: string): void {
+    if (this.shared) {
+      this.list = [...this.list];
+      this.shared = false;
+    }
     this.list.push({ name, value });
   }
 
@@ -59,12 +65,17 @@ export class HeaderList {
     return this.list.reduce((sum, entry) => sum + entry.name.length + Buffer.byteLength(entry.value, 'latin1'), 0);
   }
 
+  /** A copy that shares the entries until either side adds one (set and remove build new lists). */
   clone(): HeaderList {
-    return new HeaderList(this.list);
+    const copy = new HeaderList();
+    copy.list = this.list;
+    copy.shared = true;
+    this.shared = true;
+    return copy;
   }
 
   /** The ext_proc `HeaderMap`: every value in `raw_value`, `value` left empty, as Envoy sends it. */
   toProto(): HeaderMap {
-    return { headers: this.list.map((entry) => ({ key: entry.name, raw_value: Buffer.from(entry.value, 'latin1') })) };
+    return { headers: this.list.map((entry) => ({ key: entry.name, value: '', raw_value: Buffer.from(entry.value, 'latin1') })) };
   }
 }

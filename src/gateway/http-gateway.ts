@@ -6,10 +6,8 @@ import type { EnvoySettings } from '../config/runtime-config.js';
 import { NO_GATEWAY_METRICS, type GatewayMetrics } from '../telemetry/metrics.js';
 import { oversizedHeaders } from './downstream-request.js';
 import { applyDownstreamLimits, DEFAULT_DOWNSTREAM_LIMITS, downstreamServerOptions, lastRequestOnConnection } from './downstream-limits.js';
-import { loadExtProcDefinitions } from '../extproc/envoy-protos.js';
-import { extProcChannelSecurity } from '../extproc/ext-proc-tls.js';
 import { newExtProcCounters, type ExtProcCounters } from './ext-proc-counters.js';
-import type { ExtProcClient } from './ext-proc-session.js';
+import { grpcExtProcTransport, type ExtProcTransport } from './ext-proc-transport.js';
 import { GatewayExchange } from './gateway-exchange.js';
 import { silentLogger, type GatewayLogger } from './gateway-logger.js';
 import { errorReply, type LocalReply } from './local-reply.js';
@@ -23,13 +21,10 @@ import { UpstreamPool } from './upstream-pool.js';
  */
 const MAX_HEADER_SECTION_BYTES = 128 * 1024;
 
-/** Room for the protobuf framing around a body that fills the whole buffer limit. */
-const GRPC_MESSAGE_HEADROOM_BYTES = 64 * 1024;
-
 export interface GatewayOptions {
   readonly listen: { readonly address: string; readonly port: number };
-  /** The ext_proc sidecar's gRPC address. */
-  readonly sidecar: { readonly address: string; readonly port: number };
+  /** The ext_proc sidecar: its gRPC address, or a sidecar running in this process. */
+  readonly sidecar: { readonly address: string; readonly port: number } | { readonly inProcess: ExtProcTransport };
   readonly settings: EnvoySettings;
   /** Header the sidecar writes the cluster name into (`cluster_header` routing); stripped from clients. */
   readonly clusterHeader: string;
@@ -85,29 +80,22 @@ function answerCodecError(error: NodeJS.ErrnoException, socket: Socket, metrics:
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), reply.body]));
 }
 
-function grpcTarget(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 /**
  * Starts the built-in gateway: an HTTP/1.1 listener that plays Envoy's part for the §5
- * envoy.yaml, calling the sidecar over the real ext_proc gRPC protocol for every request.
+ * envoy.yaml, calling the sidecar over the real ext_proc gRPC protocol for every request, or,
+ * when the sidecar runs in the same process, driving it in-process with the same messages.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? NO_GATEWAY_METRICS;
   const counters = newExtProcCounters();
-  const messageLimit = options.settings.bufferLimitBytes + GRPC_MESSAGE_HEADROOM_BYTES;
-  const { Client } = loadExtProcDefinitions();
-  const security = await extProcChannelSecurity(options.settings.extprocTls?.client);
-  const client = new Client(grpcTarget(options.sidecar.address, options.sidecar.port), security.credentials, {
-    ...security.options,
-    'grpc.max_send_message_length': messageLimit,
-    'grpc.max_receive_message_length': messageLimit,
-  }) as unknown as ExtProcClient;
+  const transport =
+    'inProcess' in options.sidecar
+      ? options.sidecar.inProcess
+      : await grpcExtProcTransport(options.sidecar, options.settings.bufferLimitBytes, options.settings.extprocTls?.client);
   const upstreams = new UpstreamPool(options.requestTimeoutMs, options.settings.circuitBreakers);
   const context = {
-    client,
+    transport,
     settings: options.settings,
     counters,
     logger,
@@ -163,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     for (const exchange of inFlight) exchange.cancel('shutdown');
     server.closeAllConnections();
     await stopped;
-    client.close();
+    transport.close();
     await upstreams.close();
   };
 

@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import type { CircuitBreakerSettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
 import type { UpstreamFailureKind } from '../telemetry/metrics.js';
-import { HeaderList } from './header-list.js';
+import { HeaderList, type HeaderEntry } from './header-list.js';
 import type { ClusterTarget } from './route-table.js';
 
 /** Default upstream header/idle deadline when the caller sets none (Envoy's route `idle_timeout` role). */
@@ -15,8 +15,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 export interface UpstreamRequest {
   readonly method: string;
   readonly path: string;
-  /** Regular headers only; Host is set from the cluster. */
-  readonly headers: HeaderList;
+  /** Regular headers only, in order; Host is set from the cluster. */
+  readonly headers: readonly HeaderEntry[];
   readonly body: Buffer | Readable | null;
   readonly signal: AbortSignal;
 }
@@ -74,6 +74,23 @@ function findErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** undici's flat [name, value, …] list, with Host (Envoy's auto_host_rewrite) in place of the client's. */
+function wireHeaders(headers: readonly HeaderEntry[], host: string): string[] {
+  const flat: string[] = [];
+  let hostSet = false;
+  for (const entry of headers) {
+    if (entry.name === 'host') {
+      if (hostSet) continue;
+      hostSet = true;
+      flat.push('host', host);
+      continue;
+    }
+    flat.push(entry.name, entry.value);
+  }
+  if (!hostSet) flat.push('host', host);
+  return flat;
+}
+
 /** Envoy's default thresholds, for callers that set none. */
 const ENVOY_DEFAULT_BREAKERS: CircuitBreakerSettings = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 };
 
@@ -93,6 +110,8 @@ interface ClusterPool {
  */
 export class UpstreamPool {
   private readonly pools = new Map<string, ClusterPool>();
+  /** Cluster base URL → origin, parsed once rather than per request. */
+  private readonly origins = new Map<string, string>();
 
   constructor(
     private readonly timeoutMs: number = DEFAULT_UPSTREAM_TIMEOUT_MS,
@@ -110,13 +129,11 @@ export class UpstreamPool {
       released = true;
       cluster.active -= 1;
     };
-    const headers = request.headers.clone();
-    headers.set('host', target.hostname);
     try {
       const response = await cluster.pool.request({
         method: request.method,
         path: request.path,
-        headers: headers.entries.flatMap((entry) => [entry.name, entry.value]),
+        headers: wireHeaders(request.headers, target.hostname),
         body: request.body,
         signal: request.signal,
         headersTimeout: this.timeoutMs,
@@ -151,7 +168,11 @@ export class UpstreamPool {
   }
 
   private poolFor(target: ClusterTarget): ClusterPool {
-    const origin = new URL(target.baseUrl).origin;
+    let origin = this.origins.get(target.baseUrl);
+    if (origin === undefined) {
+      origin = new URL(target.baseUrl).origin;
+      this.origins.set(target.baseUrl, origin);
+    }
     const key = `${origin}|${target.hostname}`;
     let cluster = this.pools.get(key);
     if (cluster === undefined) {

@@ -5,8 +5,9 @@ import { describeReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
 import { ConfigStore, swapInConfig, watchConfig, type ConfigFeed, type ConfigSwapHooks, type ConfigWatchHandle, type StartConfigFeed } from '../config/watch.js';
 import { startDashboard, type Dashboard } from '../dashboard/dashboard.js';
+import { inProcessSidecar } from '../extproc/in-process-transport.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
-import { startGateway, type Gateway } from '../gateway/http-gateway.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../gateway/http-gateway.js';
 import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
@@ -75,6 +76,7 @@ function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }
 
+/** How a local client (the dashboard's playground) reaches a listener bound to every interface. */
 const WILDCARD_TO_LOOPBACK: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
 
 function listenersToServe(config: RuntimeConfig, listenPort: number | undefined): readonly ListenerConfig[] {
@@ -115,8 +117,8 @@ function reportReload(plan: ReloadPlan, logger: RouterLogger, overriddenBy: Fiel
 /**
  * Starts Switchyard the way `switchyard serve` runs it: the admin server first (so `/healthz`
  * answers during start-up and `/readyz` says what is missing), then the ext_proc sidecar, then
- * one gateway per listener. The gateway reaches the sidecar over gRPC even in one process, so
- * what runs here is exactly what runs behind a real Envoy. A reloaded config reaches new
+ * one gateway per listener. The gateway drives the local sidecar's stream handler in-process with
+ * the same messages Envoy would send over gRPC (the gRPC port still serves Envoy). A reloaded config reaches new
  * sidecar streams (providers, signals, decisions, plug-ins, the semantic cache with its backend)
  * and the gateways' cluster table; listener, port and ext_proc settings need a restart, keep
  * their serving values, and each one changed is logged as a warning (see `config/reload-plan.ts`).
@@ -211,16 +213,16 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           }),
       );
     }
-    const sidecarAddress = options.sidecar ?? {
-      address: WILDCARD_TO_LOOPBACK[initial.envoy.extprocAddress] ?? initial.envoy.extprocAddress,
-      port: sidecar!.port,
-    };
+    // The local sidecar is driven in-process (its gRPC port serves Envoy); one transport per
+    // gateway, as each closes its own when it stops.
+    const sidecarFor = (): GatewayOptions['sidecar'] =>
+      options.sidecar ?? { inProcess: inProcessSidecar(sidecar!.streamDependencies) };
     for (const [index, listener] of listeners.entries()) {
       const role = { what: `the gateway listener "${listener.name}"`, change: `listeners[${index}].port in the config, or pass --listen-port` };
       gateways.push(
         await bindListener(role, listener.address, listener.port, () => startGateway({
           listen: { address: listener.address, port: listener.port },
-          sidecar: sidecarAddress,
+          sidecar: sidecarFor(),
           settings: initial.envoy,
           clusterHeader: initial.router.clusterHeader,
           clusters: () => clusterTargets(store.current()),

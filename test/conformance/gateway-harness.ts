@@ -27,9 +27,15 @@ export const TEST_SETTINGS: EnvoySettings = {
   circuitBreakers: { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 },
 };
 
+/** The two ways the gateway reaches its sidecar; every conformance test runs over both. */
+export const EXT_PROC_TRANSPORTS = ['grpc', 'in-process'] as const;
+export type ExtProcTransportName = (typeof EXT_PROC_TRANSPORTS)[number];
+
 export interface HarnessOptions {
+  /** gRPC over loopback (default), or the in-process transport `serve` uses. */
+  readonly transport?: ExtProcTransportName;
   readonly settings?: Partial<EnvoySettings>;
-  /** Point the gateway at this port instead of the scripted server (unreachable sidecar). */
+  /** Point the gateway at this port instead of the scripted server (unreachable sidecar; gRPC only). */
   readonly sidecarPort?: number;
   readonly stubLatencyMs?: number;
   readonly stubChunkIntervalMs?: number;
@@ -120,7 +126,10 @@ export async function startHarness(script: ExtProcScript, options: HarnessOption
   }));
   const gateway = await startGateway({
     listen: { address: '127.0.0.1', port: 0 },
-    sidecar: { address: '127.0.0.1', port: options.sidecarPort ?? extproc.port },
+    sidecar:
+      options.transport === 'in-process' && options.sidecarPort === undefined
+        ? { inProcess: extproc.inProcess }
+        : { address: '127.0.0.1', port: options.sidecarPort ?? extproc.port },
     settings: { ...TEST_SETTINGS, ...options.settings },
     clusterHeader: CLUSTER_HEADER,
     clusters: () => clusters,
@@ -138,6 +147,11 @@ export async function startHarness(script: ExtProcScript, options: HarnessOption
       await extproc.close();
     },
   };
+}
+
+/** {@link startHarness} over one transport, for a `describe.each(EXT_PROC_TRANSPORTS)` block. */
+export function harnessOver(transport: ExtProcTransportName): typeof startHarness {
+  return (script, options = {}) => startHarness(script, { ...options, transport });
 }
 
 /** Polls a condition (for effects that land after the response, like an upstream abort). */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { replyPlan, setHeader, type ScriptedReply } from '../helpers/scripted-extproc-server.js';
-import { chatBody, CLUSTER_HEADER, startHarness, STUB_CLUSTER, STUB_HOSTNAME, type Harness } from './gateway-harness.js';
+import { chatBody, CLUSTER_HEADER, EXT_PROC_TRANSPORTS, harnessOver, STUB_CLUSTER, STUB_HOSTNAME, type Harness } from './gateway-harness.js';
 
 /** A request_body reply that routes to the stub and applies extra sets/removes. */
 function bodyReplyWith(sets: ScriptedReply[], removes: string[] = []): () => ScriptedReply {
@@ -11,7 +11,8 @@ function bodyReplyWith(sets: ScriptedReply[], removes: string[] = []): () => Scr
   });
 }
 
-describe('header mutations (§3 C)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('header mutations (§3 C) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, routedBodyReply, startHarness, type Harness } from './gateway-harness.js';
+import { chatBody, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, type Harness } from './gateway-harness.js';
 
-describe('ImmediateResponse and protocol violations (§3 G, H)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('ImmediateResponse and protocol violations (§3 G, H) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

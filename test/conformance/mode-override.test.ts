@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, CLUSTER_HEADER, routedBodyReply, startHarness, STUB_CLUSTER, type Harness } from './gateway-harness.js';
+import { chatBody, CLUSTER_HEADER, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, STUB_CLUSTER, type Harness } from './gateway-harness.js';
 
 const responseBodyOff = { request_body_mode: 'BUFFERED', response_body_mode: 'NONE' };
 
-describe('mode_override (§3 J)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('mode_override (§3 J) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

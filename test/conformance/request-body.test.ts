@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, CLUSTER_HEADER, routedBodyReply, startHarness, STUB_CLUSTER, type Harness } from './gateway-harness.js';
+import { chatBody, CLUSTER_HEADER, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, STUB_CLUSTER, type Harness } from './gateway-harness.js';
 
-describe('request body, BUFFERED (§3 D)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('request body, BUFFERED (§3 D) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { headerPairs, kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, CLUSTER_HEADER, routedBodyReply, startHarness, STUB_HOSTNAME, type Harness } from './gateway-harness.js';
+import { chatBody, CLUSTER_HEADER, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, STUB_HOSTNAME, type Harness } from './gateway-harness.js';
 
-describe('request messages (§3 B, D)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('request messages (§3 B, D) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

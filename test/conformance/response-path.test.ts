@@ -1,9 +1,10 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { headerPairs, kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, routedBodyReply, startHarness, waitFor, type Harness } from './gateway-harness.js';
+import { chatBody, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, waitFor, type Harness } from './gateway-harness.js';
 
-describe('response path (§3 E) and cancellation', () => {
+describe.each(EXT_PROC_TRANSPORTS)('response path (§3 E) and cancellation over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, CLUSTER_HEADER, routeToStub, startHarness, STUB_CLUSTER, type Harness } from './gateway-harness.js';
+import { chatBody, CLUSTER_HEADER, routeToStub, EXT_PROC_TRANSPORTS, harnessOver, STUB_CLUSTER, type Harness } from './gateway-harness.js';
 
-describe('route cache and cluster_header routing (§3 K, §2.9)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('route cache and cluster_header routing (§3 K, §2.9) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

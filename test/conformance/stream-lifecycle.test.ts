@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { kindOf, replyPlan } from '../helpers/scripted-extproc-server.js';
-import { chatBody, routedBodyReply, startHarness, waitFor, type Harness } from './gateway-harness.js';
+import { chatBody, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, waitFor, type Harness } from './gateway-harness.js';
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -14,7 +14,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('stream lifecycle (§3 A)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('stream lifecycle (§3 A) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { kindOf, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, CLUSTER_HEADER, routedBodyReply, startHarness, STUB_CLUSTER, type Harness } from './gateway-harness.js';
+import { chatBody, CLUSTER_HEADER, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, STUB_CLUSTER, type Harness } from './gateway-harness.js';
 
 const routingHeadersReply = { request_headers: { response: { header_mutation: { set_headers: [setHeader(CLUSTER_HEADER, STUB_CLUSTER)] }, clear_route_cache: true } } };
 
 /** Short enough that each test waits the timer out quickly. */
 const SHORT_TIMEOUT = { messageTimeoutMs: 300 };
 
-describe('message timeouts (§3 I)', () => {
+describe.each(EXT_PROC_TRANSPORTS)('message timeouts (§3 I) over %s', (transport) => {
+  const startHarness = harnessOver(transport);
   let harness: Harness | undefined;
   afterEach(async () => {
     await harness?.close();

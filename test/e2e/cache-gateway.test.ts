@@ -18,7 +18,9 @@ describe('semantic cache through the gateway (memory backend, openai SDK)', () =
   const upstreamCalls = () => stubs.local.requests.length + stubs.cloud.requests.length;
 
   beforeAll(async () => {
-    stubs = await startCacheStubs();
+    // An upstream that answers at once let the in-process gateway finish the first of five
+    // concurrent misses before the last one looked up, so it hit instead of coalescing.
+    stubs = await startCacheStubs({ latencyMs: 100 });
     replica = await startReplica(stubs);
   });
   afterAll(async () => {

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadExtProcDefinitions } from '../../src/extproc/envoy-protos.js';
 import type { ProcessingRequest } from '../../src/extproc/ext-proc-messages.js';
+import { InProcessExtProcTransport } from '../../src/extproc/in-process-transport.js';
+import type { ExtProcTransport } from '../../src/gateway/ext-proc-transport.js';
 
 /** How the client (the gateway) ended a call, as the server saw it. */
 export type CallEnd = 'cancelled' | 'half-closed';
@@ -31,12 +33,17 @@ export type ExtProcScript = (stream: ScriptedStream) => Promise<void>;
 
 export interface ScriptedExtProcServer {
   readonly port: number;
+  /** The same server for a gateway in this process: the same script, streams recorded in the same list. */
+  readonly inProcess: ExtProcTransport;
   /** Calls in arrival order. */
   readonly streams: ScriptedStream[];
   /** Replaces the script used for new calls. */
   setScript(script: ExtProcScript): void;
   close(): Promise<void>;
 }
+
+/** What a script's stream uses of a server call; grpc-js's and the in-process one both have it. */
+type ServerCall = Pick<grpc.ServerDuplexStream<ProcessingRequest, ScriptedReply>, 'on' | 'write' | 'end' | 'emit' | 'cancelled'>;
 
 class RecordingStream implements ScriptedStream {
   readonly received: ProcessingRequest[] = [];
@@ -46,7 +53,7 @@ class RecordingStream implements ScriptedStream {
   private done = false;
   private finished = false;
 
-  constructor(private readonly call: grpc.ServerDuplexStream<ProcessingRequest, ScriptedReply>) {
+  constructor(private readonly call: ServerCall) {
     this.ended = new Promise((resolve) => {
       call.on('cancelled', () => this.end('cancelled', resolve));
       // A reset also ends the readable side; only a half-close that is not followed by CANCELLED counts.
@@ -99,18 +106,18 @@ export async function startScriptedExtProcServer(initialScript: ExtProcScript): 
   let script = initialScript;
   const streams: ScriptedStream[] = [];
   const server = new grpc.Server();
-  server.addService(loadExtProcDefinitions().service, {
-    Process: (call: grpc.ServerDuplexStream<ProcessingRequest, ScriptedReply>) => {
-      const stream = new RecordingStream(call);
-      streams.push(stream);
-      void script(stream).catch(() => stream.fail(grpc.status.INTERNAL, 'script failed'));
-    },
-  });
+  const serve = (call: ServerCall): void => {
+    const stream = new RecordingStream(call);
+    streams.push(stream);
+    void script(stream).catch(() => stream.fail(grpc.status.INTERNAL, 'script failed'));
+  };
+  server.addService(loadExtProcDefinitions().service, { Process: serve });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return {
     port,
+    inProcess: new InProcessExtProcTransport((call) => serve(call as unknown as ServerCall)),
     streams,
     setScript(next) {
       script = next;
