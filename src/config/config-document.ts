@@ -1,3 +1,4 @@
+import type { LooperSectionDocument } from '../selection/looper/looper-section.js';
 import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
 import type { ModelSelectionDocument } from '../selection/compile-selection.js';
 import type { ResponseApiDocument } from '../apis/response-api-schema.js';
@@ -20,8 +21,8 @@ export interface ConfigDocument {
   readonly semantic_cache: SemanticCacheDocument;
   readonly model_selection: ModelSelectionDocument;
   readonly response_api: ResponseApiDocument;
-  /** Athena's looper section; refused by the selection compiler. */
-  readonly looper?: Readonly<Record<string, unknown>>;
+  /** Athena's looper section: settings of the calls a confidence cascade makes. */
+  readonly looper?: LooperSectionDocument;
   readonly config_source: 'file' | 'kubernetes';
   readonly kubernetes?: { readonly namespace?: string; readonly router_name: string };
 }
