@@ -12,8 +12,8 @@ export interface ReplayRequest {
   readonly includeUsage: boolean;
 }
 
-/** Pieces of a streamed replay: words with the whitespace before them, a few per chunk. */
-function contentPieces(content: string): string[] {
+/** Pieces of a streamed replay: words with the whitespace before them, a few per chunk (cache hits, looper answers). */
+export function contentPieces(content: string): string[] {
   const words = content.match(/\s*\S+/g) ?? [];
   const trailing = content.slice(words.join('').length);
   const perChunk = Math.max(1, Math.ceil(words.length / 16));

@@ -1,5 +1,5 @@
 import type { ModelEndpoint, ModelTarget, RuntimeConfig } from '../config/runtime-config.js';
-import type { DecisionOutcome } from '../decisions/decision.js';
+import type { DecisionOutcome, ModelRef } from '../decisions/decision.js';
 import { RouterError } from '../errors.js';
 import type { PluginEffect } from '../plugins/decision-plugin.js';
 import { decisionPlugins } from '../plugins/decision-plugins.js';
@@ -12,6 +12,7 @@ import { pickEndpoint } from './pick-endpoint.js';
 import { applyReasoning, type ReasoningChoice } from './reasoning.js';
 import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy, SignalFailure } from './route-result.js';
 import { routingResponseHeaders } from './routing-headers.js';
+import { runLooper } from '../selection/looper/run-looper.js';
 import { selectModelRef } from './select-model-ref.js';
 import { DEFAULT_CHAT_PATH, upstreamPath } from './upstream-path.js';
 
@@ -61,17 +62,21 @@ async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortS
   return { signals, outcome: config.decisions.decide(signals) };
 }
 
+/**
+ * The reasoning a chosen modelRef gets. A model without a reasoning family cannot be told to reason:
+ * the request goes out as is, and the trace (and so x-vsr-selected-reasoning) says what was applied,
+ * not what was asked.
+ */
+function reasoningFor(config: RuntimeConfig, ref: ModelRef | undefined, target: ModelTarget): ReasoningChoice {
+  return { enabled: (ref?.useReasoning ?? false) && target.reasoningFamily !== undefined, effort: ref?.reasoningEffort ?? config.defaultReasoningEffort };
+}
+
 async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, random: () => number): Promise<Routing> {
   const { signals, outcome } = await decide(config, request, abort);
   const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await selectModelRef(config, outcome.decision, request, signals, random);
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
-  // A model without a reasoning family cannot be told to reason: the request goes out as is, and
-  // the trace (and so x-vsr-selected-reasoning) says what was applied, not what was asked.
-  const reasoning: ReasoningChoice = {
-    enabled: (ref?.useReasoning ?? false) && target.reasoningFamily !== undefined,
-    effort: ref?.reasoningEffort ?? config.defaultReasoningEffort,
-  };
+  const reasoning = reasoningFor(config, ref, target);
   return {
     target,
     reasoning,
@@ -145,6 +150,12 @@ function cachePolicy(config: RuntimeConfig, effects: readonly PluginEffect[]): S
   return { similarityThreshold: override?.similarityThreshold ?? global.similarityThreshold, ttlSeconds: override?.ttlSeconds ?? global.ttlSeconds };
 }
 
+function endpointOf(target: ModelTarget, random: () => number): ModelEndpoint {
+  const endpoint = pickEndpoint(target.endpoints, random);
+  if (endpoint === undefined) throw new RouterError('SY_ERR_NO_ROUTE', `model "${target.name}" has no endpoints`);
+  return endpoint;
+}
+
 async function routedRequest(
   config: RuntimeConfig,
   request: ChatRequest,
@@ -152,11 +163,9 @@ async function routedRequest(
   headers: ReadonlyMap<string, string>,
   routing: Routing,
   effects: readonly PluginEffect[],
-  random: () => number,
+  endpoint: ModelEndpoint,
 ): Promise<RoutedRequest> {
   const { target, trace } = routing;
-  const endpoint = pickEndpoint(target.endpoints, random);
-  if (endpoint === undefined) throw new RouterError('SY_ERR_NO_ROUTE', `model "${target.name}" has no endpoints`);
   const upstream = await upstreamBody(request, body, routing, effects);
   // Plug-in header changes come first so that the router's own routing headers always win.
   const set: (readonly [string, string])[] = [
@@ -210,7 +219,29 @@ async function route(
   }
   const effects = await applyPlugins(request, routing);
   if (!Array.isArray(effects)) return effects;
-  return routedRequest(config, request, body, headers, routing, effects, random);
+  const decision = routing.reasoning === undefined ? undefined : routing.outcome?.decision;
+  const compiled = decision === undefined ? undefined : config.selection?.forDecision(decision.name);
+  if (compiled?.selector.looper !== undefined) {
+    return runLooper({
+      decision: compiled.decision,
+      algorithm: compiled.algorithm,
+      looper: compiled.selector.looper,
+      candidates: compiled.candidates,
+      settings: config.selection!.looper,
+      request,
+      clientHeaders: headers,
+      abort,
+      async prepare(candidate, selection, edit) {
+        const { ref, target } = compiled.candidates[candidate]!;
+        const reasoning = reasoningFor(config, ref, target);
+        const trace = { ...routing.trace, model: target.name, reasoning: reasoning.enabled, selection };
+        const endpoint = endpointOf(target, random);
+        const withEdit = edit === undefined ? effects : [...effects, { editJson: edit }];
+        return { endpoint, routed: await routedRequest(config, request, body, headers, { ...routing, target, reasoning, trace }, withEdit, endpoint) };
+      },
+    });
+  }
+  return routedRequest(config, request, body, headers, routing, effects, endpointOf(routing.target, random));
 }
 
 /**
