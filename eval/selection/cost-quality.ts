@@ -10,7 +10,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { svgToPng } from './svg-to-png.js';
-import { leaseEmbedder } from '../../src/signals/model-cache.js';
+import type { Embedder } from '../../src/classifiers/embedder.js';
+import { leaseEmbedder, type ModelLease } from '../../src/signals/model-cache.js';
+import { selectorEmbedder } from '../../src/selection/selector-features.js';
 import { accuracyAtShare, costQualityCurve, pointAtAccuracy, type CurvePoint } from '../../src/selection/cost-quality-curve.js';
 import { readTrainedSelector } from '../../src/selection/trained-selector.js';
 import { featuresOf, marginsOf, parseExamples, QUALITY_TARGET, TRAINED_KINDS } from '../../src/selection/train-selector.js';
@@ -33,12 +35,19 @@ interface SourceResult {
   readonly shareAtTarget: Record<string, number | null>;
 }
 
-const embedder = await leaseEmbedder();
+const embedders = new Map<string, ModelLease<Embedder>>();
 const examples = parseExamples(readFileSync(INPUT, 'utf8'), INPUT).filter((example) => example.split === 'test');
 const results: Record<string, SourceResult> = {};
 for (const source of ['mmlu', 'gsm8k']) {
   const rows = examples.filter((example) => example.source === source);
-  const features = await featuresOf(rows, embedder.model);
+  // Features per embedder the selector files read, each prompt embedded once per embedder.
+  const features = new Map<string, Float32Array[]>();
+  const featuresFor = async (name: string | undefined): Promise<Float32Array[]> => {
+    const key = name ?? 'embedder';
+    if (!embedders.has(key)) embedders.set(key, await leaseEmbedder(selectorEmbedder(key).dir));
+    if (!features.has(key)) features.set(key, await featuresOf(rows, embedders.get(key)!.model));
+    return features.get(key)!;
+  };
   const [weakModel, strongModel] = Object.keys(rows[0]!.outcomes);
   const weak = rows.map((row) => row.outcomes[weakModel!]!);
   const strong = rows.map((row) => row.outcomes[strongModel!]!);
@@ -48,7 +57,7 @@ for (const source of ['mmlu', 'gsm8k']) {
   for (const kind of KINDS) {
     const file = readTrainedSelector(join(ROOT, 'models', 'selection', `${source}-${kind}.json`));
     const predict = TRAINED_KINDS[kind]!.predictor(file.payload, {});
-    const curve = costQualityCurve(marginsOf(predict, features, 0, file.models.length - 1), weak, strong);
+    const curve = costQualityCurve(marginsOf(predict, await featuresFor(file.embedder), 0, file.models.length - 1), weak, strong);
     curves[kind] = curve;
     shareAtTarget[kind] = pointAtAccuracy(curve, QUALITY_TARGET * strongAccuracy)?.strongShare ?? null;
   }
@@ -58,7 +67,7 @@ for (const source of ['mmlu', 'gsm8k']) {
   shareAtTarget.random = (QUALITY_TARGET * strongAccuracy - weakAccuracy) / (strongAccuracy - weakAccuracy);
   results[source] = { rows: rows.length, weak: weakAccuracy, strong: strongAccuracy, curves, shareAtTarget };
 }
-embedder.release();
+for (const embedder of embedders.values()) embedder.release();
 
 function pct(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)}%`;

@@ -128,6 +128,7 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .requiredOption('--out <file>', 'selector file to write (the model card goes next to it as .md)')
     .option('--seed <n>', 'random seed', parseNonNegativeInteger, 1)
     .option('--source <name>', 'train on the examples of this source only (e.g. gsm8k for a math decision)')
+    .option('--embedder <name>', 'prompt vector: embedder (bundled word vectors) or use-lite (the sentence encoder the domain signal reads)', 'embedder')
     .option('--k <n>', 'knn: neighbours recorded as the default', parseNonNegativeInteger)
     .option('--clusters <n>', 'kmeans: number of clusters', parseNonNegativeInteger)
     .option('--kernel <kernel>', 'svm: rbf or linear')
