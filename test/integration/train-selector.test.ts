@@ -75,6 +75,19 @@ describe('switchyard train-selector with the sentence encoder', () => {
     }
   });
 
+  it('trains several kinds from one embedding pass, each file and card named after its kind', async () => {
+    const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'kmeans,mlp', '--out', path.join(dir, 'demo-{algorithm}.json'));
+    expect(run.code).toBe(0);
+    for (const kind of ['kmeans', 'mlp']) {
+      const file = JSON.parse(await readFile(path.join(dir, `demo-${kind}.json`), 'utf8')) as { kind: string; embedder: string; feature_length: number };
+      expect(file).toMatchObject({ kind, embedder: 'embedder' });
+      expect(await readFile(path.join(dir, `demo-${kind}.md`), 'utf8')).toContain(`# Trained ${kind} selector`);
+    }
+    const unnamed = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'kmeans,mlp', '--out', path.join(dir, 'one.json'));
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toContain('--out must contain {algorithm}');
+  });
+
   it('refuses an unknown embedder', async () => {
     const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'knn', '--embedder', 'bert', '--out', path.join(dir, 'x.json'));
     expect(run.code).toBe(1);

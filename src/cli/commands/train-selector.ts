@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Embedder } from '../../classifiers/embedder.js';
 import { leaseEmbedder, type ModelLease } from '../../signals/model-cache.js';
 import { selectorEmbedder } from '../../selection/selector-features.js';
-import { parseExamples, QUALITY_TARGET, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
+import { featuresOf, parseExamples, QUALITY_TARGET, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
 import type { TrainedParameters } from '../../selection/trained-selector.js';
 import type { CliIo } from '../cli-io.js';
 
@@ -80,16 +80,23 @@ export async function runTrainSelector(options: TrainSelectorOptions, io: CliIo)
       ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
       ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
     };
-    const trained = await trainSelector(examples, options.algorithm, parameters as TrainedParameters, options.seed, { name: options.embedder ?? 'embedder', model: embedder.model });
-    await writeFile(options.out, `${JSON.stringify(trained.file)}\n`);
-    const card = options.out.replace(/\.json$/, '') + '.md';
-    await writeFile(card, modelCard(options, trained));
-    for (const [split, reports] of Object.entries(trained.reports)) {
-      for (const [source, report] of Object.entries(reports)) {
-        io.stdout.write(`${split} ${source}: rows ${report.rows}, strong share at 95% ${percent(report.shareAtTarget)}, at threshold ${percent(report.atThreshold.strongShare)} -> ${percent(report.atThreshold.accuracy)}\n`);
+    const kinds = options.algorithm.split(',').map((kind) => kind.trim());
+    if (kinds.length > 1 && !options.out.includes('{algorithm}')) throw new Error('with several algorithms, --out must contain {algorithm} (e.g. models/selection/mmlu-{algorithm}.json)');
+    // Every kind reads the same features: the prompts are embedded once.
+    const embedded = { embedder: options.embedder ?? 'embedder', features: await featuresOf(examples, embedder.model) };
+    for (const kind of kinds) {
+      const trained = trainSelector(examples, kind, parameters as TrainedParameters, options.seed, embedded);
+      const out = options.out.replaceAll('{algorithm}', kind);
+      await writeFile(out, `${JSON.stringify(trained.file)}\n`);
+      const card = out.replace(/\.json$/, '') + '.md';
+      await writeFile(card, modelCard({ ...options, out }, trained));
+      for (const [split, reports] of Object.entries(trained.reports)) {
+        for (const [source, report] of Object.entries(reports)) {
+          io.stdout.write(`${kind} ${split} ${source}: rows ${report.rows}, strong share at 95% ${percent(report.shareAtTarget)}, at threshold ${percent(report.atThreshold.strongShare)} -> ${percent(report.atThreshold.accuracy)}\n`);
+        }
       }
+      io.stdout.write(`wrote ${out} and ${card}\n`);
     }
-    io.stdout.write(`wrote ${options.out} and ${card}\n`);
     return 0;
   } catch (error) {
     io.stderr.write(`train-selector: ${(error as Error).message}\n`);
