@@ -195,12 +195,22 @@ async function routedRequest(
   };
 }
 
+/** How far routing may go besides deciding. */
+export interface RouteOptions {
+  /**
+   * Let a decision's looper (confidence cascade) call its models; off for `route` and `eval`, which
+   * call no upstream: the request is then routed to the looper's first model, its plan in the trace.
+   */
+  readonly callUpstreams?: boolean;
+}
+
 async function route(
   config: RuntimeConfig,
   body: Buffer,
   headers: ReadonlyMap<string, string>,
   abort: AbortSignal,
   random: () => number,
+  options: RouteOptions,
 ): Promise<RoutedRequest | ImmediateReply> {
   const limit = config.router.maxRequestBodyBytes;
   if (body.length > limit) {
@@ -221,7 +231,7 @@ async function route(
   if (!Array.isArray(effects)) return effects;
   const decision = routing.reasoning === undefined ? undefined : routing.outcome?.decision;
   const compiled = decision === undefined ? undefined : config.selection?.forDecision(decision.name);
-  if (compiled?.selector.looper !== undefined) {
+  if (compiled?.selector.looper !== undefined && options.callUpstreams !== false) {
     return runLooper({
       decision: compiled.decision,
       algorithm: compiled.algorithm,
@@ -257,9 +267,10 @@ export async function routeChatCompletion(
   headers: ReadonlyMap<string, string>,
   abort: AbortSignal,
   random: () => number = Math.random,
+  options: RouteOptions = {},
 ): Promise<RouteResult> {
   try {
-    return await route(config, body, headers, abort, random);
+    return await route(config, body, headers, abort, random, options);
   } catch (error) {
     if (error instanceof RouterError) return errorReply(error);
     throw error;

@@ -7,6 +7,7 @@ import { formatDiagnostic } from '../../src/config/diagnostic.js';
 import { startSwitchyard, type SwitchyardStack } from '../../src/serve-stack/switchyard-stack.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
+import { cli } from '../helpers/run-cli.js';
 
 /**
  * The confidence cascade end to end: openai SDK → built-in gateway → ext_proc sidecar, which calls
@@ -79,6 +80,7 @@ interface Running {
   readonly client: OpenAI;
   readonly log: CapturedLog;
   readonly admin: string;
+  readonly configPath: string;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ async function startStack(ports: Ports): Promise<Running> {
     log,
     client: new OpenAI({ baseURL: `http://127.0.0.1:${stack.ports.listeners[0]}/v1`, apiKey: 'test', maxRetries: 0 }),
     admin: `http://127.0.0.1:${stack.ports.admin}`,
+    configPath: file,
     async close() {
       await stack.close();
       await rm(dir, { recursive: true, force: true });
@@ -250,6 +253,15 @@ describe('confidence cascade through the gateway (openai SDK, stub upstreams)', 
     const deadline = Date.now() + 3000;
     while (!slow.requests[0]!.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(slow.requests[0]!.aborted).toBe(true);
+    expect(counts()).toEqual(before);
+  });
+
+  it('route --explain prints the cascade plan and calls no model', async () => {
+    const before = counts();
+    const run = await cli('route', '--config', running.configPath, '--prompt', 'an easy question', '--explain');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout.split('\n')[0]!).selection).toEqual({ algorithm: 'confidence', model: 'small', reason: 'cascade small -> medium -> large, escalating when avg_logprob < -1' });
+    expect(run.stdout).toContain('model selection (confidence over large, small, medium): small, cascade small -> medium -> large');
     expect(counts()).toEqual(before);
   });
 
