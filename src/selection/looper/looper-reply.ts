@@ -1,4 +1,4 @@
-import { contentPieces } from '../../cache/cache-hit-reply.js';
+import { completionContentType, contentPieces } from '../../cache/cache-hit-reply.js';
 import type { ImmediateReply, RoutingTrace } from '../../router/route-result.js';
 import type { Completion } from './looper.js';
 
@@ -59,13 +59,10 @@ function eventStream(completion: Completion, format: ClientFormat): string {
  */
 export function looperReply(completion: Completion, format: ClientFormat, headers: readonly (readonly [string, string])[], trace: RoutingTrace): ImmediateReply {
   const answer = format.logprobs ? completion : { ...completion, choices: (completion.choices as Choice[]).map((choice) => ({ ...choice, logprobs: null })) };
-  const contentType: readonly (readonly [string, string])[] = format.stream
-    ? [['content-type', 'text/event-stream'], ['cache-control', 'no-cache']]
-    : [['content-type', 'application/json']];
   return {
     kind: 'immediate',
     status: 200,
-    headers: [...contentType, ...headers],
+    headers: [...completionContentType(format.stream), ...headers],
     body: Buffer.from(format.stream ? eventStream(answer, format) : JSON.stringify(answer)),
     trace,
     details: 'looper_answer',
