@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -25,6 +27,7 @@ providers:
     - {name: "medium", param_size: "8x7b", endpoints: [{name: "m", endpoint: "127.0.0.1:${ports.medium}"}]}
     - {name: "gone", param_size: "1b", endpoints: [{name: "g", endpoint: "127.0.0.1:${ports.dead}"}]}
     - {name: "slow", param_size: "1b", endpoints: [{name: "w", endpoint: "127.0.0.1:${ports.slow}"}]}
+    - {name: "broken", param_size: "1b", endpoints: [{name: "x", endpoint: "127.0.0.1:${ports.broken}"}]}
 signals:
   keywords:
     - {name: "cascade", operator: "OR", keywords: ["question"]}
@@ -32,6 +35,7 @@ signals:
     - {name: "skip", operator: "OR", keywords: ["skipper"]}
     - {name: "fail", operator: "OR", keywords: ["failer"]}
     - {name: "cancel", operator: "OR", keywords: ["canceller"]}
+    - {name: "broken", operator: "OR", keywords: ["breaker"]}
 decisions:
   - name: "cascade"
     priority: 10
@@ -58,8 +62,14 @@ decisions:
     rules: {type: "keyword", name: "cancel"}
     modelRefs: [{model: "slow", use_reasoning: false}, {model: "large", use_reasoning: false}]
     algorithm: {type: "confidence"}
+  - name: "broken"
+    priority: 60
+    rules: {type: "keyword", name: "broken"}
+    modelRefs: [{model: "broken", use_reasoning: false}, {model: "small", use_reasoning: false}]
+    algorithm: {type: "confidence"}
 looper:
   timeout_seconds: 5
+  retry_count: 1
   headers: {x-looper-team: "routing"}
 `;
 }
@@ -70,6 +80,7 @@ interface Ports {
   readonly large: number;
   readonly dead: number;
   readonly slow: number;
+  readonly broken: number;
 }
 
 const SURE = -0.2;
@@ -116,6 +127,8 @@ describe('confidence cascade through the gateway (openai SDK, stub upstreams)', 
   let medium: StubUpstream;
   let large: StubUpstream;
   let slow: StubUpstream;
+  let broken: Server;
+  let brokenCalls = 0;
   let running: Running;
   const counts = () => ({ small: small.requests.length, medium: medium.requests.length, large: large.requests.length });
 
@@ -127,11 +140,17 @@ describe('confidence cascade through the gateway (openai SDK, stub upstreams)', 
     const closed = await startStubUpstream({ port: 0, model: 'gone' });
     await closed.close();
     slow = await startStubUpstream({ port: 0, model: 'slow', latencyMs: 4000 });
-    running = await startStack({ small: small.port, medium: medium.port, large: large.port, dead: closed.port, slow: slow.port });
+    // An upstream that fails with a 500 whose message no header may carry.
+    broken = createServer((_request, response) => {
+      brokenCalls += 1;
+      response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'model crashed:\r\nstack trace – line 2' } }));
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    running = await startStack({ small: small.port, medium: medium.port, large: large.port, dead: closed.port, slow: slow.port, broken: (broken.address() as AddressInfo).port });
   }, 30_000);
   afterAll(async () => {
     await running?.close();
-    await Promise.all([small?.close(), medium?.close(), large?.close(), slow?.close()]);
+    await Promise.all([small?.close(), medium?.close(), large?.close(), slow?.close(), new Promise((resolve) => broken?.close(resolve))]);
   });
 
   it('answers from the smallest model when it is sure, without calling the others', async () => {
@@ -232,6 +251,13 @@ describe('confidence cascade through the gateway (openai SDK, stub upstreams)', 
     expect(running.log.lines.some((line) => line['msg'] === 'looper call failed; the cascade went on' && line['model'] === 'gone')).toBe(true);
     const access = running.log.lines.filter((line) => (line['selection'] as { algorithm?: string } | undefined)?.algorithm === 'confidence');
     expect(access.length).toBeGreaterThan(0);
+  });
+
+  it('retries a 5xx retry_count times, then escalates with the upstream message made header-safe', async () => {
+    const { data, response } = await running.client.chat.completions.create({ model: 'auto', messages: user('easy breaker') }).withResponse();
+    expect(data.choices[0]!.message.content).toContain('[stub small]');
+    expect(brokenCalls).toBe(2);
+    expect(response.headers.get('x-vsr-selection-reason')).toBe('escalated to small: broken failed (HTTP 500: model crashed:??stack trace ? line 2)');
   });
 
   it('answers 502 with an OpenAI error body when a call fails under on_error fail', async () => {

@@ -26,7 +26,8 @@ export class ModelCallError extends Error {
     message: string,
     readonly retryable: boolean,
   ) {
-    super(message);
+    // The message ends up in x-vsr-selection-reason: an upstream's words must not break the header.
+    super(message.replace(/[^\x20-\x7e]/g, '?'));
   }
 }
 
