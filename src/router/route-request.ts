@@ -4,6 +4,7 @@ import { RouterError } from '../errors.js';
 import type { PluginEffect } from '../plugins/decision-plugin.js';
 import { decisionPlugins } from '../plugins/decision-plugins.js';
 import { MISSING_IDENTITY } from '../signals/authz.js';
+import { runLooper } from '../selection/looper/run-looper.js';
 import type { SignalSet } from '../signals/signal.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
@@ -12,7 +13,6 @@ import { pickEndpoint } from './pick-endpoint.js';
 import { applyReasoning, type ReasoningChoice } from './reasoning.js';
 import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy, SignalFailure } from './route-result.js';
 import { routingResponseHeaders } from './routing-headers.js';
-import { runLooper } from '../selection/looper/run-looper.js';
 import { selectModelRef } from './select-model-ref.js';
 import { DEFAULT_CHAT_PATH, upstreamPath } from './upstream-path.js';
 
@@ -229,6 +229,7 @@ async function route(
   }
   const effects = await applyPlugins(request, routing);
   if (!Array.isArray(effects)) return effects;
+  // Only an auto-routed request loops (a named model has no reasoning decided for it).
   const decision = routing.reasoning === undefined ? undefined : routing.outcome?.decision;
   const compiled = decision === undefined ? undefined : config.selection?.forDecision(decision.name);
   if (compiled?.selector.looper !== undefined && options.callUpstreams !== false) {
