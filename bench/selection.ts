@@ -62,7 +62,7 @@ for (const type of ALGORITHMS) {
     category: type,
     userId: 'u1',
     text: PROMPT,
-    embedding: compiled.selector.needsEmbedding ? await selection.embed(PROMPT) : undefined,
+    embedding: compiled.selector.needsEmbedding ? await selection.embed(PROMPT, compiled.selector.embedderDir) : undefined,
     random: Math.random,
   });
   const once = async (): Promise<void> => {

@@ -10,7 +10,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { svgToPng } from './svg-to-png.js';
-import { leaseEmbedder } from '../../src/signals/model-cache.js';
+import type { Embedder } from '../../src/classifiers/embedder.js';
+import { leaseEmbedder, type ModelLease } from '../../src/signals/model-cache.js';
+import { selectorEmbedder } from '../../src/selection/selector-features.js';
 import { accuracyAtShare, costQualityCurve, pointAtAccuracy, type CurvePoint } from '../../src/selection/cost-quality-curve.js';
 import { readTrainedSelector } from '../../src/selection/trained-selector.js';
 import { featuresOf, marginsOf, parseExamples, QUALITY_TARGET, TRAINED_KINDS } from '../../src/selection/train-selector.js';
@@ -31,34 +33,60 @@ interface SourceResult {
   readonly strong: number;
   readonly curves: Record<string, readonly CurvePoint[]>;
   readonly shareAtTarget: Record<string, number | null>;
+  /** The same on the val split, where the best selector is chosen (test only reports). */
+  readonly valShareAtTarget: Record<string, number | null>;
+  readonly chosenOnVal: string;
 }
 
-const embedder = await leaseEmbedder();
-const examples = parseExamples(readFileSync(INPUT, 'utf8'), INPUT).filter((example) => example.split === 'test');
+const embedders = new Map<string, ModelLease<Embedder>>();
+/** The embedder each shipped file reads, by "source-kind". */
+const embedderNames: Record<string, string> = {};
+const allExamples = parseExamples(readFileSync(INPUT, 'utf8'), INPUT);
 const results: Record<string, SourceResult> = {};
-for (const source of ['mmlu', 'gsm8k']) {
-  const rows = examples.filter((example) => example.source === source);
-  const features = await featuresOf(rows, embedder.model);
+
+/** Share to the strong model at 95% of its accuracy for each kind's shipped file on one split of a source. */
+async function sharesOn(split: string, source: string): Promise<{ rows: ReturnType<typeof parseExamples>; curves: Record<string, readonly CurvePoint[]>; shares: Record<string, number | null> }> {
+  const rows = allExamples.filter((example) => example.split === split && example.source === source);
+  // Features per embedder the selector files read, each prompt embedded once per embedder.
+  const features = new Map<string, Float32Array[]>();
+  const featuresFor = async (name: string | undefined): Promise<Float32Array[]> => {
+    const key = name ?? 'embedder';
+    if (!embedders.has(key)) embedders.set(key, await leaseEmbedder(selectorEmbedder(key).dir));
+    if (!features.has(key)) features.set(key, await featuresOf(rows, embedders.get(key)!.model));
+    return features.get(key)!;
+  };
   const [weakModel, strongModel] = Object.keys(rows[0]!.outcomes);
   const weak = rows.map((row) => row.outcomes[weakModel!]!);
   const strong = rows.map((row) => row.outcomes[strongModel!]!);
   const strongAccuracy = strong.reduce((a, b) => a + b, 0) / rows.length;
   const curves: Record<string, readonly CurvePoint[]> = {};
-  const shareAtTarget: Record<string, number | null> = {};
+  const shares: Record<string, number | null> = {};
   for (const kind of KINDS) {
     const file = readTrainedSelector(join(ROOT, 'models', 'selection', `${source}-${kind}.json`));
+    embedderNames[`${source}-${kind}`] = file.embedder ?? 'embedder';
     const predict = TRAINED_KINDS[kind]!.predictor(file.payload, {});
-    const curve = costQualityCurve(marginsOf(predict, features, 0, file.models.length - 1), weak, strong);
+    const curve = costQualityCurve(marginsOf(predict, await featuresFor(file.embedder), 0, file.models.length - 1), weak, strong);
     curves[kind] = curve;
-    shareAtTarget[kind] = pointAtAccuracy(curve, QUALITY_TARGET * strongAccuracy)?.strongShare ?? null;
+    shares[kind] = pointAtAccuracy(curve, QUALITY_TARGET * strongAccuracy)?.strongShare ?? null;
   }
+  return { rows, curves, shares };
+}
+
+for (const source of ['mmlu', 'gsm8k']) {
+  const val = await sharesOn('val', source);
+  const chosenOnVal = [...KINDS].sort((a, b) => (val.shares[a] ?? 1) - (val.shares[b] ?? 1))[0]!;
+  const { rows, curves, shares: shareAtTarget } = await sharesOn('test', source);
+  const [weakModel, strongModel] = Object.keys(rows[0]!.outcomes);
+  const weak = rows.map((row) => row.outcomes[weakModel!]!);
+  const strong = rows.map((row) => row.outcomes[strongModel!]!);
+  const strongAccuracy = strong.reduce((a, b) => a + b, 0) / rows.length;
   const weakAccuracy = weak.reduce((a, b) => a + b, 0) / rows.length;
   // Random routing at share s has expected accuracy weak + s·(strong − weak): a straight line.
   curves.random = [0, 1].map((s) => ({ strongShare: s, accuracy: weakAccuracy + s * (strongAccuracy - weakAccuracy), threshold: Number.NaN }));
   shareAtTarget.random = (QUALITY_TARGET * strongAccuracy - weakAccuracy) / (strongAccuracy - weakAccuracy);
-  results[source] = { rows: rows.length, weak: weakAccuracy, strong: strongAccuracy, curves, shareAtTarget };
+  results[source] = { rows: rows.length, weak: weakAccuracy, strong: strongAccuracy, curves, shareAtTarget, valShareAtTarget: val.shares, chosenOnVal };
 }
-embedder.release();
+for (const embedder of embedders.values()) embedder.release();
 
 function pct(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${(100 * value).toFixed(1)}%`;
@@ -73,6 +101,9 @@ for (const [source, result] of Object.entries(results)) {
   }
   lines.push(
     `| **share at 95%** (target ≤ ${pct(TARGET_SHARE[source])}, RouteLLM ${pct(ROUTELLM_SHARE[source])}) | ${['random', ...KINDS].map((kind) => `**${pct(result.shareAtTarget[kind])}**`).join(' | ')} |`,
+    `| share at 95% on val (chooses the selector) | — | ${KINDS.map((kind) => pct(result.valShareAtTarget[kind])).join(' | ')} |`,
+    '',
+    `Chosen on val: **${result.chosenOnVal}** (${embedderNames[`${source}-${result.chosenOnVal}`]} features), ${pct(result.shareAtTarget[result.chosenOnVal])} of test prompts to the strong model at 95% of its accuracy.`,
     '',
   );
 }

@@ -49,6 +49,7 @@ function context(state: MemorySelectionState, decision: string): SelectorBuildCo
   return {
     decision,
     candidates,
+    onError: 'skip',
     state,
     latency: new LatencyWindows(),
     embed: () => Promise.reject(new Error('not used')),

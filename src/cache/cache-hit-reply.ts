@@ -12,8 +12,8 @@ export interface ReplayRequest {
   readonly includeUsage: boolean;
 }
 
-/** Pieces of a streamed replay: words with the whitespace before them, a few per chunk. */
-function contentPieces(content: string): string[] {
+/** Pieces of a streamed replay: words with the whitespace before them, a few per chunk (cache hits, looper answers). */
+export function contentPieces(content: string): string[] {
   const words = content.match(/\s*\S+/g) ?? [];
   const trailing = content.slice(words.join('').length);
   const perChunk = Math.max(1, Math.ceil(words.length / 16));
@@ -43,6 +43,11 @@ function eventStream(completion: CachedCompletion, id: string, created: number, 
   return events.join('');
 }
 
+/** Content headers of a chat completion answered locally: SSE for a streaming client, else JSON. */
+export function completionContentType(stream: boolean): readonly (readonly [string, string])[] {
+  return stream ? [['content-type', 'text/event-stream'], ['cache-control', 'no-cache']] : [['content-type', 'application/json']];
+}
+
 /**
  * The local reply for a cache hit: a chat completion with a fresh id and created time and the
  * original model, as JSON or, for a streaming client, as SSE chunks ending in `[DONE]`.
@@ -61,14 +66,11 @@ export function cacheHitReply(completion: CachedCompletion, request: ReplayReque
         ...(completion.usage === undefined ? {} : { usage: completion.usage }),
         ...(completion.systemFingerprint === undefined ? {} : { system_fingerprint: completion.systemFingerprint }),
       });
-  const contentType: readonly (readonly [string, string])[] = request.stream
-    ? [['content-type', 'text/event-stream'], ['cache-control', 'no-cache']]
-    : [['content-type', 'application/json']];
   return {
     kind: 'immediate',
     status: 200,
     // The routing headers may already say "x-vsr-cache-hit: false" for the upstream path.
-    headers: [...contentType, ...headers.filter(([name]) => name.toLowerCase() !== CACHE_HIT_HEADER), [CACHE_HIT_HEADER, 'true']],
+    headers: [...completionContentType(request.stream), ...headers.filter(([name]) => name.toLowerCase() !== CACHE_HIT_HEADER), [CACHE_HIT_HEADER, 'true']],
     body: Buffer.from(body),
     details: 'semantic_cache_hit',
   };

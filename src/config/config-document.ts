@@ -1,3 +1,4 @@
+import type { LooperSectionDocument } from '../selection/looper/looper-section.js';
 import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
 import type { DashboardDocument } from '../dashboard/dashboard-settings.js';
 import type { ModelSelectionDocument } from '../selection/compile-selection.js';
@@ -22,8 +23,8 @@ export interface ConfigDocument {
   readonly dashboard: DashboardDocument;
   readonly model_selection: ModelSelectionDocument;
   readonly response_api: ResponseApiDocument;
-  /** Athena's looper section; refused by the selection compiler. */
-  readonly looper?: Readonly<Record<string, unknown>>;
+  /** Athena's looper section: settings of the calls a confidence cascade makes. */
+  readonly looper?: LooperSectionDocument;
   readonly config_source: 'file' | 'kubernetes';
   readonly kubernetes?: { readonly namespace?: string; readonly router_name: string };
 }

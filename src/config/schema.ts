@@ -3,6 +3,7 @@ import { SIGNAL_PLUGINS } from '../signals/registry.js';
 import type { SignalPlugin } from '../signals/signal.js';
 import { SEMANTIC_CACHE_SCHEMA } from '../cache/semantic-cache-schema.js';
 import { DASHBOARD_SCHEMA } from '../dashboard/dashboard-settings.js';
+import { looperSectionSchema } from '../selection/looper/looper-section.js';
 import { algorithmSchema, modelSelectionSchema } from '../selection/selection-schema.js';
 import { DURATION_PATTERN } from './duration.js';
 import { UPSTREAM_API_FORMATS } from '../apis/api-format.js';
@@ -295,8 +296,8 @@ function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
       model_selection: modelSelectionSchema(),
       response_api: RESPONSE_API_SCHEMA,
       dashboard: DASHBOARD_SCHEMA,
-      // Athena's multi-model looper: accepted so the selection compiler can say it is not supported yet.
-      looper: { type: 'object' },
+      // Athena's multi-model looper settings (calls made by the confidence cascade).
+      looper: looperSectionSchema(),
       // Where `serve` takes routing from: this file, or the cluster's custom resources laid over it.
       config_source: { enum: ['file', 'kubernetes'], default: 'file' },
       kubernetes: KUBERNETES_SOURCE,

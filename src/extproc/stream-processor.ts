@@ -294,6 +294,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const selection = trace.selection;
     if (selection === undefined || trace.decision === null) return;
     this.context.metrics.modelSelected(trace.decision, selection.algorithm, selection.model);
+    for (const attempt of trace.looper?.tries ?? []) {
+      this.context.metrics.looperCall(trace.decision, attempt.model, attempt.outcome);
+      if (attempt.error !== undefined) this.context.logger.warn({ decision: trace.decision, model: attempt.model, error: attempt.error }, 'looper call failed; the cascade went on');
+    }
     if (selection.error !== undefined) {
       this.context.metrics.selectionEvent('selection_error');
       this.context.logger.warn({ decision: trace.decision, algorithm: selection.algorithm, error: selection.error }, 'model selection failed; the first modelRef was taken');

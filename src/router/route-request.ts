@@ -1,9 +1,10 @@
 import type { ModelEndpoint, ModelTarget, RuntimeConfig } from '../config/runtime-config.js';
-import type { DecisionOutcome } from '../decisions/decision.js';
+import type { DecisionOutcome, ModelRef } from '../decisions/decision.js';
 import { RouterError } from '../errors.js';
 import type { PluginEffect } from '../plugins/decision-plugin.js';
 import { decisionPlugins } from '../plugins/decision-plugins.js';
 import { MISSING_IDENTITY } from '../signals/authz.js';
+import { runLooper } from '../selection/looper/run-looper.js';
 import type { SignalSet } from '../signals/signal.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
@@ -61,17 +62,21 @@ async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortS
   return { signals, outcome: config.decisions.decide(signals) };
 }
 
+/**
+ * The reasoning a chosen modelRef gets. A model without a reasoning family cannot be told to reason:
+ * the request goes out as is, and the trace (and so x-vsr-selected-reasoning) says what was applied,
+ * not what was asked.
+ */
+function reasoningFor(config: RuntimeConfig, ref: ModelRef | undefined, target: ModelTarget): ReasoningChoice {
+  return { enabled: (ref?.useReasoning ?? false) && target.reasoningFamily !== undefined, effort: ref?.reasoningEffort ?? config.defaultReasoningEffort };
+}
+
 async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, random: () => number): Promise<Routing> {
   const { signals, outcome } = await decide(config, request, abort);
   const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await selectModelRef(config, outcome.decision, request, signals, random);
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
-  // A model without a reasoning family cannot be told to reason: the request goes out as is, and
-  // the trace (and so x-vsr-selected-reasoning) says what was applied, not what was asked.
-  const reasoning: ReasoningChoice = {
-    enabled: (ref?.useReasoning ?? false) && target.reasoningFamily !== undefined,
-    effort: ref?.reasoningEffort ?? config.defaultReasoningEffort,
-  };
+  const reasoning = reasoningFor(config, ref, target);
   return {
     target,
     reasoning,
@@ -145,6 +150,12 @@ function cachePolicy(config: RuntimeConfig, effects: readonly PluginEffect[]): S
   return { similarityThreshold: override?.similarityThreshold ?? global.similarityThreshold, ttlSeconds: override?.ttlSeconds ?? global.ttlSeconds };
 }
 
+function endpointOf(target: ModelTarget, random: () => number): ModelEndpoint {
+  const endpoint = pickEndpoint(target.endpoints, random);
+  if (endpoint === undefined) throw new RouterError('SY_ERR_NO_ROUTE', `model "${target.name}" has no endpoints`);
+  return endpoint;
+}
+
 async function routedRequest(
   config: RuntimeConfig,
   request: ChatRequest,
@@ -152,11 +163,9 @@ async function routedRequest(
   headers: ReadonlyMap<string, string>,
   routing: Routing,
   effects: readonly PluginEffect[],
-  random: () => number,
+  endpoint: ModelEndpoint,
 ): Promise<RoutedRequest> {
   const { target, trace } = routing;
-  const endpoint = pickEndpoint(target.endpoints, random);
-  if (endpoint === undefined) throw new RouterError('SY_ERR_NO_ROUTE', `model "${target.name}" has no endpoints`);
   const upstream = await upstreamBody(request, body, routing, effects);
   // Plug-in header changes come first so that the router's own routing headers always win.
   const set: (readonly [string, string])[] = [
@@ -186,12 +195,22 @@ async function routedRequest(
   };
 }
 
+/** How far routing may go besides deciding. */
+export interface RouteOptions {
+  /**
+   * Let a decision's looper (confidence cascade) call its models; off for `route` and `eval`, which
+   * call no upstream: the request is then routed to the looper's first model, its plan in the trace.
+   */
+  readonly callUpstreams?: boolean;
+}
+
 async function route(
   config: RuntimeConfig,
   body: Buffer,
   headers: ReadonlyMap<string, string>,
   abort: AbortSignal,
   random: () => number,
+  options: RouteOptions,
 ): Promise<RoutedRequest | ImmediateReply> {
   const limit = config.router.maxRequestBodyBytes;
   if (body.length > limit) {
@@ -210,7 +229,30 @@ async function route(
   }
   const effects = await applyPlugins(request, routing);
   if (!Array.isArray(effects)) return effects;
-  return routedRequest(config, request, body, headers, routing, effects, random);
+  // Only an auto-routed request loops (a named model has no reasoning decided for it).
+  const decision = routing.reasoning === undefined ? undefined : routing.outcome?.decision;
+  const compiled = decision === undefined ? undefined : config.selection?.forDecision(decision.name);
+  if (compiled?.selector.looper !== undefined && options.callUpstreams !== false) {
+    return runLooper({
+      decision: compiled.decision,
+      algorithm: compiled.algorithm,
+      looper: compiled.selector.looper,
+      candidates: compiled.candidates,
+      settings: config.selection!.looper,
+      request,
+      clientHeaders: headers,
+      abort,
+      async prepare(candidate, selection, edit) {
+        const { ref, target } = compiled.candidates[candidate]!;
+        const reasoning = reasoningFor(config, ref, target);
+        const trace = { ...routing.trace, model: target.name, reasoning: reasoning.enabled, selection };
+        const endpoint = endpointOf(target, random);
+        const withEdit = edit === undefined ? effects : [...effects, { editJson: edit }];
+        return { endpoint, routed: await routedRequest(config, request, body, headers, { ...routing, target, reasoning, trace }, withEdit, endpoint) };
+      },
+    });
+  }
+  return routedRequest(config, request, body, headers, routing, effects, endpointOf(routing.target, random));
 }
 
 /**
@@ -226,9 +268,10 @@ export async function routeChatCompletion(
   headers: ReadonlyMap<string, string>,
   abort: AbortSignal,
   random: () => number = Math.random,
+  options: RouteOptions = {},
 ): Promise<RouteResult> {
   try {
-    return await route(config, body, headers, abort, random);
+    return await route(config, body, headers, abort, random, options);
   } catch (error) {
     if (error instanceof RouterError) return errorReply(error);
     throw error;

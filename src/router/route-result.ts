@@ -1,3 +1,5 @@
+import type { LooperTry } from '../selection/looper/looper.js';
+
 /** Header changes for the upstream request: removals first, then sets (Envoy's order). */
 export interface HeaderEdit {
   readonly set: readonly (readonly [name: string, value: string])[];
@@ -17,6 +19,8 @@ export interface RoutingTrace {
   readonly signalErrors?: readonly SignalFailure[];
   /** How the decision's selection algorithm chose among its modelRefs; absent without a decision. */
   readonly selection?: SelectionTrace;
+  /** The models a looper (confidence cascade) called for this request, in order; absent without one. */
+  readonly looper?: { readonly tries: readonly LooperTry[] };
 }
 
 /** One model selection: the algorithm, its choice and the reason in a few words. */

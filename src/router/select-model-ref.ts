@@ -37,7 +37,7 @@ export async function selectModelRef(config: RuntimeConfig, decision: DecisionSp
   const first = decision.modelRefs[0];
   if (compiled === undefined || first === undefined) return { ref: first, selection: undefined };
   try {
-    const embedding = compiled.selector.needsEmbedding ? await config.selection!.embed(request.view.lastUserText) : undefined;
+    const embedding = compiled.selector.needsEmbedding ? await config.selection!.embed(request.view.lastUserText, compiled.selector.embedderDir) : undefined;
     const choice = compiled.selector.select(
       { decision: decision.name, category: categoryOf(signals, decision.name), userId: userIdOf(request), text: request.view.lastUserText, embedding, random },
       compiled.candidates,

@@ -75,7 +75,7 @@ export const automixSelection: SelectionAlgorithm<AutomixParameters> = {
   inertParameters(written): InertParameter[] {
     return CASCADE_ONLY.filter((name) => written[name] !== undefined).map((name) => ({
       name,
-      reason: 'acts only in a cascade that sees a first answer (the confidence looper), which is not supported yet',
+      reason: 'acts only in a cascade that sees a first answer; for one, use algorithm type "confidence" (the confidence looper)',
     }));
   },
   create(parameters, { state, decision }) {

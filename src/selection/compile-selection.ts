@@ -2,12 +2,15 @@ import type { ConfigDocument, DecisionDocument } from '../config/config-document
 import type { ConfigPathSegment, ConfigProblem } from '../config/config-problem.js';
 import { durationToMs } from '../config/duration.js';
 import type { ModelTarget } from '../config/runtime-config.js';
+import { BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
 import type { Embedder } from '../classifiers/embedder.js';
 import { leaseEmbedder, type ModelLease } from '../signals/model-cache.js';
 import { ModelSelection, type DecisionSelection, type Learner } from './model-selection.js';
 import { findSelectionAlgorithm, SELECTION_ALGORITHMS } from './registry.js';
 import type { ScoringSelector, SelectionAlgorithm, SelectionCandidate, Selector, SelectorBuildContext } from './selection-algorithm.js';
-import { ALGORITHM_SETTING_KEYS, LOOPER_TYPES } from './selection-schema.js';
+import { ALGORITHM_SETTING_KEYS, UNBUILT_LOOPER_TYPES } from './selection-schema.js';
+import { compileLooperSection } from './looper/looper-section.js';
+import { findLooperStrategy, LOOPER_STRATEGIES } from './looper/registry.js';
 import { leaseSelectionState, type StoreSettings } from './state-lease.js';
 
 type Parameters = Readonly<Record<string, unknown>>;
@@ -88,15 +91,15 @@ function planDecision(index: number, decision: DecisionDocument, section: ModelS
   const block = decision.algorithm as (Parameters & { type?: string; on_error?: 'skip' | 'fail' }) | undefined;
   const path = block === undefined ? [...base, 'modelRefs'] : [...base, 'algorithm'];
   const requested = block?.type ?? (decision.modelRefs.length > 1 ? section.method : 'static');
-  if ((LOOPER_TYPES as readonly string[]).includes(requested)) {
+  if ((UNBUILT_LOOPER_TYPES as readonly string[]).includes(requested)) {
     problems.push({
       path: [...base, 'algorithm', 'type'],
       code: 'SY_CFG_SCHEMA',
-      message: `algorithm type "${requested}" is one of Athena's multi-model loopers (a cascade that calls several models per request), which Switchyard does not support yet; use a selection algorithm (${SELECTION_ALGORITHMS.map((a) => a.type).join(', ')})`,
+      message: `algorithm type "${requested}" is one of Athena's multi-model loopers that Switchyard does not support yet; use the confidence cascade (${LOOPER_STRATEGIES.map((a) => a.type).join(', ')}) or a selection algorithm (${SELECTION_ALGORITHMS.map((a) => a.type).join(', ')})`,
     });
     return undefined;
   }
-  const algorithm = section.enabled ? findSelectionAlgorithm(requested) : findSelectionAlgorithm('static');
+  const algorithm = section.enabled ? (findSelectionAlgorithm(requested) ?? findLooperStrategy(requested)) : findSelectionAlgorithm('static');
   if (algorithm === undefined) {
     problems.push({ path: [...base, 'algorithm', 'type'], code: 'SY_CFG_SCHEMA', message: `unknown algorithm type "${requested}"` });
     return undefined;
@@ -145,22 +148,26 @@ function planDecision(index: number, decision: DecisionDocument, section: ModelS
 export async function compileSelection(document: ConfigDocument, models: ReadonlyMap<string, ModelTarget>, configDir: string): Promise<SelectionCompileResult> {
   const section = document.model_selection;
   const problems: ConfigProblem[] = [];
-  if (document.looper !== undefined) {
-    problems.push({ path: ['looper'], at: 'key', code: 'SY_CFG_SCHEMA', message: 'looper (Athena\'s multi-model execution: confidence cascade, ratings, remom) is not supported yet; remove the section' });
-  }
+  const looper = compileLooperSection(document.looper);
+  problems.push(...looper.problems);
   for (const algorithm of SELECTION_ALGORITHMS) problems.push(...inertWarnings(algorithm, globalParameters(section, algorithm), globalPath(algorithm)));
   const plans = document.decisions.flatMap((decision, i) => planDecision(i, decision, section, models, problems) ?? []);
   if (problems.some((problem) => problem.severity !== 'warning')) return { problems };
 
   const lease = leaseSelectionState(storeSettings(section));
-  let embedder: ModelLease<Embedder> | undefined;
-  const embedderModel = async (): Promise<Embedder> => (embedder ??= await leaseEmbedder()).model;
+  const embedders = new Map<string, ModelLease<Embedder>>();
+  const embedderModel = async (dir: string = BUNDLED_EMBEDDER_DIR): Promise<Embedder> => {
+    if (!embedders.has(dir)) embedders.set(dir, await leaseEmbedder(dir));
+    return embedders.get(dir)!.model;
+  };
+  const releaseEmbedders = (): void => embedders.forEach((embedder) => embedder.release());
   const decisions = new Map<string, DecisionSelection>();
   try {
     for (const plan of plans) {
       const context: SelectorBuildContext = {
         decision: plan.decision.name,
         candidates: plan.candidates,
+        onError: plan.onError,
         state: lease.state,
         latency: lease.latency,
         configDir,
@@ -178,7 +185,7 @@ export async function compileSelection(document: ConfigDocument, models: Readonl
         problems.push({ path: plan.path, at: 'key', code: 'SY_CFG_SCHEMA', message: `algorithm ${plan.algorithm.type} of decision "${plan.decision.name}": ${(error as Error).message}` });
         continue;
       }
-      if (selector.needsEmbedding) await embedderModel();
+      if (selector.needsEmbedding) await embedderModel(selector.embedderDir);
       const learners: Learner[] = SELECTION_ALGORITHMS.filter((algorithm) => algorithm.learn !== undefined).map((algorithm) => ({
         algorithm,
         parameters: algorithm === plan.algorithm ? plan.parameters : { ...algorithm.defaults, ...globalParameters(section, algorithm) },
@@ -194,16 +201,17 @@ export async function compileSelection(document: ConfigDocument, models: Readonl
       });
     }
   } catch (error) {
-    (embedder as ModelLease<Embedder> | undefined)?.release();
+    releaseEmbedders();
     await lease.release();
     throw error;
   }
   if (problems.some((problem) => problem.severity !== 'warning')) {
-    (embedder as ModelLease<Embedder> | undefined)?.release();
+    releaseEmbedders();
     await lease.release();
     return { problems };
   }
   const elo = findSelectionAlgorithm('elo')!;
   const ratingBase = { ...elo.defaults, ...globalParameters(section, elo) }.initial_rating as number;
-  return { selection: new ModelSelection(decisions, lease, embedder, { token: section.api.token, requireToken: section.api.require_token }, ratingBase), problems };
+  const api = { token: section.api.token, requireToken: section.api.require_token };
+  return { selection: new ModelSelection(decisions, lease, embedders, api, ratingBase, looper.settings), problems };
 }

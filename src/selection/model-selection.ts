@@ -1,7 +1,9 @@
+import { BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
 import type { Embedder } from '../classifiers/embedder.js';
 import type { ModelLease } from '../signals/model-cache.js';
 import type { Feedback } from './feedback.js';
 import type { LatencyWindows } from './latency-windows.js';
+import type { LooperSettings } from './looper/looper.js';
 import type { SelectionAlgorithm, SelectionCandidate, Selector } from './selection-algorithm.js';
 import type { SelectionState, StateUpdate } from './selection-state.js';
 import type { StateLease, StoreFailureListener } from './state-lease.js';
@@ -40,10 +42,13 @@ export class ModelSelection {
   constructor(
     private readonly decisions: ReadonlyMap<string, DecisionSelection>,
     private readonly lease: StateLease,
-    private readonly embedder: ModelLease<Embedder> | undefined,
+    /** Leased embedders by folder, for the selectors that read a request embedding. */
+    private readonly embedders: ReadonlyMap<string, ModelLease<Embedder>>,
     readonly api: SelectionApiSettings,
     /** `model_selection.elo.initial_rating`: ratings are stored as offsets from it. */
     readonly ratingBase: number,
+    /** The top-level `looper` section's settings, for every looper call. */
+    readonly looper: LooperSettings,
   ) {}
 
   forDecision(name: string): DecisionSelection | undefined {
@@ -58,10 +63,11 @@ export class ModelSelection {
     return this.lease.latency;
   }
 
-  /** The embedding selectors read; undefined when no selector of this config needs one. */
-  async embed(text: string): Promise<Float32Array | undefined> {
-    if (this.embedder === undefined) return undefined;
-    return (await this.embedder.model.embed([text]))[0];
+  /** The embedding a selector reads (`embedderDir`, else the bundled word-vector embedder); undefined when none was leased. */
+  async embed(text: string, embedderDir: string = BUNDLED_EMBEDDER_DIR): Promise<Float32Array | undefined> {
+    const embedder = this.embedders.get(embedderDir);
+    if (embedder === undefined) return undefined;
+    return (await embedder.model.embed([text]))[0];
   }
 
   /** Every state change a piece of feedback makes (for all learning algorithms), applied together. */
@@ -79,7 +85,7 @@ export class ModelSelection {
   }
 
   async close(): Promise<void> {
-    this.embedder?.release();
+    for (const embedder of this.embedders.values()) embedder.release();
     await this.lease.release();
   }
 }

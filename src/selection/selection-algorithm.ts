@@ -3,6 +3,7 @@ import type { ModelTarget } from '../config/runtime-config.js';
 import type { Feedback } from './feedback.js';
 import type { SelectionState, StateUpdate } from './selection-state.js';
 import type { LatencyWindows } from './latency-windows.js';
+import type { Looper } from './looper/looper.js';
 
 /** One candidate of a decision as a selector sees it. */
 export interface SelectionCandidate {
@@ -37,6 +38,10 @@ export interface Selection {
 export interface Selector {
   /** The request embedding is computed (through the shared embedder) only for selectors that read it. */
   readonly needsEmbedding: boolean;
+  /** Folder of the embedder whose vector the selector reads; the bundled word-vector embedder when absent. */
+  readonly embedderDir?: string;
+  /** Set by multi-model strategies (Athena's loopers), which call candidates themselves. */
+  readonly looper?: Looper;
   select(request: SelectionRequest, candidates: readonly SelectionCandidate[]): Selection;
 }
 
@@ -48,6 +53,8 @@ export interface SelectorBuildContext {
   readonly latency: LatencyWindows;
   /** Embeds texts (model descriptions) once at build time, with the embedder requests use. */
   readonly embed: (texts: readonly string[]) => Promise<Float32Array[]>;
+  /** The decision's `algorithm.on_error` (else `model_selection.on_error`). */
+  readonly onError: 'skip' | 'fail';
   /** Folder of the config file, for relative paths. */
   readonly configDir: string;
   /** `model_selection.ml`: where trained selector files are and the embedding size they expect. */

@@ -1,8 +1,9 @@
 import { DURATION_PATTERN } from '../config/duration.js';
+import { LOOPER_STRATEGIES } from './looper/registry.js';
 import { SELECTION_ALGORITHMS, selectionTypeNames } from './registry.js';
 
-/** Athena's multi-model looper types: accepted by the schema so the compiler can say they are not supported yet. */
-export const LOOPER_TYPES = ['confidence', 'ratings', 'concurrent', 'sequential', 'remom'] as const;
+/** Athena's multi-model looper types not built yet: accepted by the schema so the compiler can say so. */
+export const UNBUILT_LOOPER_TYPES = ['ratings', 'concurrent', 'sequential', 'remom'] as const;
 
 /** Keys of a decision's `algorithm` block that are not parameter blocks. */
 export const ALGORITHM_SETTING_KEYS = ['type', 'on_error'] as const;
@@ -16,14 +17,16 @@ const ON_ERROR = { enum: ['skip', 'fail'] } as const;
  */
 export function algorithmSchema(): Record<string, unknown> {
   const blocks: Record<string, unknown> = {};
-  for (const algorithm of SELECTION_ALGORITHMS) {
+  const strategies = [...SELECTION_ALGORITHMS, ...LOOPER_STRATEGIES];
+  for (const algorithm of strategies) {
     for (const name of [algorithm.type, ...algorithm.aliases]) blocks[name] = algorithm.parameterSchema;
   }
+  const looperNames = LOOPER_STRATEGIES.flatMap((strategy) => [strategy.type, ...strategy.aliases]);
   return {
     type: 'object',
     additionalProperties: false,
     required: ['type'],
-    properties: { type: { enum: [...selectionTypeNames(), ...LOOPER_TYPES] }, on_error: ON_ERROR, ...blocks },
+    properties: { type: { enum: [...selectionTypeNames(), ...looperNames, ...UNBUILT_LOOPER_TYPES] }, on_error: ON_ERROR, ...blocks },
   };
 }
 

@@ -1,3 +1,28 @@
+import { BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR } from '../classifiers/bundled-models.js';
+
+/** A bundled embedder a trained selector can read its prompt vector from. */
+export interface SelectorEmbedder {
+  readonly dir: string;
+  readonly description: string;
+}
+
+/**
+ * The embedders by the name a selector file records (`embedder`; files without one read the word
+ * vectors). Both are leased through the model cache, so a request text the signals already embedded
+ * with the same model is not embedded again.
+ */
+export const SELECTOR_EMBEDDERS: Readonly<Record<string, SelectorEmbedder>> = {
+  embedder: { dir: BUNDLED_EMBEDDER_DIR, description: 'the bundled word-vector embedder (models/embedder)' },
+  'use-lite': { dir: BUNDLED_ENCODER_DIR, description: 'the Universal Sentence Encoder Lite (models/use-lite), the vector the domain signal reads' },
+};
+
+/** The embedder a selector file names; the word-vector embedder for files written before the field. */
+export function selectorEmbedder(name: string | undefined): SelectorEmbedder {
+  const embedder = SELECTOR_EMBEDDERS[name ?? 'embedder'];
+  if (embedder === undefined) throw new Error(`unknown selector embedder "${name}" (known: ${Object.keys(SELECTOR_EMBEDDERS).join(', ')})`);
+  return embedder;
+}
+
 const NUMBER = /\d+(?:[.,]\d+)*/g;
 const DECIMAL = /\d\.\d/g;
 const SENTENCE_END = /[.?!](?:\s|$)/g;

@@ -111,12 +111,19 @@ export interface TrainedSelector {
  * margin at which val accuracy still reaches 95% of the strong model's), and reports val and test
  * per source. `models` is cheapest first; the curve compares the first (weak) and last (strong).
  */
-export async function trainSelector(examples: readonly SelectorExample[], kindName: string, parameters: TrainedParameters, seed: number, embedder: Embedder): Promise<TrainedSelector> {
+export function trainSelector(
+  examples: readonly SelectorExample[],
+  kindName: string,
+  parameters: TrainedParameters,
+  seed: number,
+  /** The name of the embedder the features come from, and the features of every example (`featuresOf`). */
+  embedded: { readonly embedder: string; readonly features: readonly Float32Array[] },
+): TrainedSelector {
   const kind = TRAINED_KINDS[kindName];
   if (kind === undefined) throw new Error(`unknown selector kind "${kindName}" (known: ${Object.keys(TRAINED_KINDS).join(', ')})`);
   const models = Object.keys(examples[0]?.outcomes ?? {});
   if (models.length < 2) throw new Error('each example needs the outcomes of at least two models');
-  const features = await featuresOf(examples, embedder);
+  const { features } = embedded;
   const rows = (split: string): number[] => examples.flatMap((example, i) => (example.split === split ? [i] : []));
   const train = rows('train');
   if (train.length === 0) throw new Error('no rows with split "train"');
@@ -147,8 +154,9 @@ export async function trainSelector(examples: readonly SelectorExample[], kindNa
     kind: kindName,
     models,
     feature_length: features[0]!.length,
+    embedder: embedded.embedder,
     threshold,
-    training: { ...training, seed, train_rows: train.length, embedder: 'models/embedder (bundled word-vector embedder)' },
+    training: { ...training, seed, train_rows: train.length },
     payload,
   };
   return { file, reports: { val: evaluate(val, threshold), test: evaluate(rows('test'), threshold) } };

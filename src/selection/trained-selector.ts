@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { short } from './candidate-scores.js';
 import type { SelectionAlgorithm, SelectionCandidate, Selector, SelectorBuildContext } from './selection-algorithm.js';
-import { featureLength, selectorFeatures } from './selector-features.js';
+import { featureLength, selectorEmbedder, selectorFeatures } from './selector-features.js';
 import type { TrainingSet } from './training-set.js';
 
 /** The file `switchyard train-selector` writes and `pretrained_path` points at. */
@@ -14,6 +14,8 @@ export interface TrainedSelectorFile<Payload = unknown> {
   readonly models: readonly string[];
   /** Feature vector length (embedding dimensions plus the shape features). */
   readonly feature_length: number;
+  /** The bundled embedder of the prompt vector (`embedder` or `use-lite`); absent in older files: `embedder`. */
+  readonly embedder?: string;
   /** Margin of predicted quality under which the cheaper model is taken (chosen on a validation split). */
   readonly threshold: number;
   readonly training: Readonly<Record<string, unknown>>;
@@ -88,6 +90,7 @@ export function trainedSelection<Parameters extends TrainedParameters, Payload>(
       const path = resolve(context.ml.modelsPath ?? context.configDir, parameters.pretrained_path);
       const file = readTrainedSelector(path);
       if (file.kind !== kind.kind) throw new Error(`"${path}" holds a ${file.kind} selector, not ${kind.kind}`);
+      const embedder = selectorEmbedder(file.embedder);
       const dims = context.ml.embeddingDim;
       if (dims !== undefined && featureLength(dims) !== file.feature_length) throw new Error(`model_selection.ml.embedding_dim is ${dims} but "${path}" was trained on ${file.feature_length}-value features (embedding plus shape features)`);
       const contradiction = kind.mismatch?.(parameters, file.training);
@@ -102,6 +105,7 @@ export function trainedSelection<Parameters extends TrainedParameters, Payload>(
       const costWeight = kind.costWeight?.(parameters) ?? 0;
       return {
         needsEmbedding: true,
+        embedderDir: embedder.dir,
         select(request, candidates) {
           if (request.embedding === undefined) return { index: 0, reason: 'no embedding: first modelRef' };
           const predicted = predict(selectorFeatures(request.embedding, request.text));

@@ -21,6 +21,8 @@ export interface RouterMetrics {
   modelSelected(decision: string, algorithm: string, model: string): void;
   /** Something model selection did besides choosing: feedback taken or refused, a store or selector failure. */
   selectionEvent(event: SelectionEvent): void;
+  /** A looper (confidence cascade) called a model: it `answered`, was `escalated` from, or `failed`. */
+  looperCall(decision: string, model: string, outcome: string): void;
   /** The client reset an ext_proc stream (Envoy does so when its downstream client disconnects). */
   streamReset(): void;
   /** The sidecar retired an HTTP/2 connection with a graceful GOAWAY (e.g. `client_resets`). */
@@ -58,6 +60,7 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly cacheEvents: Counter<'event'>;
   private readonly signalFailures: Counter<'signal'>;
   private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
+  private readonly looperCalls: Counter<'decision' | 'model' | 'outcome'>;
   private readonly selectionEvents: Counter<'event'>;
   private readonly sessionsRetired: Counter<'reason'>;
   private readonly streamResets: Counter;
@@ -112,6 +115,12 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       labelNames: ['event'] as const,
       registers: [registry],
     });
+    this.looperCalls = new Counter({
+      name: 'switchyard_looper_calls_total',
+      help: 'Upstream calls a confidence cascade made during routing, by outcome (answered, escalated, failed).',
+      labelNames: ['decision', 'model', 'outcome'] as const,
+      registers: [registry],
+    });
     this.streamResets = new Counter({
       name: 'switchyard_extproc_stream_resets_total',
       help: 'ext_proc streams the client reset (RST_STREAM) instead of closing them; Envoy resets when its downstream client cancels.',
@@ -151,6 +160,10 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   selectionEvent(event: SelectionEvent): void {
     this.selectionEvents.inc({ event });
+  }
+
+  looperCall(decision: string, model: string, outcome: string): void {
+    this.looperCalls.inc({ decision, model, outcome });
   }
 
   streamReset(): void {

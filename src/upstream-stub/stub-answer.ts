@@ -8,6 +8,8 @@ export interface StubChatRequest {
   readonly reasoning_effort?: unknown;
   readonly tools?: unknown;
   readonly tool_choice?: unknown;
+  readonly logprobs?: unknown;
+  readonly top_logprobs?: unknown;
 }
 
 interface ChatMessage {
@@ -36,7 +38,7 @@ function messagesOf(request: StubChatRequest): ChatMessage[] {
 export function stubAnswerText(stubModel: string, request: StubChatRequest): string {
   const messages = messagesOf(request);
   const system = messages.filter((message) => message.role === 'system').map((message) => contentText(message.content));
-  const lastUser = [...messages].reverse().find((message) => message.role === 'user');
+  const lastUser = lastUserMessage(request);
   const kwargs = request.chat_template_kwargs === undefined ? 'none' : JSON.stringify(request.chat_template_kwargs);
   const effort = request.reasoning_effort === undefined ? 'none' : String(request.reasoning_effort);
   return [
@@ -47,6 +49,43 @@ export function stubAnswerText(stubModel: string, request: StubChatRequest): str
     // A tool round trip shows the result the model was given.
     ...(messages.at(-1)?.role === 'tool' ? [`tool result: ${contentText(messages.at(-1)!.content)}`] : []),
   ].join('\n');
+}
+
+function lastUserMessage(request: StubChatRequest): ChatMessage | undefined {
+  return [...messagesOf(request)].reverse().find((message) => message.role === 'user');
+}
+
+/** The last user message's text ('' when there is none). */
+export function lastUserText(request: StubChatRequest): string {
+  const message = lastUserMessage(request);
+  return message === undefined ? '' : contentText(message.content);
+}
+
+/** How sure the stub says it is of each answer token, as a chat completion `logprobs` block would carry it. */
+export interface TokenLogprob {
+  readonly token: string;
+  readonly logprob: number;
+  readonly bytes: number[];
+  readonly top_logprobs: readonly { readonly token: string; readonly logprob: number; readonly bytes: number[] }[];
+}
+
+/**
+ * The answer's tokens (whitespace words, each with the space before it) at one log-probability, with
+ * `top` alternatives: the token itself and runners-up sharing what probability is left, as OpenAI's
+ * `logprobs.content[]` entries.
+ */
+export function tokenLogprobs(text: string, logprob: number, top: number): TokenLogprob[] {
+  const bytes = (token: string): number[] => [...Buffer.from(token)];
+  const rest = Math.max(1e-9, 1 - Math.exp(logprob));
+  return (text.match(/\s*\S+/g) ?? []).map((token) => ({
+    token,
+    logprob,
+    bytes: bytes(token),
+    top_logprobs: Array.from({ length: top }, (_, i) => {
+      const alternative = i === 0 ? token : `${token}~${i}`;
+      return { token: alternative, logprob: i === 0 ? logprob : Math.log(rest / 2 ** i), bytes: bytes(alternative) };
+    }),
+  }));
 }
 
 /** A rough token count (whitespace words) for the usage block; the stub needs stable numbers, not accuracy. */

@@ -7,7 +7,7 @@ import { openAIErrorBody, type ErrorCode, ERROR_CODES } from '../errors.js';
 import { answerAnthropicMessages } from './anthropic-wire.js';
 import { writeEventStream } from './event-stream-writer.js';
 import { answerResponses } from './responses-wire.js';
-import { countWords, promptWords, stubAnswerText, type StubChatRequest } from './stub-answer.js';
+import { countWords, lastUserText, promptWords, stubAnswerText, tokenLogprobs, type StubChatRequest } from './stub-answer.js';
 import { pieces, requiredToolName } from './stub-tools.js';
 
 export interface StubUpstreamOptions {
@@ -20,6 +20,11 @@ export interface StubUpstreamOptions {
   readonly latencyMs?: number;
   /** Pause between SSE chunks, so each reaches a proxy as its own read. */
   readonly chunkIntervalMs?: number;
+  /**
+   * Log-probability of each answer token, from the last user message, when a request asks for
+   * `logprobs` (-0.1 when unset): lets a test make the stub sure of one prompt and unsure of another.
+   */
+  readonly tokenLogprob?: (userText: string) => number;
 }
 
 /** One request as the stub received it. */
@@ -89,6 +94,9 @@ export async function startStubUpstream(options: StubUpstreamOptions): Promise<S
     const toolName = messages.at(-1)?.role === 'user' ? requiredToolName(toolNames, chat.tool_choice) : undefined;
     const lastContent = messages.at(-1)?.content;
     const toolCall = toolName === undefined ? undefined : { id: `call_${randomUUID().replaceAll('-', '')}`, type: 'function', function: { name: toolName, arguments: JSON.stringify({ text: typeof lastContent === 'string' ? lastContent : '' }) } };
+    const logprob = chat.logprobs === true ? (options.tokenLogprob?.(lastUserText(chat)) ?? -0.1) : undefined;
+    const top = typeof chat.top_logprobs === 'number' ? chat.top_logprobs : 0;
+    const logprobs = (piece: string) => (logprob === undefined ? {} : { logprobs: { content: tokenLogprobs(piece, logprob, top) } });
     if (chat.stream !== true) {
       const message = toolCall === undefined ? { role: 'assistant', content: text } : { role: 'assistant', content: null, tool_calls: [toolCall] };
       const body = JSON.stringify({
@@ -96,7 +104,7 @@ export async function startStubUpstream(options: StubUpstreamOptions): Promise<S
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message, finish_reason: toolCall === undefined ? 'stop' : 'tool_calls' }],
+        choices: [{ index: 0, message, ...(toolCall === undefined ? logprobs(text) : {}), finish_reason: toolCall === undefined ? 'stop' : 'tool_calls' }],
         usage,
       });
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
@@ -106,7 +114,7 @@ export async function startStubUpstream(options: StubUpstreamOptions): Promise<S
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
     const deltas =
       toolCall === undefined
-        ? pieces(text, 4).map((piece) => chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]))
+        ? pieces(text, 4).map((piece) => chunk([{ index: 0, delta: { content: piece }, ...logprobs(piece), finish_reason: null }]))
         : [
             chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: toolCall.id, type: 'function', function: { name: toolCall.function.name, arguments: '' } }] }, finish_reason: null }]),
             ...pieces(toolCall.function.arguments, 3).map((piece) => chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }])),

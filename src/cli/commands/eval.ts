@@ -156,7 +156,7 @@ function replyMessage(body: Buffer): string {
 
 async function routeCase(config: RuntimeConfig, evalCase: EvalCase): Promise<Outcome | Error> {
   const body = Buffer.from(JSON.stringify({ model: config.router.primaryAutoModelName, messages: evalCase.messages }));
-  const result = await routeChatCompletion(config, body, REQUEST_HEADERS, new AbortController().signal);
+  const result = await routeChatCompletion(config, body, REQUEST_HEADERS, new AbortController().signal, Math.random, { callUpstreams: false });
   if (result.kind === 'passthrough') return new Error('not routed');
   const trace = result.trace;
   if (trace === undefined) return new Error(result.kind === 'immediate' ? `${result.status} ${replyMessage(result.body)}` : 'not routed');

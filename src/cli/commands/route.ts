@@ -106,7 +106,7 @@ export function promptBody(config: RuntimeConfig, prompt: Prompt): Buffer {
 export async function routePrompt(config: RuntimeConfig, prompt: Prompt): Promise<RouteLine | Error> {
   const body = promptBody(config, prompt);
   const started = performance.now();
-  const result = await routeChatCompletion(config, body, REQUEST_HEADERS, new AbortController().signal);
+  const result = await routeChatCompletion(config, body, REQUEST_HEADERS, new AbortController().signal, Math.random, { callUpstreams: false });
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
   const trace = result.kind === 'passthrough' ? undefined : result.trace;
   if (trace === undefined) {

@@ -1,7 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { leaseEmbedder } from '../../signals/model-cache.js';
-import { parseExamples, QUALITY_TARGET, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
+import type { Embedder } from '../../classifiers/embedder.js';
+import { leaseEmbedder, type ModelLease } from '../../signals/model-cache.js';
+import { selectorEmbedder } from '../../selection/selector-features.js';
+import { featuresOf, parseExamples, QUALITY_TARGET, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
 import type { TrainedParameters } from '../../selection/trained-selector.js';
 import type { CliIo } from '../cli-io.js';
 
@@ -11,6 +13,8 @@ export interface TrainSelectorOptions {
   readonly algorithm: string;
   readonly out: string;
   readonly seed: number;
+  /** The bundled embedder of the prompt vector: embedder (word vectors, default) or use-lite. */
+  readonly embedder?: string;
   /** Only the examples of this source (e.g. gsm8k, for a math decision's own selector). */
   readonly source?: string;
   readonly k?: number;
@@ -35,10 +39,10 @@ function modelCard(options: TrainSelectorOptions, trained: TrainedSelector): str
   const { file } = trained;
   return `# Trained ${file.kind} selector: ${basename(options.out)}
 
-Written by \`switchyard train-selector --input ${basename(options.input)} --algorithm ${file.kind} --seed ${options.seed}${options.source === undefined ? '' : ` --source ${options.source}`}\`.
+Written by \`switchyard train-selector --input ${basename(options.input)} --algorithm ${file.kind} --seed ${options.seed}${options.source === undefined ? '' : ` --source ${options.source}`}${file.embedder === 'embedder' ? '' : ` --embedder ${file.embedder}`}\`.
 
 - Models (cheapest first): ${file.models.join(', ')}
-- Features: the bundled word-vector embedder (models/embedder) of the prompt, plus log length and log count of numbers (${file.feature_length} values).
+- Features: the prompt's vector from ${selectorEmbedder(file.embedder).description}, plus ten shape features (length, counts and size of numbers, percentages, fractions, rates; ${file.feature_length} values).
 - Training: ${JSON.stringify(file.training)}
 - Routing rule: the cheapest model whose predicted quality is within \`threshold\` of the best prediction. Threshold ${file.threshold.toFixed(4)}, chosen on the val split as the largest that keeps val accuracy at ${QUALITY_TARGET * 100}% of the strong model's.
 - Data: \`../shared/data/routellm-evals\` (RouteLLM's MMLU and GSM8K outcomes of GPT-4-1106-preview and Mixtral-8x7B-Instruct; \`*_contaminated_prompts\` rows left out), split by a hash of the prompt (training/selection/prepare-routellm.ts). Test rows were used for nothing but this table.
@@ -60,7 +64,13 @@ export async function runTrainSelector(options: TrainSelectorOptions, io: CliIo)
     io.stderr.write(`train-selector: cannot read ${options.input}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
     return 1;
   }
-  const embedder = await leaseEmbedder();
+  let embedder: ModelLease<Embedder>;
+  try {
+    embedder = await leaseEmbedder(selectorEmbedder(options.embedder).dir);
+  } catch (error) {
+    io.stderr.write(`train-selector: ${(error as Error).message}\n`);
+    return 1;
+  }
   try {
     const examples = parseExamples(text, options.input).filter((example) => options.source === undefined || example.source === options.source);
     if (examples.length === 0) throw new Error(`no examples${options.source === undefined ? '' : ` of source "${options.source}"`} in ${options.input}`);
@@ -70,16 +80,23 @@ export async function runTrainSelector(options: TrainSelectorOptions, io: CliIo)
       ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
       ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
     };
-    const trained = await trainSelector(examples, options.algorithm, parameters as TrainedParameters, options.seed, embedder.model);
-    await writeFile(options.out, `${JSON.stringify(trained.file)}\n`);
-    const card = options.out.replace(/\.json$/, '') + '.md';
-    await writeFile(card, modelCard(options, trained));
-    for (const [split, reports] of Object.entries(trained.reports)) {
-      for (const [source, report] of Object.entries(reports)) {
-        io.stdout.write(`${split} ${source}: rows ${report.rows}, strong share at 95% ${percent(report.shareAtTarget)}, at threshold ${percent(report.atThreshold.strongShare)} -> ${percent(report.atThreshold.accuracy)}\n`);
+    const kinds = options.algorithm.split(',').map((kind) => kind.trim());
+    if (kinds.length > 1 && !options.out.includes('{algorithm}')) throw new Error('with several algorithms, --out must contain {algorithm} (e.g. models/selection/mmlu-{algorithm}.json)');
+    // Every kind reads the same features: the prompts are embedded once.
+    const embedded = { embedder: options.embedder ?? 'embedder', features: await featuresOf(examples, embedder.model) };
+    for (const kind of kinds) {
+      const trained = trainSelector(examples, kind, parameters as TrainedParameters, options.seed, embedded);
+      const out = options.out.replaceAll('{algorithm}', kind);
+      await writeFile(out, `${JSON.stringify(trained.file)}\n`);
+      const card = out.replace(/\.json$/, '') + '.md';
+      await writeFile(card, modelCard({ ...options, out }, trained));
+      for (const [split, reports] of Object.entries(trained.reports)) {
+        for (const [source, report] of Object.entries(reports)) {
+          io.stdout.write(`${kind} ${split} ${source}: rows ${report.rows}, strong share at 95% ${percent(report.shareAtTarget)}, at threshold ${percent(report.atThreshold.strongShare)} -> ${percent(report.atThreshold.accuracy)}\n`);
+        }
       }
+      io.stdout.write(`wrote ${out} and ${card}\n`);
     }
-    io.stdout.write(`wrote ${options.out} and ${card}\n`);
     return 0;
   } catch (error) {
     io.stderr.write(`train-selector: ${(error as Error).message}\n`);

@@ -80,12 +80,46 @@ describe('decisions[].algorithm and model_selection', () => {
     await config?.close();
   });
 
-  it('refuses the confidence looper and the looper section with a located "not supported yet"', async () => {
-    const { lines } = await load(configWith('    algorithm: {type: "confidence"}\n', 'looper:\n  endpoint: "http://localhost:8899/v1/chat/completions"\n'));
+  it('compiles the confidence cascade and the looper section, warning at the keys that only Athena\'s Envoy round trip reads', async () => {
+    const { config, lines } = await load(
+      configWith(
+        '    algorithm:\n      type: "confidence"\n      confidence: {confidence_method: "margin", threshold: 0.4, escalation_order: "cost", cost_quality_tradeoff: 0.3}\n',
+        'looper:\n  endpoint: "http://localhost:8899/v1/chat/completions"\n  timeout_seconds: 5\n  retry_count: 2\n  headers: {x-team: "a"}\n',
+      ),
+    );
     expect(lines).toEqual([
-      expect.stringMatching(/^21:\d+ error SY_CFG_SCHEMA algorithm type "confidence" is one of Athena's multi-model loopers/),
-      expect.stringMatching(/^22:1 error SY_CFG_SCHEMA looper .* is not supported yet/),
+      expect.stringMatching(/^23:\d+ warning SY_CFG_UNSUPPORTED confidence\.cost_quality_tradeoff is accepted but ignored/),
+      expect.stringMatching(/^25:3 warning SY_CFG_UNSUPPORTED looper\.endpoint is accepted but ignored: Switchyard calls the decision's model endpoints itself/),
     ]);
+    expect(config?.selection?.forDecision('general')?.algorithm).toBe('confidence');
+    expect(config?.selection?.looper).toEqual({ timeoutMs: 5000, retryCount: 2, headers: [['x-team', 'a']] });
+    await config?.close();
+  });
+
+  it('refuses a cascade threshold its method can never reach, a lone modelRef, and the loopers not built, each at its line', async () => {
+    expect((await load(configWith('    algorithm: {type: "confidence", confidence: {threshold: 0.5}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:5 error SY_CFG_SCHEMA algorithm confidence of decision "general": threshold 0.5 can never be reached/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "confidence", confidence: {confidence_method: "hybrid", threshold: 1.5}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:5 error SY_CFG_SCHEMA .*threshold 1.5 is outside 0\.\.1/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "confidence"}\n', '', '[{model: "cheap", use_reasoning: false}]'))).lines).toEqual([
+      expect.stringMatching(/^21:5 error SY_CFG_SCHEMA .*needs at least two modelRefs/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "remom"}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:\d+ error SY_CFG_SCHEMA algorithm type "remom" is one of Athena's multi-model loopers that Switchyard does not support yet; use the confidence cascade/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "confidence"}\n', 'looper: {retry_count: -1, bogus: 1}\n'))).lines).toEqual([
+      expect.stringMatching(/^22:\d+ error SY_CFG_SCHEMA looper\.retry_count must be >= 0/),
+      expect.stringMatching(/^22:\d+ error SY_CFG_SCHEMA .*unknown key "bogus"/),
+    ]);
+  });
+
+  it('route output shows the cascade plan without calling any model', async () => {
+    const { config } = await load(configWith('    algorithm: {type: "confidence", confidence: {escalation_order: "cost"}}\n', '', '[{model: "strong", use_reasoning: false}, {model: "cheap", use_reasoning: false}]'));
+    const trace = config!.selection!.forDecision('general')!.selector.select({ decision: 'general', category: 'general', userId: undefined, text: 'x', embedding: undefined, random: Math.random }, config!.selection!.forDecision('general')!.candidates);
+    expect(trace).toEqual({ index: 1, reason: 'cascade cheap -> strong, escalating when avg_logprob < -1' });
+    await config?.close();
   });
 
   it('hybrid weights must sum to 1', async () => {

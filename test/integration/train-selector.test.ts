@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BUNDLED_ENCODER_DIR } from '../../src/classifiers/bundled-models.js';
+import { loadConfigText } from '../../src/config/load.js';
+import type { RuntimeConfig } from '../../src/config/runtime-config.js';
+import { routeChatCompletion } from '../../src/router/route-request.js';
+import { cli } from '../helpers/run-cli.js';
+
+/** Prompts the strong model alone answers (maths) and prompts both answer (small talk). */
+const HARD = ['Solve the integral of x squared times sine of x', 'Prove that the square root of two is irrational', 'Find the eigenvalues of this three by three matrix', 'Compute the derivative of the natural logarithm of cosine x', 'How many prime numbers are there below one thousand', 'Solve the system of linear equations for x and y'];
+const EASY = ['Hello, how are you today?', 'What a lovely morning it is', 'Thanks so much for your help!', 'Good night, talk to you tomorrow', 'I really like your new haircut', 'Have a great weekend with your family'];
+
+function examples(): string {
+  const rows: string[] = [];
+  const splits = ['train', 'train', 'train', 'train', 'val', 'test'];
+  HARD.forEach((prompt, i) => rows.push(JSON.stringify({ prompt, source: 'demo', split: splits[i], outcomes: { weak: 0, strong: 1 } })));
+  EASY.forEach((prompt, i) => rows.push(JSON.stringify({ prompt, source: 'demo', split: splits[i], outcomes: { weak: 1, strong: 1 } })));
+  return `${rows.join('\n')}\n`;
+}
+
+function configFor(file: string): string {
+  return `version: v0.1
+providers:
+  models:
+    - {name: "weak", endpoints: [{name: "a", endpoint: "localhost:8001"}], pricing: {prompt_per_1m: 1, completion_per_1m: 1}}
+    - {name: "strong", endpoints: [{name: "b", endpoint: "localhost:8002"}], pricing: {prompt_per_1m: 10, completion_per_1m: 10}}
+signals:
+  keywords: [{name: "any", operator: "OR", keywords: ["the", "a", "you", "how", "your", "prime", "solve"]}]
+decisions:
+  - name: "general"
+    rules: {type: "keyword", name: "any"}
+    modelRefs: [{model: "weak", use_reasoning: false}, {model: "strong", use_reasoning: false}]
+    algorithm: {type: "knn", knn: {pretrained_path: "${file}", k: 1}}
+`;
+}
+
+async function routedModel(config: RuntimeConfig, content: string): Promise<string | undefined> {
+  const body = Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }));
+  const result = await routeChatCompletion(config, body, new Map(), new AbortController().signal);
+  return result.kind === 'routed' ? result.trace.selection?.model : undefined;
+}
+
+describe('switchyard train-selector with the sentence encoder', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'switchyard-train-'));
+    await writeFile(path.join(dir, 'examples.jsonl'), examples());
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a file that names its embedder and a model card, and the runtime reads the same encoder', async () => {
+    const out = path.join(dir, 'demo-knn.json');
+    const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'knn', '--embedder', 'use-lite', '--out', out);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const file = JSON.parse(await readFile(out, 'utf8')) as { embedder: string; feature_length: number };
+    expect(file.embedder).toBe('use-lite');
+    expect(file.feature_length).toBe(512 + 10);
+    const card = await readFile(path.join(dir, 'demo-knn.md'), 'utf8');
+    expect(card).toContain('--embedder use-lite');
+    expect(card).toContain('Universal Sentence Encoder Lite');
+
+    const { config, diagnostics } = await loadConfigText(configFor(out), path.join(dir, 'config.yaml'), { env: {}, configDir: dir });
+    expect(diagnostics).toEqual([]);
+    try {
+      expect(config!.selection!.forDecision('general')!.selector.embedderDir).toBe(BUNDLED_ENCODER_DIR);
+      // Unseen paraphrases: the nearest training prompt decides.
+      expect(await routedModel(config!, 'Solve the integral of x cubed times cosine of x')).toBe('strong');
+      expect(await routedModel(config!, 'Hello there, how are you this evening?')).toBe('weak');
+    } finally {
+      await config?.close();
+    }
+  });
+
+  it('trains several kinds from one embedding pass, each file and card named after its kind', async () => {
+    const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'kmeans,mlp', '--out', path.join(dir, 'demo-{algorithm}.json'));
+    expect(run.code).toBe(0);
+    for (const kind of ['kmeans', 'mlp']) {
+      const file = JSON.parse(await readFile(path.join(dir, `demo-${kind}.json`), 'utf8')) as { kind: string; embedder: string; feature_length: number };
+      expect(file).toMatchObject({ kind, embedder: 'embedder' });
+      expect(await readFile(path.join(dir, `demo-${kind}.md`), 'utf8')).toContain(`# Trained ${kind} selector`);
+    }
+    const unnamed = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'kmeans,mlp', '--out', path.join(dir, 'one.json'));
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toContain('--out must contain {algorithm}');
+  });
+
+  it('refuses an unknown embedder', async () => {
+    const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'knn', '--embedder', 'bert', '--out', path.join(dir, 'x.json'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('unknown selector embedder "bert" (known: embedder, use-lite)');
+  });
+});
