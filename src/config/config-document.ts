@@ -2,6 +2,7 @@ import type { SemanticCacheDocument } from '../cache/compile-semantic-cache.js';
 import type { ModelSelectionDocument } from '../selection/compile-selection.js';
 import type { ResponseApiDocument } from '../apis/response-api-schema.js';
 import type { UpstreamApiFormat } from '../apis/api-format.js';
+import type { ObservabilityDocument } from '../telemetry/observability-config.js';
 /**
  * The shape of a config file after schema validation with defaults filled in: YAML keys as
  * written (snake_case). Only `compile.ts` turns it into the camelCase `RuntimeConfig`.
@@ -20,6 +21,7 @@ export interface ConfigDocument {
   readonly semantic_cache: SemanticCacheDocument;
   readonly model_selection: ModelSelectionDocument;
   readonly response_api: ResponseApiDocument;
+  readonly observability: ObservabilityDocument;
   /** Athena's looper section; refused by the selection compiler. */
   readonly looper?: Readonly<Record<string, unknown>>;
   readonly config_source: 'file' | 'kubernetes';

@@ -72,6 +72,12 @@ function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): Rest
   const servingSource = new Map(configSourceFields(serving));
   const loadedSource = new Map(configSourceFields(loaded));
   for (const field of new Set([...servingSource.keys(), ...loadedSource.keys()])) compare(field, servingSource.get(field) ?? 'unset', loadedSource.get(field) ?? 'unset');
+  // The exporters start with the process (telemetry/telemetry-stack.ts); accounting and the baseline are live.
+  const exporters = (config: RuntimeConfig): string => {
+    const o = config.observability;
+    return JSON.stringify([o?.metricsOtlpEndpoint, o?.metricsExportIntervalMs, o?.tracing]);
+  };
+  compare('observability.metrics / observability.tracing', exporters(serving), exporters(loaded));
   return changes;
 }
 

@@ -1,3 +1,4 @@
+import type { ObservabilitySettings } from '../telemetry/observability-config.js';
 import type { DecisionEngine } from '../decisions/decision.js';
 import type { ModelSelection } from '../selection/model-selection.js';
 import type { SignalPipeline } from '../signals/signal.js';
@@ -219,6 +220,8 @@ export interface RuntimeConfig {
   readonly selection?: ModelSelection;
   /** The Responses API store settings; absent when `response_api.enabled` is false. */
   readonly responseApi?: ResponsesStoreSettings;
+  /** Cost accounting, metrics export and tracing; absent (accounting off) only in configs assembled by hand. */
+  readonly observability?: ObservabilitySettings;
   /** Releases resources held by plug-ins (model sessions, connections). */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { algorithmSchema, modelSelectionSchema } from '../selection/selection-sc
 import { DURATION_PATTERN } from './duration.js';
 import { UPSTREAM_API_FORMATS } from '../apis/api-format.js';
 import { RESPONSE_API_SCHEMA } from '../apis/response-api-schema.js';
+import { OBSERVABILITY_SCHEMA } from '../telemetry/observability-config.js';
 
 /** JSON Schema of a config file, as Ajv takes it. */
 export type ConfigSchema = Readonly<Record<string, unknown>>;
@@ -293,6 +294,7 @@ function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
       semantic_cache: SEMANTIC_CACHE_SCHEMA,
       model_selection: modelSelectionSchema(),
       response_api: RESPONSE_API_SCHEMA,
+      observability: OBSERVABILITY_SCHEMA,
       // Athena's multi-model looper: accepted so the selection compiler can say it is not supported yet.
       looper: { type: 'object' },
       // Where `serve` takes routing from: this file, or the cluster's custom resources laid over it.
