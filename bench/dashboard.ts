@@ -151,7 +151,7 @@ async function recordCostMicros(): Promise<number> {
       pending.length = 0;
     }
   });
-  const entry: RequestLogEntry = { requestId: '5b0e6a2c-3f57-4c43-9d0c-1f1f7f5f8a21', method: 'POST', path: '/v1/chat/completions', decision: 'coding-route', model: 'mlx-community/Qwen3-Coder-Next-4bit', reasoning: false, blocked: false, cached: false, status: 200, routingMs: 0.42, upstreamMs: 12.5, selection: { algorithm: 'static', reason: 'first modelRef' }, signals: { keyword: ['coding_keywords'] } };
+  const entry: RequestLogEntry = { requestId: '5b0e6a2c-3f57-4c43-9d0c-1f1f7f5f8a21', method: 'POST', path: '/v1/chat/completions', decision: 'coding-route', model: 'mlx-community/Qwen3-Coder-Next-4bit', reasoning: false, blocked: false, cached: false, status: 200, routingMs: 0.42, upstreamMs: 12.5, latencyMs: 13.1, traceId: null, selection: { algorithm: 'static', reason: 'first modelRef' }, signals: { keyword: ['coding_keywords'] } };
   const count = 200_000;
   for (let i = 0; i < 20_000; i++) logRequest(logger, entry);
   const started = performance.now();

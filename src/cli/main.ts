@@ -8,6 +8,7 @@ import { runDslCompile, runDslDecompile, runDslFmt, runDslValidate, type DslComp
 import { runEnvoy } from './commands/envoy.js';
 import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
+import { runReport, type ReportOptions } from './commands/report.js';
 import { runRoute } from './commands/route.js';
 import { runServe } from './commands/serve.js';
 import { runStub } from './commands/stub.js';
@@ -107,6 +108,17 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .option('--config <file>', 'config file (default: examples/seed-tutorial.yaml)')
     .action(async (options: { config?: string }) => {
       exitCode = await runDemo(options, io);
+    });
+
+  program
+    .command('report')
+    .description('cost, savings and share kept local, by model and by decision, from an access log or a running instance')
+    .option('--log <file>', "an access log: the JSON lines of `switchyard serve` (its \"request\" lines)")
+    .option('--admin <url>', "a running instance's admin address, e.g. http://127.0.0.1:9901")
+    .option('--window <duration>', 'only the last DURATION, e.g. 15m or 24h')
+    .option('--json', 'print one JSON report')
+    .action(async (options: ReportOptions) => {
+      exitCode = await runReport(options, io);
     });
 
   program

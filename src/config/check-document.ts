@@ -17,6 +17,7 @@ const SECTION_KEYS: Readonly<Record<CheckedSection, readonly string[]>> = {
   semantic_cache: ['semantic_cache'],
   envoy: ['envoy'],
   response_api: ['response_api'],
+  observability: ['observability'],
 };
 
 function cleanSections(data: unknown, schemaProblems: readonly ConfigProblem[]): Set<CheckedSection> {

@@ -10,9 +10,10 @@ import { reasoningWithoutFamilyWarnings } from './reasoning-family-inference.js'
 import { normaliseRuleTree, type LocatedLeaf } from './rule-tree.js';
 import { composerDocuments } from './signal-composers.js';
 import { didYouMean } from './did-you-mean.js';
+import { checkObservability } from '../telemetry/observability-config.js';
 
 /** The parts of a config that the reference checks read; a part with schema errors is skipped. */
-export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache' | 'envoy' | 'response_api';
+export type CheckedSection = 'providers' | 'signals' | 'decisions' | 'semantic_cache' | 'envoy' | 'response_api' | 'observability';
 
 /** The `version` values whose format this reader implements (Athena's vllm-sr schema). */
 const KNOWN_FORMAT_VERSIONS: readonly string[] = ['v0.1', 'v0.2'];
@@ -201,5 +202,6 @@ export function checkReferences(document: ConfigDocument, plugins: readonly Sign
     ...(clean.has('decisions') ? checkDecisions(document, plugins, clean) : []),
     ...(clean.has('providers') && clean.has('decisions') ? reasoningWithoutFamilyWarnings(document) : []),
     ...(clean.has('envoy') ? checkExtProcTls(document.envoy) : []),
+    ...(clean.has('observability') && clean.has('providers') ? checkObservability(document.observability, document.providers.models) : []),
   ];
 }

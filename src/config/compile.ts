@@ -1,3 +1,4 @@
+import { compileObservability } from '../telemetry/observability-config.js';
 import { createHash } from 'node:crypto';
 import { compileSemanticCache } from '../cache/compile-semantic-cache.js';
 import { compileDashboard } from '../dashboard/dashboard-settings.js';
@@ -250,6 +251,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     semanticCache: deepFreeze(compileSemanticCache(document)),
     ...optionalResponseApi(compileResponseApi(document.response_api)),
     dashboard: deepFreeze(compileDashboard(document.dashboard)),
+    observability: deepFreeze(compileObservability(document.observability)),
     selection: selector,
     // Releases the model leases of the signal pipeline and the selection state; what another config still uses stays.
     close: async () => {

@@ -4,6 +4,7 @@ import type { DashboardDocument } from '../dashboard/dashboard-settings.js';
 import type { ModelSelectionDocument } from '../selection/compile-selection.js';
 import type { ResponseApiDocument } from '../apis/response-api-schema.js';
 import type { UpstreamApiFormat } from '../apis/api-format.js';
+import type { ObservabilityDocument } from '../telemetry/observability-config.js';
 /**
  * The shape of a config file after schema validation with defaults filled in: YAML keys as
  * written (snake_case). Only `compile.ts` turns it into the camelCase `RuntimeConfig`.
@@ -25,6 +26,7 @@ export interface ConfigDocument {
   readonly response_api: ResponseApiDocument;
   /** Athena's looper section: settings of the calls a confidence cascade makes. */
   readonly looper?: LooperSectionDocument;
+  readonly observability: ObservabilityDocument;
   readonly config_source: 'file' | 'kubernetes';
   readonly kubernetes?: { readonly namespace?: string; readonly router_name: string };
 }

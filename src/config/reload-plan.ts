@@ -75,6 +75,12 @@ function restartOnlyChanges(serving: RuntimeConfig, loaded: RuntimeConfig): Rest
   // The dashboard and its record store start with the admin server.
   compare('dashboard.enabled', serving.dashboard?.enabled, loaded.dashboard?.enabled);
   compare('dashboard.replay', JSON.stringify(serving.dashboard?.replay), JSON.stringify(loaded.dashboard?.replay));
+  // The exporters start with the process (telemetry/telemetry-stack.ts); accounting and the baseline are live.
+  const exporters = (config: RuntimeConfig): string => {
+    const o = config.observability;
+    return JSON.stringify([o?.metricsOtlpEndpoint, o?.metricsExportIntervalMs, o?.tracing]);
+  };
+  compare('observability.metrics / observability.tracing', exporters(serving), exporters(loaded));
   return changes;
 }
 

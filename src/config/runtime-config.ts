@@ -1,4 +1,5 @@
 import type { DashboardSettings } from '../dashboard/dashboard-settings.js';
+import type { ObservabilitySettings } from '../telemetry/observability-config.js';
 import type { DecisionEngine } from '../decisions/decision.js';
 import type { ModelSelection } from '../selection/model-selection.js';
 import type { SignalPipeline } from '../signals/signal.js';
@@ -222,6 +223,8 @@ export interface RuntimeConfig {
   readonly responseApi?: ResponsesStoreSettings;
   /** The web dashboard on the admin port; absent (defaults) only in configs assembled by hand. */
   readonly dashboard?: DashboardSettings;
+  /** Cost accounting, metrics export and tracing; absent (accounting off) only in configs assembled by hand. */
+  readonly observability?: ObservabilitySettings;
   /** Releases resources held by plug-ins (model sessions, connections). */
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { algorithmSchema, modelSelectionSchema } from '../selection/selection-sc
 import { DURATION_PATTERN } from './duration.js';
 import { UPSTREAM_API_FORMATS } from '../apis/api-format.js';
 import { RESPONSE_API_SCHEMA } from '../apis/response-api-schema.js';
+import { OBSERVABILITY_SCHEMA } from '../telemetry/observability-config.js';
 
 /** JSON Schema of a config file, as Ajv takes it. */
 export type ConfigSchema = Readonly<Record<string, unknown>>;
@@ -298,6 +299,7 @@ function createConfigSchema(plugins: readonly SignalPlugin[]): ConfigSchema {
       dashboard: DASHBOARD_SCHEMA,
       // Athena's multi-model looper settings (calls made by the confidence cascade).
       looper: looperSectionSchema(),
+      observability: OBSERVABILITY_SCHEMA,
       // Where `serve` takes routing from: this file, or the cluster's custom resources laid over it.
       config_source: { enum: ['file', 'kubernetes'], default: 'file' },
       kubernetes: KUBERNETES_SOURCE,

@@ -1,4 +1,5 @@
-import type { ModelPricing, RuntimeConfig } from '../config/runtime-config.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { mostExpensiveModel, tokenCost as cost } from '../telemetry/pricing.js';
 
 /** What one demo request produced. */
 export interface DemoResult {
@@ -29,27 +30,9 @@ export interface DemoSummary {
 
 const PROMPT_WIDTH = 48;
 
-function cost(pricing: ModelPricing | undefined, promptTokens: number, completionTokens: number): number {
-  if (pricing === undefined) return 0;
-  return (promptTokens * pricing.promptPer1M + completionTokens * pricing.completionPer1M) / 1_000_000;
-}
-
-function mostExpensive(config: RuntimeConfig): { name: string; pricing: ModelPricing | undefined } {
-  let best: { name: string; pricing: ModelPricing | undefined } = { name: config.defaultModel, pricing: undefined };
-  for (const model of config.models.values()) {
-    const price = model.pricing;
-    if (price === undefined) continue;
-    const current = best.pricing;
-    if (current === undefined || price.promptPer1M > current.promptPer1M || (price.promptPer1M === current.promptPer1M && price.completionPer1M > current.completionPer1M)) {
-      best = { name: model.name, pricing: price };
-    }
-  }
-  return best;
-}
-
 /** Local share and token cost of the results, priced with the config's `pricing` blocks. */
 export function summarise(results: readonly DemoResult[], config: RuntimeConfig): DemoSummary {
-  const baseline = mostExpensive(config);
+  const baseline = mostExpensiveModel(config);
   let routedCost = 0;
   let baselineCost = 0;
   let local = 0;
@@ -66,7 +49,7 @@ export function summarise(results: readonly DemoResult[], config: RuntimeConfig)
     if (pricing !== undefined && pricing.promptPer1M === 0) local += 1;
     routedCost += cost(pricing, result.promptTokens, result.completionTokens);
   }
-  return { requests: results.length, local, cacheHits, currency: baseline.pricing?.currency ?? 'USD', routedCost, baselineModel: baseline.name, baselineCost };
+  return { requests: results.length, local, cacheHits, currency: baseline.pricing?.currency ?? 'USD', routedCost, baselineModel: baseline.model, baselineCost };
 }
 
 function truncate(text: string, width: number): string {

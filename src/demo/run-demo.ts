@@ -7,6 +7,8 @@ import { ROUTING_LATENCY_HEADER } from '../extproc/stream-processor.js';
 import { startSwitchyard, type SwitchyardStack } from '../serve-stack/switchyard-stack.js';
 import { createLogger } from '../telemetry/logger.js';
 import { startStubUpstream, type StubUpstream } from '../upstream-stub/stub-upstream.js';
+import { fetchRecentRequests, type TimedRequestRecord } from '../telemetry/recent-requests.js';
+import { buildUsageReport, formatUsageReport } from '../telemetry/usage-report.js';
 import { formatReport, summarise, type DemoResult } from './demo-report.js';
 import { promptText, readPromptSuite, type DemoPrompt } from './prompt-suite.js';
 import { pointModelsAtStubs, writeConfigCopy, type ConfigCopy } from './stub-config.js';
@@ -38,6 +40,16 @@ async function send(client: OpenAI, prompt: DemoPrompt): Promise<DemoResult> {
     completionTokens: data.usage?.completion_tokens ?? 0,
     cacheHit: response.headers.get('x-vsr-cache-hit') === 'true',
   };
+}
+
+/** The instance's records of the suite; each is written when its stream ends, just after the response, so this waits for all of them (2 s at most). */
+async function accountedRecords(adminPort: number, count: number): Promise<TimedRequestRecord[]> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const records = (await fetchRecentRequests(`http://127.0.0.1:${adminPort}`, 0)).filter((record) => record.responsePath !== undefined);
+    if (records.length >= count || Date.now() > deadline) return records;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -84,6 +96,8 @@ export async function runDemoSuite(options: DemoOptions): Promise<number> {
       }
     }
     options.write(formatReport(results, summarise(results, original)));
+    options.write(`\n== switchyard report --admin http://127.0.0.1:${stack.ports.admin} (what the router accounted itself)\n`);
+    options.write(formatUsageReport(buildUsageReport(await accountedRecords(stack.ports.admin, prompts.length))));
     return failed === 0 ? 0 : 1;
   } finally {
     await stack?.close();

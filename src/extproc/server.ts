@@ -5,6 +5,8 @@ import { openResponsesStore } from '../apis/responses-store.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import { routeChatCompletion } from '../router/route-request.js';
 import type { RouterLogger } from '../telemetry/logger.js';
+import type { RequestRecordSink } from '../telemetry/request-log.js';
+import type { RequestTracer } from '../telemetry/request-tracing.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
 import { loadExtProcDefinitions } from './envoy-protos.js';
 import { guardAgainstResetStorms } from './reset-storm-guard.js';
@@ -20,6 +22,10 @@ export interface ExtProcServerOptions {
   readonly store: ConfigSource;
   readonly logger: RouterLogger;
   readonly metrics?: RouterMetrics;
+  /** Receives each request's record (cost accounting metrics, recent requests). */
+  readonly records?: RequestRecordSink;
+  /** Traces requests (`observability.tracing`). */
+  readonly tracer?: RequestTracer;
   /** The routing entry point; the real router unless a caller wraps it. */
   readonly route?: ChatRouter;
   /** How long `close()` lets open streams finish before cutting them. */
@@ -76,6 +82,8 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     logger,
     metrics,
     cacheFor: options.cacheFor ?? (() => ownCache),
+    ...(options.records === undefined ? {} : { records: options.records }),
+    ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
   };
   server.addService(loadExtProcDefinitions().service, {
     Process: (call: ExtProcCall) => serveExtProcStream(call, dependencies),

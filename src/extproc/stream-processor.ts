@@ -20,7 +20,11 @@ import type { ResponsesStore } from '../apis/responses-store.js';
 import { ResponseTiming } from '../selection/response-timing.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
-import { logRequest } from '../telemetry/request-log.js';
+import { logRequest, type RequestLogEntry, type RequestRecordSink } from '../telemetry/request-log.js';
+import { RequestMeter } from '../telemetry/request-meter.js';
+import type { RequestSpans, RequestTracer } from '../telemetry/request-tracing.js';
+import { runInStage, stage } from '../telemetry/stage-span.js';
+import { traceIdOf } from '../telemetry/trace-context.js';
 import type { BodySendMode, HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
 import { readHeaderMap } from './header-map.js';
 import { commonReply, headerMutation, immediateResponse } from './responses.js';
@@ -54,6 +58,10 @@ export interface StreamProcessorContext {
   readonly extendMessageTimeout?: (ms: number) => void;
   /** The Responses API store; absent when `response_api` is off. */
   readonly responsesStore?: ResponsesStore;
+  /** Receives each request's record (metrics, recent requests) besides the log line. */
+  readonly records?: RequestRecordSink;
+  /** Traces requests (`observability.tracing`); none when absent. */
+  readonly tracer?: RequestTracer;
 }
 
 /** An upstream response being collected so a cache miss can be written once it completes. */
@@ -103,9 +111,15 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private readonly outcome: RequestOutcome = { trace: undefined, routed: false, cached: false, status: null, upstreamStarted: undefined, upstreamMs: null, logged: false };
   /** Watches a response body for time per output token (model selection's latency windows). */
   private timing: ResponseTiming | undefined;
+  /** Tokens, cost and savings of the request (telemetry/request-meter.ts). */
+  private readonly meter: RequestMeter;
+  private readonly startedAt = performance.now();
+  private clientBody: Buffer | undefined;
+  private spans: RequestSpans | undefined;
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
+    this.meter = new RequestMeter(context.config);
   }
 
   async requestHeaders(message: HttpHeaders): Promise<ProcessingResponse> {
@@ -113,6 +127,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const method = headers.get(':method') ?? '';
     const path = headers.get(':path') ?? '';
     this.requestHeaderValues = headers;
+    this.spans = this.context.tracer?.start(headers);
     const match = matchApiPath(path);
     if (match === undefined) return this.immediate(errorReply(new RouterError('SY_ERR_UNKNOWN_PATH', unknownPathMessage(method, path))));
     if (method !== match.route.method) {
@@ -153,8 +168,9 @@ export class RoutingStreamProcessor implements StreamProcessor {
     // earlier chunks are swallowed and the whole (rewritten) body goes out with the last one.
     if (!message.end_of_stream) return commonReply('request_body', { body_mutation: { clear_body: true } });
     const body = this.bodyChunks.length === 1 ? message.body : Buffer.concat(this.bodyChunks, this.bodyBytes);
+    this.clientBody = body;
     const started = performance.now();
-    const routing = await routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues);
+    const routing = await runInStage(this.spans?.stages, () => stage('routing', {}, () => routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues)));
     const result = routing.result;
     // Only a translated or recorded answer is looked at; any other keeps the body out of the sidecar.
     if (result.kind === 'routed' && (routing.answer !== undefined || routing.recorder !== undefined)) this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
@@ -185,12 +201,14 @@ export class RoutingStreamProcessor implements StreamProcessor {
     }
     this.observeLatency(routed, headers, isEventStream, message.end_of_stream);
     const answer = message.end_of_stream ? undefined : this.answer?.headers(Number(headers.get(':status') ?? '0'), headers.get('content-type') ?? '');
+    const configuredBodyMode = envoy.processingMode.responseBodyMode;
+    const accounting = this.meter.responseStarted(this.outcome.status ?? 0, isEventStream, message.end_of_stream || (configuredBodyMode === 'NONE' && !envoy.allowModeOverride));
     // Only a cache write reads the response body. Without one, the body bypasses the sidecar
     // (NONE): every STREAMED chunk would otherwise wait for a reply, adding a gRPC round trip to
     // each SSE event. Body modes in a mode_override are absolute (unset = NONE), so the request
     // mode is restated.
-    const readsBody = this.capture !== undefined || this.timing !== undefined || answer !== undefined;
-    const responseBodyMode: BodySendMode | undefined = !readsBody ? 'NONE' : (answer?.bodyMode ?? (isEventStream ? 'STREAMED' : undefined));
+    const readsBody = this.capture !== undefined || this.timing !== undefined || answer !== undefined || accounting;
+    const responseBodyMode: BodySendMode | undefined = !readsBody ? 'NONE' : (answer?.bodyMode ?? (isEventStream || configuredBodyMode === 'NONE' ? 'STREAMED' : undefined));
     const modeOverride =
       responseBodyMode !== undefined && envoy.allowModeOverride
         ? { request_body_mode: envoy.processingMode.requestBodyMode, response_body_mode: responseBodyMode }
@@ -201,6 +219,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
   }
 
   async responseBody(message: HttpBody): Promise<ProcessingResponse> {
+    const replacement = this.meter.responseChunk(message.body, performance.now(), message.end_of_stream);
     if (this.timing !== undefined && this.routed !== undefined) {
       const now = performance.now();
       this.timing.chunk(message.body, now);
@@ -212,7 +231,9 @@ export class RoutingStreamProcessor implements StreamProcessor {
     // A translated answer is replaced chunk by chunk; the cache keeps what the client reads.
     const translated = this.answer?.body(message.body, message.end_of_stream);
     if (message.end_of_stream) await this.answer?.stored();
-    const reply = commonReply('response_body', translated === undefined ? undefined : { body_mutation: { body: translated } });
+    // A translated answer replaces the chunk; otherwise accounting may (an include_usage chunk taken out again).
+    const out = this.answer !== undefined ? translated : replacement;
+    const reply = commonReply('response_body', out === undefined ? undefined : { body_mutation: { body: out } });
     const capture = this.capture;
     if (capture === undefined) return reply;
     capture.chunks.push(translated ?? message.body);
@@ -224,7 +245,11 @@ export class RoutingStreamProcessor implements StreamProcessor {
       const text = Buffer.concat(capture.chunks, capture.bytes).toString('utf8');
       const completion = capture.eventStream ? completionFromEventStream(text) : completionFromJson(text);
       if (completion === undefined) capture.ticket.abandon();
-      else capture.ticket.complete(completion);
+      else {
+        const write = this.spans?.stages?.child('cache.write');
+        capture.ticket.complete(completion);
+        write?.end();
+      }
     }
     return reply;
   }
@@ -255,7 +280,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const headers = this.requestHeaderValues;
     const trace = outcome.trace;
     const prompt = this.routed?.prompt;
-    logRequest(this.context.logger, {
+    const entry: RequestLogEntry = {
       requestId: headers.get('x-request-id') ?? null,
       method: headers.get(':method') ?? '',
       path: headers.get(':path') ?? '',
@@ -270,7 +295,13 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(prompt === undefined ? {} : { prompt }),
-    });
+      latencyMs: performance.now() - this.startedAt,
+      traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),
+      ...this.meter.fields(outcome.status),
+    };
+    logRequest(this.context.logger, entry);
+    this.context.records?.record(entry);
+    this.spans?.end(entry);
   }
 
   /**
@@ -326,7 +357,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     if (key === undefined) return undefined;
     const { waitMs, overrideMs } = this.coalescingBudget(started);
     try {
-      const lookup = await cache.lookup({
+      const lookup = await runInStage(this.spans?.stages, () => stage('cache.lookup', {}, () => cache.lookup({
         key,
         policy,
         waitMs,
@@ -334,7 +365,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
         ...(overrideMs === undefined || this.context.extendMessageTimeout === undefined
           ? {}
           : { onWait: () => this.context.extendMessageTimeout!(overrideMs) }),
-      });
+      })));
       if (lookup.kind === 'miss') this.capture = { ticket: lookup.ticket, chunks: [], bytes: 0, eventStream: false };
       if (lookup.kind !== 'hit') return undefined;
       const options = (json as { stream_options?: { include_usage?: unknown } | null }).stream_options;
@@ -343,6 +374,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       this.outcome.trace = routed.trace;
       this.outcome.cached = true;
       this.outcome.status = 200;
+      if (this.clientBody !== undefined) this.meter.cacheHit(routed.trace.model, this.clientBody, lookup.completion);
       const latency: [string, string] = [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)];
       const reply = cacheHitReply(lookup.completion, { stream: routed.stream, includeUsage: options?.include_usage === true }, [...routed.responseHeaders, latency]);
       return immediateResponse(reply);
@@ -375,11 +407,14 @@ export class RoutingStreamProcessor implements StreamProcessor {
         this.routed = result;
         this.outcome.trace = result.trace;
         this.outcome.upstreamStarted = performance.now();
+        this.meter.sent(result, this.clientBody ?? result.body, this.outcome.upstreamStarted);
         this.countRouted(result.trace);
         this.context.logger.debug({ trace: result.trace }, 'request routed');
+        const traceparent = this.spans?.upstreamStarted(result.trace.model);
+        const set = traceparent === undefined ? result.requestHeaders.set : [...result.requestHeaders.set, ['traceparent', traceparent] as const];
         return commonReply('request_body', {
           status: 'CONTINUE',
-          header_mutation: headerMutation(result.requestHeaders.set, result.requestHeaders.remove),
+          header_mutation: headerMutation(set, result.requestHeaders.remove),
           body_mutation: { body: result.body },
           clear_route_cache: true,
         });
@@ -401,6 +436,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
 
   private immediate(reply: ImmediateReply): ProcessingResponse {
     this.outcome.status = reply.status;
+    this.meter.immediate(reply, this.clientBody);
     if (reply.trace !== undefined) this.outcome.trace = reply.trace;
     if (reply.trace !== undefined) this.countRouted(reply.trace);
     if (reply.status >= 400) this.context.metrics.errorReplied(reply.details);

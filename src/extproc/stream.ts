@@ -1,3 +1,5 @@
+import type { RequestRecordSink } from '../telemetry/request-log.js';
+import type { RequestTracer } from '../telemetry/request-tracing.js';
 import { randomUUID } from 'node:crypto';
 import type { ResponsesStore } from '../apis/responses-store.js';
 import * as grpc from '@grpc/grpc-js';
@@ -31,6 +33,10 @@ export interface StreamDependencies {
   readonly cacheFor: (config: RuntimeConfig) => SemanticCache | undefined;
   /** The Responses API store; undefined when `response_api` is off. */
   readonly responsesStore?: ResponsesStore;
+  /** Receives each request's record (metrics, recent requests); none when absent. */
+  readonly records?: RequestRecordSink;
+  /** Traces requests; none when absent. */
+  readonly tracer?: RequestTracer;
 }
 
 /**
@@ -69,6 +75,8 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
     abort: abort.signal,
     ...(cache === undefined ? {} : { cache }),
     ...(dependencies.responsesStore === undefined ? {} : { responsesStore: dependencies.responsesStore }),
+    ...(dependencies.records === undefined ? {} : { records: dependencies.records }),
+    ...(dependencies.tracer === undefined ? {} : { tracer: dependencies.tracer }),
     extendMessageTimeout: (ms) => {
       if (finished || call.cancelled) return;
       const whole = Math.floor(ms);

@@ -1,3 +1,4 @@
+import { stage, stageSync } from '../telemetry/stage-span.js';
 import type { ModelEndpoint, ModelTarget, RuntimeConfig } from '../config/runtime-config.js';
 import type { DecisionOutcome, ModelRef } from '../decisions/decision.js';
 import { RouterError } from '../errors.js';
@@ -14,6 +15,7 @@ import { applyReasoning, type ReasoningChoice } from './reasoning.js';
 import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy, SignalFailure } from './route-result.js';
 import { routingResponseHeaders } from './routing-headers.js';
 import { selectModelRef } from './select-model-ref.js';
+import { clientAskedForUsage, withIncludeUsage } from '../telemetry/upstream-usage-request.js';
 import { DEFAULT_CHAT_PATH, upstreamPath } from './upstream-path.js';
 
 /** Where a request goes and why, before the body and headers are rewritten. */
@@ -57,9 +59,9 @@ function checkIdentity(signals: SignalSet): void {
 }
 
 async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal): Promise<{ signals: SignalSet; outcome: DecisionOutcome | undefined }> {
-  const signals = await config.signals.evaluate(request.view, abort);
+  const signals = await stage('signals', {}, () => config.signals.evaluate(request.view, abort));
   checkIdentity(signals);
-  return { signals, outcome: config.decisions.decide(signals) };
+  return { signals, outcome: stageSync('decision', {}, () => config.decisions.decide(signals)) };
 }
 
 /**
@@ -73,7 +75,7 @@ function reasoningFor(config: RuntimeConfig, ref: ModelRef | undefined, target: 
 
 async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, random: () => number): Promise<Routing> {
   const { signals, outcome } = await decide(config, request, abort);
-  const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await selectModelRef(config, outcome.decision, request, signals, random);
+  const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await stage('model_selection', { 'switchyard.decision': outcome.decision.name }, () => selectModelRef(config, outcome.decision, request, signals, random));
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
   const reasoning = reasoningFor(config, ref, target);
@@ -110,8 +112,9 @@ async function applyPlugins(request: ChatRequest, routing: Routing): Promise<Imm
   const decision = routing.outcome?.decision;
   if (decision === undefined) return [];
   const effects: PluginEffect[] = [];
-  for (const plugin of decisionPlugins(decision)) {
-    const effect = await plugin.apply({ decision: decision.name, request, trace: routing.trace });
+  for (const [index, plugin] of decisionPlugins(decision).entries()) {
+    const type = decision.plugins[index]?.type ?? 'unknown';
+    const effect = await stage('plugin', { 'switchyard.plugin.type': type }, async () => plugin.apply({ decision: decision.name, request, trace: routing.trace }));
     if (effect.reply !== undefined) return effect.reply;
     effects.push(effect);
   }
@@ -166,7 +169,10 @@ async function routedRequest(
   endpoint: ModelEndpoint,
 ): Promise<RoutedRequest> {
   const { target, trace } = routing;
-  const upstream = await upstreamBody(request, body, routing, effects);
+  const edited = await upstreamBody(request, body, routing, effects);
+  // Cost accounting needs the upstream's usage; a streaming client that did not ask for it gets it removed again.
+  const includeUsageAdded = request.stream && config.observability?.accounting === true && !clientAskedForUsage(request.json);
+  const upstream = includeUsageAdded ? await withIncludeUsage(edited, request.json) : edited;
   // Plug-in header changes come first so that the router's own routing headers always win.
   const set: (readonly [string, string])[] = [
     ...effects.flatMap((effect) => effect.setHeaders ?? []),
@@ -190,6 +196,7 @@ async function routedRequest(
     requestHeaders: { set, remove: effects.flatMap((effect) => effect.removeHeaders ?? []) },
     responseHeaders: [...routingResponseHeaders(trace, routing.reasoning !== undefined), ...effects.flatMap((effect) => effect.responseHeaders ?? [])],
     stream: request.stream,
+    ...(includeUsageAdded ? { includeUsageAdded } : {}),
     ...(cache === undefined ? {} : { cache }),
     ...(config.router.logPrompts ? { prompt: request.view.lastUserText } : {}),
   };

@@ -51,6 +51,8 @@ export interface RoutedRequest {
   readonly responseHeaders: readonly (readonly [name: string, value: string])[];
   /** Whether the client asked for a streamed (SSE) response. */
   readonly stream: boolean;
+  /** The router asked the upstream for `stream_options.include_usage` on the client's behalf: the response path removes the usage chunk. */
+  readonly includeUsageAdded?: boolean;
   /** The request's semantic-cache policy; absent when the cache is off globally or for the winning decision. */
   readonly cache?: SemanticCachePolicy;
   /** The last user message, for the request log; only when `router.log_prompts` is on. */

@@ -14,6 +14,7 @@ import type { RouterLogger } from '../telemetry/logger.js';
 import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
 import { selectionApiRoutes } from '../selection/selection-api.js';
 import { classificationApi } from '../apis/classification-api.js';
+import { startTelemetry } from '../telemetry/telemetry-stack.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
 import { ReloadableCache } from './reloadable-cache.js';
@@ -135,6 +136,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const routerMetrics = new PrometheusRouterMetrics();
   const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
+  const telemetry = startTelemetry(initial, logger);
   const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event) }));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
@@ -163,7 +165,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         address: adminAddress,
         port: adminPort,
         notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
-        metrics: [routerMetrics, gatewayMetrics, new ProcessMetrics()],
+        metrics: [routerMetrics, gatewayMetrics, new ProcessMetrics(), ...telemetry.expositions],
         routes: [
           ...selectionApiRoutes({
             config: () => store.current(),
@@ -173,6 +175,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
           }),
           ...classification.routes,
           ...(dashboard?.routes ?? []),
+          ...telemetry.routes,
         ],
         ...(dashboard === undefined ? {} : { serve: dashboard.handle }),
       }),
@@ -191,6 +194,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     classification.close();
     await store.current().close();
     await dashboard?.close();
+    await telemetry.close();
     await admin.close();
   };
 
@@ -209,6 +213,8 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
             store,
             logger,
             metrics: routerMetrics,
+            records: telemetry.records,
+            ...(telemetry.tracer === undefined ? {} : { tracer: telemetry.tracer }),
             cacheFor: (config) => caches.cacheFor(config),
           }),
       );

@@ -1,10 +1,13 @@
 import type { RouterLogger } from './logger.js';
+import type { RequestAccountingFields } from './request-meter.js';
 
 /**
- * What the one `info` line per request says. Access keys and headers are never part of it;
- * the prompt only when the config's `router.log_prompts` is on.
+ * What the one `info` line per request says (the access log). Access keys and headers are never
+ * part of it; the prompt only when the config's `router.log_prompts` is on. The accounting fields
+ * (response path, tokens, cost, baseline, saved, TTFT, TPOT; see {@link RequestAccountingFields})
+ * are present for chat completions the router handled; `switchyard report` and the dashboard read them.
  */
-export interface RequestLogEntry {
+export interface RequestLogEntry extends RequestAccountingFields {
   /** Envoy's (or the gateway's) `x-request-id`. */
   readonly requestId: string | null;
   readonly method: string;
@@ -30,6 +33,15 @@ export interface RequestLogEntry {
   readonly signals?: Readonly<Record<string, readonly string[]>>;
   /** The last user message as the client sent it; present only with `router.log_prompts: true`. */
   readonly prompt?: string;
+  /** From the request headers reaching the sidecar to the end of the response. */
+  readonly latencyMs: number | null;
+  /** The W3C trace id of the request (its `traceparent`, or the one the router started); null when untraced. */
+  readonly traceId: string | null;
+}
+
+/** Receives every request's record besides the log (metrics, the admin server's recent-requests list). */
+export interface RequestRecordSink {
+  record(entry: RequestLogEntry): void;
 }
 
 function milliseconds(value: number | null): number | null {
@@ -49,5 +61,15 @@ export function subscribeRequestLog(listener: (entry: RequestLogEntry) => void):
 export function logRequest(logger: RouterLogger, entry: RequestLogEntry): void {
   for (const listener of requestListeners) listener(entry);
   if (!logger.isLevelEnabled('info')) return;
-  logger.info({ ...entry, routingMs: milliseconds(entry.routingMs), upstreamMs: milliseconds(entry.upstreamMs) }, 'request');
+  logger.info(
+    {
+      ...entry,
+      routingMs: milliseconds(entry.routingMs),
+      upstreamMs: milliseconds(entry.upstreamMs),
+      latencyMs: milliseconds(entry.latencyMs),
+      ...(entry.ttftMs === undefined ? {} : { ttftMs: milliseconds(entry.ttftMs) }),
+      ...(entry.tpotMs === undefined ? {} : { tpotMs: milliseconds(entry.tpotMs) }),
+    },
+    'request',
+  );
 }

@@ -62,13 +62,28 @@ describe('one structured info line per request (seed config with the cache on, t
       upstreamMs: expect.any(Number),
       selection: { algorithm: 'static', reason: 'first modelRef' },
       signals: {},
+      latencyMs: expect.any(Number),
+      traceId: null,
+      responsePath: 'upstream',
+      reason: null,
+      promptTokens: expect.any(Number),
+      completionTokens: expect.any(Number),
+      tokensEstimated: false,
+      currency: 'USD',
+      cost: 0,
+      baselineModel: CLOUD_MODEL,
+      baselineCost: expect.any(Number),
+      saved: expect.any(Number),
+      ttftMs: expect.any(Number),
+      tpotMs: expect.any(Number),
     });
     expect(line['upstreamMs']).toBeGreaterThan(0);
   });
 
   it('says cached (and no upstream time) for a cache hit', async () => {
     await ask('What is the capital of France?', 'log-cached-1');
-    expect(await lineFor(log, 'log-cached-1')).toMatchObject({ cached: true, status: 200, upstreamMs: null, model: LOCAL_MODEL });
+    expect(await lineFor(log, 'log-cached-1')).toMatchObject({ cached: true, status: 200, upstreamMs: null, model: LOCAL_MODEL, responsePath: 'cache', cost: 0, promptTokens: 0 });
+    expect((await lineFor(log, 'log-cached-1'))['saved']).toBeGreaterThan(0);
   });
 
   it('never writes the access key or the prompt text', async () => {
@@ -126,6 +141,6 @@ describe('a blocked request', () => {
     await expect(client.chat.completions.create({ model: 'auto', messages: USER('tell me about the forbidden topic') }, { headers: { 'x-request-id': 'log-blocked-1' } })).rejects.toMatchObject({
       status: 403,
     });
-    expect(await lineFor(log, 'log-blocked-1')).toMatchObject({ blocked: true, status: 403, decision: 'keyword_block', upstreamMs: null });
+    expect(await lineFor(log, 'log-blocked-1')).toMatchObject({ blocked: true, status: 403, decision: 'keyword_block', upstreamMs: null, responsePath: 'blocked', reason: 'blocked_by_decision', cost: 0, tokensEstimated: true });
   });
 });

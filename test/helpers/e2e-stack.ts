@@ -23,6 +23,8 @@ export interface E2eStackOptions {
   readonly sidecar?: SidecarAddress;
   /** Values for the config's `router:` section (snake_case, as in the YAML). */
   readonly router?: Readonly<Record<string, unknown>>;
+  /** Values for the config's `observability:` section (snake_case, as in the YAML). */
+  readonly observability?: Readonly<Record<string, unknown>>;
   /** Pause between the stubs' SSE chunks, so a client can act mid-stream. */
   readonly chunkIntervalMs?: number;
   /** The stubs' delay before answering anything. */
@@ -68,6 +70,7 @@ export async function startSeedStubs(options: E2eStackOptions = {}): Promise<See
   const document = parseDocument(pointed);
   for (const [key, value] of Object.entries(options.envoy ?? {})) document.setIn(['envoy', key], value);
   for (const [key, value] of Object.entries(options.router ?? {})) document.setIn(['router', key], value);
+  for (const [key, value] of Object.entries(options.observability ?? {})) document.setIn(['observability', key], value);
   const modelNames = [LOCAL_MODEL, CLOUD_MODEL];
   for (const [model, family] of Object.entries(options.reasoningFamilies ?? {})) {
     document.setIn(['providers', 'models', modelNames.indexOf(model), 'reasoning_family'], family);

@@ -10,7 +10,7 @@ import { cli } from '../helpers/run-cli.js';
 const logger = createSilentLogger();
 
 function entry(requestId: string, prompt?: string): RequestLogEntry {
-  return { requestId, method: 'POST', path: '/v1/chat/completions', decision: 'd', model: 'm', reasoning: false, blocked: false, cached: false, status: 200, routingMs: 1, upstreamMs: 2, ...(prompt === undefined ? {} : { prompt }) };
+  return { requestId, method: 'POST', path: '/v1/chat/completions', decision: 'd', model: 'm', reasoning: false, blocked: false, cached: false, status: 200, routingMs: 1, upstreamMs: 2, latencyMs: 3, traceId: null, ...(prompt === undefined ? {} : { prompt }) };
 }
 
 const settings = (store: 'memory' | 'redis', url = 'redis://127.0.0.1:1/0') => ({ capacity: 3, store, redisUrl: url, redisKey: 'test:dashboard:requests' });

@@ -24,7 +24,9 @@ describe('ext_proc sidecar routes the seed tutorial prompts over real gRPC', () 
   const metrics = new PrometheusRouterMetrics();
 
   beforeAll(async () => {
-    config = await loadConfigOrThrow();
+    const loaded = await loadConfigOrThrow();
+    // Cost accounting reads response bodies; these tests pin the path without it (the mode_override fast path).
+    config = { ...loaded, observability: { ...loaded.observability!, accounting: false } };
     server = await startExtProcServer({ address: '127.0.0.1', port: 0, store: { current: () => config }, logger: log.logger, metrics });
     client = new ExtProcTestClient(server.port);
   });

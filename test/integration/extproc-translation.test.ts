@@ -19,7 +19,8 @@ describe('the sidecar translates answers chunk by chunk for translated routes on
 
   beforeAll(async () => {
     const loaded = await loadConfigText(apisConfigText({ chat: 9001, claude: 9002, responses: 9003 }), 'apis.yaml', { env: {} });
-    config = loaded.config!;
+    // Cost accounting reads response bodies; these tests pin which routes need the body without it.
+    config = { ...loaded.config!, observability: { ...loaded.config!.observability!, accounting: false } };
     server = await startExtProcServer({ address: '127.0.0.1', port: 0, store: { current: () => config }, logger: createSilentLogger() });
     client = new ExtProcTestClient(server.port);
   });

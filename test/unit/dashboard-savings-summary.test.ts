@@ -12,7 +12,7 @@ const MODELS = new Map([model('local', 0, 0), model('cloud', 1, 10)]);
 
 let seq = 0;
 function record(agoMs: number, entry: Partial<RequestLogEntry> & Record<string, unknown>): RequestRecord {
-  const base: RequestLogEntry = { requestId: null, method: 'POST', path: '/v1/chat/completions', decision: 'coding', model: 'local', reasoning: false, blocked: false, cached: false, status: 200, routingMs: 1, upstreamMs: 10 };
+  const base: RequestLogEntry = { requestId: null, method: 'POST', path: '/v1/chat/completions', decision: 'coding', model: 'local', reasoning: false, blocked: false, cached: false, status: 200, routingMs: 1, upstreamMs: 10, latencyMs: 11, traceId: null };
   return { seq: ++seq, time: NOW - agoMs, entry: { ...base, ...entry } as RequestLogEntry };
 }
 

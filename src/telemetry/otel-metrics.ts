@@ -1,0 +1,173 @@
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ExportFailures } from './export-failures.js';
+import type { MetricsExposition } from './metrics.js';
+import type { RequestLogEntry, RequestRecordSink } from './request-log.js';
+
+/** Options of {@link OtelRequestMetrics}. */
+export interface OtelMetricsOptions {
+  /** OTLP/HTTP metrics endpoint (`…/v1/metrics`); only the Prometheus text on `/metrics` without it. */
+  readonly otlpEndpoint?: string;
+  readonly exportIntervalMs?: number;
+  readonly failures: ExportFailures;
+}
+
+const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const ROUTING_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const TOKENS = [0, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+// The GenAI semantic conventions' advised bucket boundaries.
+const GEN_AI_TOKENS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+const GEN_AI_DURATION = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+const GEN_AI_TTFT = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** An OTLP exporter whose failures are counted and logged at most once a minute, never thrown. */
+function reportingExporter(inner: PushMetricExporter, failures: ExportFailures): PushMetricExporter {
+  return {
+    export: (metrics: ResourceMetrics, done) =>
+      inner.export(metrics, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS) failures.failed('metrics', result.error ?? 'export failed');
+        done(result);
+      }),
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    ...(inner.selectAggregationTemporality === undefined ? {} : { selectAggregationTemporality: inner.selectAggregationTemporality.bind(inner) }),
+  };
+}
+
+/**
+ * Per-request metrics on the OpenTelemetry SDK, fed by each request's record: Athena's names
+ * (`llm_model_requests_total`, token and cost counters, TTFT/TPOT/completion latency, routing
+ * latency, decision, reasoning and cache-hit counts, errors by reason) so Athena's dashboards keep
+ * working, Switchyard's savings, and the GenAI semantic-convention instruments. Served as
+ * Prometheus text on the admin `/metrics` and pushed over OTLP/HTTP when an endpoint is set.
+ * Labels are configured names and fixed reasons only (model, decision, currency, reason): no
+ * per-user or per-prompt label, so cardinality is bounded by the config.
+ */
+export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition {
+  readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
+  private readonly provider: MeterProvider;
+  private readonly prometheus: PrometheusExporter;
+  private readonly serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
+  private readonly requests: Counter;
+  private readonly errors: Counter;
+  private readonly cost: Counter;
+  private readonly baselineCost: Counter;
+  private readonly saved: Counter;
+  private readonly keptLocal: Counter;
+  private readonly tokens: Counter;
+  private readonly promptTokens: Counter;
+  private readonly completionTokens: Counter;
+  private readonly promptTokensPerRequest: Histogram;
+  private readonly completionTokensPerRequest: Histogram;
+  private readonly completionLatency: Histogram;
+  private readonly ttft: Histogram;
+  private readonly tpot: Histogram;
+  private readonly routingLatency: Histogram;
+  private readonly decisionMatches: Counter;
+  private readonly reasoningDecisions: Counter;
+  private readonly cacheHits: Counter;
+  private readonly genAiTokens: Histogram;
+  private readonly genAiDuration: Histogram;
+  private readonly genAiTtft: Histogram;
+
+  constructor(options: OtelMetricsOptions) {
+    this.prometheus = new PrometheusExporter({ preventServerStart: true });
+    const exportIntervalMs = options.exportIntervalMs ?? 15_000;
+    // An export may not outlast its interval (the SDK refuses that); 5 s at most.
+    const exportTimeoutMs = Math.min(5000, exportIntervalMs);
+    const readers = [
+      this.prometheus,
+      ...(options.otlpEndpoint === undefined
+        ? []
+        : [
+            new PeriodicExportingMetricReader({
+              exporter: reportingExporter(new OTLPMetricExporter({ url: options.otlpEndpoint, timeoutMillis: exportTimeoutMs }), options.failures),
+              exportIntervalMillis: exportIntervalMs,
+              exportTimeoutMillis: exportTimeoutMs,
+            }),
+          ]),
+    ];
+    this.provider = new MeterProvider({ readers });
+    const meter: Meter = this.provider.getMeter('switchyard');
+    const counter = (name: string, description: string, unit?: string): Counter => meter.createCounter(name, { description, ...(unit === undefined ? {} : { unit }) });
+    const histogram = (name: string, description: string, unit: string, boundaries: number[]): Histogram =>
+      meter.createHistogram(name, { description, unit, advice: { explicitBucketBoundaries: boundaries } });
+    this.requests = counter('llm_model_requests', 'Chat requests by model, decision and response path (upstream, cache, fast_response, blocked, error).');
+    this.errors = counter('llm_request_errors', 'Requests that ended in an error or a block, by model and reason.');
+    this.cost = counter('llm_model_cost', 'What upstream tokens cost at the routed model\'s pricing, by model, decision and currency.');
+    this.baselineCost = counter('switchyard_cost_baseline', 'What the same requests would have cost at the baseline model (observability.cost_baseline_model).');
+    this.saved = counter('switchyard_cost_saved', 'Baseline cost minus cost: what routing, the cache, fast responses and blocks saved.');
+    this.keptLocal = counter('switchyard_requests_kept_local', 'Requests answered at no upstream cost (a free local model, the cache, a fast response or a block), by decision.');
+    this.tokens = counter('llm_model_tokens', 'Upstream tokens (prompt + completion) by model; estimated="true" when counted from text.');
+    this.promptTokens = counter('llm_model_prompt_tokens', 'Upstream prompt tokens by model.');
+    this.completionTokens = counter('llm_model_completion_tokens', 'Upstream completion tokens by model.');
+    this.promptTokensPerRequest = histogram('llm_prompt_tokens_per_request', 'Prompt tokens of one upstream request.', '', TOKENS);
+    this.completionTokensPerRequest = histogram('llm_completion_tokens_per_request', 'Completion tokens of one upstream request.', '', TOKENS);
+    this.completionLatency = histogram('llm_model_completion_latency_seconds', 'From the request reaching the router to the end of the answer, by model.', '', SECONDS);
+    this.ttft = histogram('llm_model_ttft_seconds', 'From the routed request leaving the sidecar to the first answer text, by model.', '', SECONDS);
+    this.tpot = histogram('llm_model_tpot_seconds', 'Time per output token after the first, by model.', '', SECONDS);
+    this.routingLatency = histogram('llm_model_routing_latency_seconds', 'Signals, decision and rewrite of one request.', '', ROUTING_SECONDS);
+    this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
+    this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model and whether reasoning was switched on.');
+    this.cacheHits = counter('llm_cache_plugin_hits', 'Requests answered from the semantic cache, by decision.');
+    this.genAiTokens = histogram('gen_ai.client.token.usage', 'GenAI semconv: tokens used per operation, by gen_ai.token.type.', '{token}', GEN_AI_TOKENS);
+    this.genAiDuration = histogram('gen_ai.client.operation.duration', 'GenAI semconv: duration of the chat operation as the router saw it.', 's', GEN_AI_DURATION);
+    this.genAiTtft = histogram('gen_ai.server.time_to_first_token', 'GenAI semconv: time to the first output token.', 's', GEN_AI_TTFT);
+    meter
+      .createObservableCounter('switchyard_telemetry_export_failures', { description: 'OTLP exports that failed (collector down or refusing); requests are never affected.' })
+      .addCallback((result) => {
+        result.observe(options.failures.total('metrics'), { signal: 'metrics' });
+        result.observe(options.failures.total('traces'), { signal: 'traces' });
+      });
+  }
+
+  record(entry: RequestLogEntry): void {
+    if (entry.responsePath === undefined) return;
+    const model = entry.model ?? 'none';
+    const decision = entry.decision ?? 'none';
+    this.requests.add(1, { model, decision, response_path: entry.responsePath });
+    this.decisionMatches.add(1, { decision_name: decision });
+    if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });
+    if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning) });
+    if (entry.responsePath === 'cache') this.cacheHits.add(1, { decision_name: decision });
+    if (entry.reason !== null && entry.reason !== undefined) this.errors.add(1, { model, reason: entry.reason });
+    const genAi: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
+    if (entry.latencyMs !== null) {
+      const seconds = entry.latencyMs / 1000;
+      if (entry.responsePath === 'upstream') this.completionLatency.record(seconds, { model });
+      this.genAiDuration.record(seconds, entry.responsePath === 'error' ? { ...genAi, 'error.type': entry.reason ?? 'error' } : genAi);
+    }
+    const currency = entry.currency ?? 'USD';
+    if (entry.cost !== null && entry.cost !== undefined) this.cost.add(entry.cost, { model, decision, currency });
+    if (entry.baselineCost !== null && entry.baselineCost !== undefined) this.baselineCost.add(entry.baselineCost, { decision, currency });
+    if (entry.saved !== null && entry.saved !== undefined) this.saved.add(entry.saved, { model, decision, currency });
+    if (entry.responsePath !== 'error' && entry.cost === 0) this.keptLocal.add(1, { decision });
+    if (entry.responsePath !== 'upstream' || entry.promptTokens == null || entry.completionTokens == null) return;
+    const estimated = String(entry.tokensEstimated === true);
+    this.tokens.add(entry.promptTokens + entry.completionTokens, { model, estimated });
+    this.promptTokens.add(entry.promptTokens, { model, estimated });
+    this.completionTokens.add(entry.completionTokens, { model, estimated });
+    this.promptTokensPerRequest.record(entry.promptTokens, { model });
+    this.completionTokensPerRequest.record(entry.completionTokens, { model });
+    this.genAiTokens.record(entry.promptTokens, { ...genAi, 'gen_ai.token.type': 'input' });
+    this.genAiTokens.record(entry.completionTokens, { ...genAi, 'gen_ai.token.type': 'output' });
+    if (entry.ttftMs != null) {
+      this.ttft.record(entry.ttftMs / 1000, { model });
+      this.genAiTtft.record(entry.ttftMs / 1000, genAi);
+    }
+    if (entry.tpotMs != null) this.tpot.record(entry.tpotMs / 1000, { model });
+  }
+
+  async render(): Promise<string> {
+    const { resourceMetrics } = await this.prometheus.collect();
+    return this.serializer.serialize(resourceMetrics);
+  }
+
+  /** Pushes what is pending to OTLP and stops the readers. */
+  async close(): Promise<void> {
+    await this.provider.shutdown().catch(() => undefined);
+  }
+}
