@@ -22,7 +22,7 @@ import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import { logRequest, type RequestLogEntry, type RequestRecordSink } from '../telemetry/request-log.js';
 import { RequestMeter } from '../telemetry/request-meter.js';
-import type { RequestSpans, RequestTracer } from '../telemetry/request-tracing.js';
+import { RecordedStage, type RequestSpans, type RequestTracer } from '../telemetry/request-tracing.js';
 import { runInStage, stage } from '../telemetry/stage-span.js';
 import { traceIdOf } from '../telemetry/trace-context.js';
 import type { BodySendMode, HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
@@ -116,6 +116,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private readonly startedAt = performance.now();
   private clientBody: Buffer | undefined;
   private spans: RequestSpans | undefined;
+  /** The request's stage timings: the trace's stages when sampled, else recorded for the metrics alone. */
+  private stages: RecordedStage | undefined;
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
@@ -128,6 +130,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const path = headers.get(':path') ?? '';
     this.requestHeaderValues = headers;
     this.spans = this.context.tracer?.start(headers);
+    this.stages = this.spans?.stages ?? (this.context.records?.recordStages === undefined ? undefined : new RecordedStage('stages', {}));
     const match = matchApiPath(path);
     if (match === undefined) return this.immediate(errorReply(new RouterError('SY_ERR_UNKNOWN_PATH', unknownPathMessage(method, path))));
     if (method !== match.route.method) {
@@ -170,7 +173,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const body = this.bodyChunks.length === 1 ? message.body : Buffer.concat(this.bodyChunks, this.bodyBytes);
     this.clientBody = body;
     const started = performance.now();
-    const routing = await runInStage(this.spans?.stages, () => stage('routing', {}, () => routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues)));
+    const routing = await runInStage(this.stages, () => stage('routing', {}, () => routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues)));
     const result = routing.result;
     // Only a translated or recorded answer is looked at; any other keeps the body out of the sidecar.
     if (result.kind === 'routed' && (routing.answer !== undefined || routing.recorder !== undefined)) this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
@@ -246,7 +249,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       const completion = capture.eventStream ? completionFromEventStream(text) : completionFromJson(text);
       if (completion === undefined) capture.ticket.abandon();
       else {
-        const write = this.spans?.stages?.child('cache.write');
+        const write = this.stages?.child('cache.write');
         capture.ticket.complete(completion);
         write?.end();
       }
@@ -300,6 +303,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...this.meter.fields(outcome.status),
     };
     logRequest(this.context.logger, entry);
+    if (this.stages !== undefined) this.context.records?.recordStages?.(this.stages.timings());
     this.context.records?.record(entry);
     this.spans?.end(entry);
   }
@@ -357,7 +361,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     if (key === undefined) return undefined;
     const { waitMs, overrideMs } = this.coalescingBudget(started);
     try {
-      const lookup = await runInStage(this.spans?.stages, () => stage('cache.lookup', {}, () => cache.lookup({
+      const lookup = await runInStage(this.stages, () => stage('cache.lookup', {}, () => cache.lookup({
         key,
         policy,
         waitMs,

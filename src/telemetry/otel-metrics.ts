@@ -6,6 +6,7 @@ import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, 
 import type { ExportFailures } from './export-failures.js';
 import type { MetricsExposition } from './metrics.js';
 import type { RequestLogEntry, RequestRecordSink } from './request-log.js';
+import type { StageTiming } from './stage-span.js';
 
 /** Options of {@link OtelRequestMetrics}. */
 export interface OtelMetricsOptions {
@@ -69,6 +70,17 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly decisionMatches: Counter;
   private readonly reasoningDecisions: Counter;
   private readonly cacheHits: Counter;
+  private readonly signalExtractions: Counter;
+  private readonly signalLatency: Histogram;
+  private readonly signalMatches: Counter;
+  private readonly decisionEvaluations: Counter;
+  private readonly decisionLatency: Histogram;
+  private readonly pluginExecutions: Counter;
+  private readonly pluginErrors: Counter;
+  private readonly pluginLatency: Histogram;
+  private readonly cacheOperationLatency: Histogram;
+  private readonly piiViolations: Counter;
+  private readonly jailbreakDetections: Counter;
   private readonly genAiTokens: Histogram;
   private readonly genAiDuration: Histogram;
   private readonly genAiTtft: Histogram;
@@ -113,6 +125,17 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
     this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model and whether reasoning was switched on.');
     this.cacheHits = counter('llm_cache_plugin_hits', 'Requests answered from the semantic cache, by decision.');
+    this.signalExtractions = counter('llm_signal_extraction', 'Signal evaluations by signal type.');
+    this.signalLatency = histogram('llm_signal_extraction_latency_seconds', 'Time to evaluate the rules of one signal type for one request.', '', ROUTING_SECONDS);
+    this.signalMatches = counter('llm_signal_match', 'Signal rules that matched, by signal type and configured rule name.');
+    this.decisionEvaluations = counter('llm_decision_evaluation', 'Decision evaluations (all decisions\' rule trees against one request\'s signals).');
+    this.decisionLatency = histogram('llm_decision_evaluation_latency_seconds', 'Time to evaluate the decisions for one request.', '', ROUTING_SECONDS);
+    this.pluginExecutions = counter('llm_plugin_execution', 'Decision plug-in runs by plug-in type.');
+    this.pluginErrors = counter('llm_plugin_execution_errors', 'Decision plug-in runs that threw, by plug-in type.');
+    this.pluginLatency = histogram('llm_plugin_execution_latency_seconds', 'Time one decision plug-in took, by plug-in type.', '', ROUTING_SECONDS);
+    this.cacheOperationLatency = histogram('llm_cache_operation_duration_seconds', 'Semantic cache lookup and write time, by operation.', '', ROUTING_SECONDS);
+    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by rule name and what became of the request (response_path).');
+    this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by rule name and what became of the request (response_path).');
     this.genAiTokens = histogram('gen_ai.client.token.usage', 'GenAI semconv: tokens used per operation, by gen_ai.token.type.', '{token}', GEN_AI_TOKENS);
     this.genAiDuration = histogram('gen_ai.client.operation.duration', 'GenAI semconv: duration of the chat operation as the router saw it.', 's', GEN_AI_DURATION);
     this.genAiTtft = histogram('gen_ai.server.time_to_first_token', 'GenAI semconv: time to the first output token.', 's', GEN_AI_TTFT);
@@ -124,10 +147,46 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
       });
   }
 
+  /** Per-stage latency from the timings the routing already took for its trace stages. */
+  recordStages(stages: readonly StageTiming[]): void {
+    for (const { name, attributes, seconds, failed } of stages) {
+      switch (name) {
+        case 'signal': {
+          const labels = { signal_type: String(attributes['switchyard.signal.type'] ?? 'unknown') };
+          this.signalExtractions.add(1, labels);
+          this.signalLatency.record(seconds, labels);
+          break;
+        }
+        case 'decision':
+          this.decisionEvaluations.add(1);
+          this.decisionLatency.record(seconds);
+          break;
+        case 'plugin': {
+          const labels = { plugin_type: String(attributes['switchyard.plugin.type'] ?? 'unknown') };
+          this.pluginExecutions.add(1, labels);
+          this.pluginLatency.record(seconds, labels);
+          if (failed) this.pluginErrors.add(1, labels);
+          break;
+        }
+        case 'cache.lookup':
+        case 'cache.write':
+          this.cacheOperationLatency.record(seconds, { operation: name === 'cache.lookup' ? 'lookup' : 'write' });
+          break;
+      }
+    }
+  }
+
   record(entry: RequestLogEntry): void {
     if (entry.responsePath === undefined) return;
     const model = entry.model ?? 'none';
     const decision = entry.decision ?? 'none';
+    for (const [signalType, names] of Object.entries(entry.signals ?? {})) {
+      for (const name of names) {
+        this.signalMatches.add(1, { signal_type: signalType, signal_name: name });
+        if (signalType === 'pii') this.piiViolations.add(1, { signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { signal_name: name, response_path: entry.responsePath });
+      }
+    }
     this.requests.add(1, { model, decision, response_path: entry.responsePath });
     this.decisionMatches.add(1, { decision_name: decision });
     if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });

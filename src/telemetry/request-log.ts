@@ -1,5 +1,6 @@
 import type { RouterLogger } from './logger.js';
 import type { RequestAccountingFields } from './request-meter.js';
+import type { StageTiming } from './stage-span.js';
 
 /**
  * What the one `info` line per request says (the access log). Access keys and headers are never
@@ -42,6 +43,8 @@ export interface RequestLogEntry extends RequestAccountingFields {
 /** Receives every request's record besides the log (metrics, the admin server's recent-requests list). */
 export interface RequestRecordSink {
   record(entry: RequestLogEntry): void;
+  /** The request's timed stages (signals, decision, plug-ins, cache), just before its record. */
+  recordStages?(stages: readonly StageTiming[]): void;
 }
 
 function milliseconds(value: number | null): number | null {

@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ExportFailures } from './export-failures.js';
 import type { RequestLogEntry } from './request-log.js';
-import type { StageAttributes, StageSpan } from './stage-span.js';
+import type { StageAttributes, StageSpan, StageTiming } from './stage-span.js';
 
 /** Options of {@link RequestTracer}. */
 export interface RequestTracerOptions {
@@ -60,9 +60,10 @@ class OtelStageSpan implements StageSpan {
 
 /**
  * A stage timed while routing runs: plain clock readings, turned into OTel spans only when the
- * request ends, so span creation and export bookkeeping stay off the routing path.
+ * request ends, so span creation and export bookkeeping stay off the routing path. The same
+ * readings feed the per-stage latency histograms (every request, sampled or not).
  */
-class RecordedStage implements StageSpan {
+export class RecordedStage implements StageSpan {
   private readonly children: RecordedStage[] = [];
   private readonly startedAt = performance.now();
   private endedAt: number | undefined;
@@ -93,6 +94,15 @@ class RecordedStage implements StageSpan {
 
   childStages(): readonly RecordedStage[] {
     return this.children;
+  }
+
+  /** The finished stages under this one, depth first. */
+  timings(into: StageTiming[] = []): StageTiming[] {
+    for (const child of this.children) {
+      if (child.endedAt !== undefined) into.push({ name: child.name, attributes: child.attributes, seconds: (child.endedAt - child.startedAt) / 1000, failed: child.error !== undefined });
+      child.timings(into);
+    }
+    return into;
   }
 
   /** Emits this stage and its children as spans under `parent`, with the times they ran. */

@@ -3,6 +3,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /** Span attributes of a stage: a few scalar facts (types, names, counts), never prompt text. */
 export type StageAttributes = Readonly<Record<string, string | number | boolean>>;
 
+/** How long one finished stage of a request ran, for the per-stage latency histograms. */
+export interface StageTiming {
+  readonly name: string;
+  readonly attributes: StageAttributes;
+  readonly seconds: number;
+  readonly failed: boolean;
+}
+
 /** A running stage span of a traced request; the routing core sees only this. */
 export interface StageSpan {
   child(name: string, attributes?: StageAttributes): StageSpan;

@@ -33,6 +33,7 @@ export function startTelemetry(config: RuntimeConfig, logger: RouterLogger): Tel
   const tracer = tracing === undefined ? undefined : new RequestTracer({ endpoint: tracing.endpoint, sampleRatio: tracing.sampleRatio, serviceName: tracing.serviceName, failures });
   return {
     records: {
+      recordStages: (stages) => metrics.recordStages(stages),
       record(entry: RequestLogEntry): void {
         metrics.record(entry);
         recent.record(entry);
