@@ -60,7 +60,8 @@ describe('per-stage latency and safety outcome metrics after routed requests', (
       expect(value(samples(scrape, 'llm_signal_extraction_latency_seconds_count', { signal_type: type })[0])).toBe(4);
       expect(value(samples(scrape, 'llm_signal_extraction_total', { signal_type: type })[0])).toBe(4);
     }
-    expect(value(samples(scrape, 'llm_decision_evaluation_latency_seconds_count', {})[0] ?? scrape.split('\n').find((line) => line.startsWith('llm_decision_evaluation_latency_seconds_count')))).toBe(4);
+    expect(scrape).toMatch(/^llm_decision_evaluation_latency_seconds_count 4$/m);
+    expect(scrape).toMatch(/^llm_decision_evaluation_total 4$/m);
   });
 
   it('records plug-in executions and latency per plug-in type', () => {
