@@ -58,6 +58,10 @@ describe('deploy/grafana dashboard against a running `switchyard serve`', () => 
     for (const query of used) expect(query.names.length).toBeGreaterThan(0);
     const missing = used.flatMap((query) => query.names.filter((name) => !present.has(name)).map((name) => `${query.panel}: ${name}`));
     expect(missing).toEqual([]);
+    // The reasoning route's request: its decision, and the keyword signal timed from its routing stage.
+    expect(scrape).toMatch(/^llm_reasoning_decisions_total\{[^}]*decision="reasoning-route"[^}]*\} 1$/m);
+    expect(scrape).toMatch(/^llm_signal_extraction_latency_seconds_count\{signal_type="keyword"\} [1-9]/m);
+    expect(scrape).toMatch(/^llm_signal_match_total\{[^}]*signal_name="reasoning_keywords"[^}]*\} 1$/m);
   });
 });
 
