@@ -4,7 +4,8 @@ import type { CircuitBreakerSettings, DownstreamLimits, ExtProcClientTls, Listen
 import { DEFAULT_DOWNSTREAM_LIMITS } from '../gateway/downstream-limits.js';
 import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { openAIErrorBody } from '../errors.js';
-import { API_ROUTES, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
+import { clientErrorBody } from '../apis/api-errors.js';
+import { API_ROUTES, errorFormatOfPath, routePathForms, UNKNOWN_PATH_DIRECT_MESSAGE } from '../router/api-paths.js';
 
 /** The parts of a RuntimeConfig that shape envoy.yaml; a full RuntimeConfig fits. */
 export type EnvoyConfigSource = Pick<RuntimeConfig, 'listeners' | 'models' | 'router' | 'envoy'> &
@@ -145,7 +146,7 @@ function buildListener(config: EnvoyConfigSource, listener: ListenerConfig): Env
   };
 }
 
-/** A route action that answers with an OpenAI error body. */
+/** A route action that answers with a JSON error body. */
 function jsonDirectResponse(status: number, body: unknown): EnvoyJson {
   return {
     direct_response: { status, body: { inline_string: JSON.stringify(body) } },
@@ -163,7 +164,10 @@ function jsonDirectResponse(status: number, body: unknown): EnvoyJson {
  * request ext_proc failed on continues unmodified and reaches a model (fail open).
  */
 function buildRouteConfig(listener: ListenerConfig, clusterHeader: string, failOpen: string | undefined): EnvoyJson {
-  const noRoute = openAIErrorBody('SY_ERR_NO_ROUTE', 'No upstream was selected for this request (the router did not answer).');
+  const noRouteMessage = 'No upstream was selected for this request (the router did not answer).';
+  const noRoute = openAIErrorBody('SY_ERR_NO_ROUTE', noRouteMessage);
+  // Routes sharing a path (GET and DELETE /v1/responses/) are one Envoy route: it matches on path only.
+  const paths = API_ROUTES.filter((route, index) => API_ROUTES.findIndex((other) => other.path === route.path) === index);
   return {
     name: listener.name,
     virtual_hosts: [{
@@ -195,11 +199,13 @@ function buildRouteConfig(listener: ListenerConfig, clusterHeader: string, failO
           request_headers_to_remove: [clusterHeader],
         },
         // Also the routes Envoy caches before ext_proc runs, so ext_proc must stay enabled on them.
-        ...API_ROUTES.flatMap((route) =>
+        ...paths.flatMap((route) =>
           routePathForms(route).map((form) => ({
             name: `unrouted ${form}`,
             match: route.match === 'exact' ? { path: form } : { prefix: form },
-            ...(failOpen === undefined ? jsonDirectResponse(503, noRoute) : { route: { cluster: failOpen, auto_host_rewrite: true, timeout: '0s' } }),
+            ...(failOpen === undefined
+              ? jsonDirectResponse(503, errorFormatOfPath(form) === 'messages' ? clientErrorBody('messages', 503, noRouteMessage) : noRoute)
+              : { route: { cluster: failOpen, auto_host_rewrite: true, timeout: '0s' } }),
           })),
         ),
         {

@@ -8,14 +8,15 @@ import { RouterError } from '../errors.js';
 import { MAX_JSON_DEPTH } from '../router/chat-request.js';
 import { errorReply } from '../router/error-reply.js';
 import { OFF_LOOP_JSON_BYTES, parseJsonOffLoop } from '../router/json-worker.js';
-import { matchApiPath, unknownPathMessage } from '../router/api-paths.js';
+import { errorFormatOfPath, matchApiPath, methodsServedAt, unknownPathMessage } from '../router/api-paths.js';
 import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
 import { ApiAnswer } from '../apis/api-answer.js';
 import type { ClientApi } from '../apis/api-format.js';
 import { routeApiRequest, type ApiRoutingContext } from '../apis/api-routing.js';
-import { retrieveStoredResponse } from '../apis/responses-retrieval.js';
+import { translateErrorBody } from '../apis/api-errors.js';
+import { deleteStoredResponse, retrieveStoredResponse } from '../apis/responses-retrieval.js';
 import type { ResponsesStore } from '../apis/responses-store.js';
 import { ResponseTiming } from '../selection/response-timing.js';
 import type { RouterLogger } from '../telemetry/logger.js';
@@ -35,8 +36,8 @@ export interface StreamProcessor {
   requestBody(message: HttpBody): Promise<ProcessingResponse>;
   responseHeaders(message: HttpHeaders): Promise<ProcessingResponse>;
   responseBody(message: HttpBody): Promise<ProcessingResponse>;
-  /** A phase threw and the transport answered with an error of this status instead. */
-  failed(status: number): void;
+  /** A phase threw and the transport answers with this error instead; returns it in the client's format. */
+  failed(reply: ImmediateReply): ImmediateReply;
   /** The stream ended (closed after its last message, cancelled or failed). */
   close(): void;
 }
@@ -131,10 +132,12 @@ export class RoutingStreamProcessor implements StreamProcessor {
     this.requestHeaderValues = headers;
     this.spans = this.context.tracer?.start(headers);
     this.stages = this.spans?.stages ?? (this.context.records?.recordStages === undefined ? undefined : new RecordedStage('stages', {}));
-    const match = matchApiPath(path);
+    // Anthropic clients get every error in Anthropic's format, a wrong method or path included.
+    if (errorFormatOfPath(path) === 'messages') this.api = 'messages';
+    const match = matchApiPath(path, method);
     if (match === undefined) return this.immediate(errorReply(new RouterError('SY_ERR_UNKNOWN_PATH', unknownPathMessage(method, path))));
     if (method !== match.route.method) {
-      return this.immediate(errorReply(new RouterError('SY_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathWithoutQuery(path)}; use ${match.route.method}`)));
+      return this.immediate(errorReply(new RouterError('SY_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathWithoutQuery(path)}; use ${methodsServedAt(match)}`)));
     }
     switch (match.route.operation) {
       case 'list_models':
@@ -143,6 +146,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
         return this.immediate(retrieveModelReply(this.context.config, match.parameter ?? ''));
       case 'retrieve_response':
         return this.immediate(await retrieveStoredResponse(this.context.responsesStore, match.parameter ?? ''));
+      case 'delete_response':
+        return this.immediate(await deleteStoredResponse(this.context.responsesStore, match.parameter ?? ''));
       case 'responses':
       case 'messages':
         this.api = match.route.operation;
@@ -265,8 +270,9 @@ export class RoutingStreamProcessor implements StreamProcessor {
     return { config, route, abort, onStoreError, ...(responsesStore === undefined ? {} : { store: responsesStore }) };
   }
 
-  failed(status: number): void {
-    this.outcome.status = status;
+  failed(reply: ImmediateReply): ImmediateReply {
+    this.outcome.status = reply.status;
+    return this.inClientFormat(reply);
   }
 
   close(): void {
@@ -438,13 +444,20 @@ export class RoutingStreamProcessor implements StreamProcessor {
     }
   }
 
-  private immediate(reply: ImmediateReply): ProcessingResponse {
+  private immediate(answer: ImmediateReply): ProcessingResponse {
+    const reply = this.inClientFormat(answer);
     this.outcome.status = reply.status;
     this.meter.immediate(reply, this.clientBody);
     if (reply.trace !== undefined) this.outcome.trace = reply.trace;
     if (reply.trace !== undefined) this.countRouted(reply.trace);
     if (reply.status >= 400) this.context.metrics.errorReplied(reply.details);
     return immediateResponse(reply);
+  }
+
+  /** An error reply as an Anthropic client expects it (translating is idempotent); others unchanged. */
+  private inClientFormat(reply: ImmediateReply): ImmediateReply {
+    if (this.api !== 'messages' || reply.status < 400) return reply;
+    return { ...reply, body: translateErrorBody('messages', reply.status, reply.body) };
   }
 }
 

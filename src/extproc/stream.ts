@@ -157,9 +157,8 @@ async function answer(
   } catch (error) {
     const errorId = randomUUID();
     logger.error({ err: error, errorId, phase: message.request }, 'ext_proc phase failed');
-    const reply = errorReply(error instanceof Error ? error : new Error(String(error)), errorId);
+    const reply = processor.failed(errorReply(error instanceof Error ? error : new Error(String(error)), errorId));
     metrics.errorReplied(reply.details);
-    processor.failed(reply.status);
     return immediateResponse(reply);
   }
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { translateErrorBody } from '../apis/api-errors.js';
 import type { EnvoySettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
+import { errorFormatOfPath } from '../router/api-paths.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { BodyCollector, type CollectedBody } from './body-collector.js';
 import { readDownstreamHeaders, requestHasBody } from './downstream-request.js';
@@ -297,7 +299,7 @@ export class GatewayExchange {
     if (route.kind === 'local') {
       this.context.logger.debug({ requestId: this.requestId, details: route.reply.details }, 'router local reply');
       this.context.metrics.localReply(route.reply.status, route.reply.details);
-      return localAsUpstream(route.reply);
+      return localAsUpstream(this.inClientFormat(route.reply));
     }
     const clusterHeader = this.context.clusterHeader;
     const upstreamHeaders = this.headers.entries.filter((entry) => !entry.name.startsWith(':') && entry.name !== clusterHeader);
@@ -321,7 +323,7 @@ export class GatewayExchange {
       // router's suppress_envoy_headers); the gateway says it under its own name.
       if (error.kind === 'overflow') reply.headers.set('x-switchyard-overloaded', 'true');
       this.context.metrics.localReply(reply.status, reply.details);
-      return localAsUpstream(reply);
+      return localAsUpstream(this.inClientFormat(reply));
     }
   }
 
@@ -422,6 +424,12 @@ export class GatewayExchange {
 
   // ---- local replies --------------------------------------------------------------------
 
+  /** A reply the gateway makes, in Anthropic's error format on an Anthropic path (OpenAI's is the default). */
+  private inClientFormat(reply: LocalReply): LocalReply {
+    if (reply.status < 400 || errorFormatOfPath(this.headers.get(':path') ?? '/') !== 'messages') return reply;
+    return { ...reply, body: translateErrorBody('messages', reply.status, reply.body) };
+  }
+
   private onTerminal(outcome: TerminalOutcome): void {
     if (outcome.kind === 'immediate') {
       this.sendLocalReply(immediateReply(outcome.reply, this.context.counters, this.context.logger), 'ext_proc');
@@ -435,8 +443,10 @@ export class GatewayExchange {
    * Envoy's sendLocalReply: ends processing and the upstream call; a started response is reset.
    * Replies the gateway makes itself are counted; an ImmediateResponse is the sidecar's to count.
    */
-  private sendLocalReply(reply: LocalReply, origin: 'gateway' | 'ext_proc' = 'gateway'): void {
+  private sendLocalReply(made: LocalReply, origin: 'gateway' | 'ext_proc' = 'gateway'): void {
     if (this.finished) return;
+    // An ImmediateResponse is already in the client's format (the sidecar's doing).
+    const reply = origin === 'gateway' ? this.inClientFormat(made) : made;
     if (origin === 'gateway') this.context.metrics.localReply(reply.status, reply.details);
     this.finished = true;
     this.abort.abort();

@@ -118,13 +118,19 @@ describe('buildEnvoyConfig', () => {
     expect(matchOf('unrouted /models/')).toEqual({ prefix: '/models/' });
   });
 
-  it('answers unrouted requests on a served path with a 503 OpenAI error body', () => {
+  it('answers unrouted requests on a served path with a 503 error body in the format of its API', () => {
     const unrouted = routesOf(config).filter((route) => String(route['name']).startsWith('unrouted '));
+    const names = unrouted.map((route) => String(route['name']));
+    expect(names).toEqual([...new Set(names)]);
+    expect(names).toContain('unrouted /v1/messages');
     for (const route of unrouted) {
       expect(route['direct_response'].status).toBe(503);
-      expect(JSON.parse(route['direct_response'].body.inline_string)).toEqual({
-        error: { message: expect.any(String), type: 'server_error', param: null, code: 'no_route' },
-      });
+      const anthropic = String(route['name']).endsWith('/messages');
+      expect(JSON.parse(route['direct_response'].body.inline_string)).toEqual(
+        anthropic
+          ? { type: 'error', error: { type: 'overloaded_error', message: expect.any(String) } }
+          : { error: { message: expect.any(String), type: 'server_error', param: null, code: 'no_route' } },
+      );
       expect(route['response_headers_to_add'][0].header).toEqual({ key: 'content-type', value: 'application/json' });
     }
   });

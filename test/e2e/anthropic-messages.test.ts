@@ -127,4 +127,18 @@ describe('Claude clients (the official @anthropic-ai/sdk) on POST /v1/messages',
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('not valid JSON') } });
   });
+
+  it('answers the errors the router and the gateway make on /v1/messages in Anthropic format too', async () => {
+    const anthropicError = (type: string) => ({ type: 'error', error: { type, message: expect.any(String) } });
+    const wrongMethod = await stack.anthropic.get('/v1/messages').catch((error: unknown) => error);
+    expect(wrongMethod).toBeInstanceOf(Anthropic.APIError);
+    expect((wrongMethod as InstanceType<typeof Anthropic.APIError>).status).toBe(405);
+    expect((wrongMethod as InstanceType<typeof Anthropic.APIError>).error).toEqual(anthropicError('invalid_request_error'));
+    const noBody = await fetch(`${stack.gatewayUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(noBody.status).toBe(400);
+    expect(await noBody.json()).toEqual(anthropicError('invalid_request_error'));
+    const tooLarge = await fetch(`${stack.gatewayUrl}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(17 * 1024 * 1024) });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual(anthropicError('request_too_large'));
+  });
 });

@@ -81,7 +81,7 @@ describe('paths Switchyard does not serve', () => {
     const body = (await response.json()) as { error: Record<string, unknown> };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null, code: 'unknown_url' });
     expect(body.error['message']).toBe(
-      `Invalid URL (${method} ${path}): Switchyard serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{model}, POST /v1/responses, GET /v1/responses/{id}[/input_items], POST /v1/messages, each also without the /v1 prefix`,
+      `Invalid URL (${method} ${path}): Switchyard serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{model}, POST /v1/responses, GET /v1/responses/{id}[/input_items], DELETE /v1/responses/{id}, POST /v1/messages, each also without the /v1 prefix`,
     );
     expect(await errorCount(stack, 'sy_err_unknown_path')).toBe(before + 1);
     expect(stack.local.requests.length + stack.cloud.requests.length).toBe(0);

@@ -125,4 +125,19 @@ describe('the Responses API (the official openai SDK) on POST /v1/responses', ()
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: expect.objectContaining({ param: 'input', type: 'invalid_request_error' }) });
   });
+
+  it('deletes a stored response (DELETE /v1/responses/{id}), and 404s an unknown one', async () => {
+    const created = await stack.openai.responses.create({ model: 'auto', input: 'Forget this' });
+    // The SDK types the answer as void, but hands back the parsed body.
+    await expect(stack.openai.responses.delete(created.id)).resolves.toEqual({ id: created.id, object: 'response', deleted: true });
+    await expect(stack.openai.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(stack.openai.responses.delete(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const again = await stack.openai.responses.create({ model: 'auto', input: 'And this' });
+    const response = await fetch(`${stack.gatewayUrl}/v1/responses/${again.id}`, { method: 'DELETE' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: again.id, object: 'response', deleted: true });
+    const unknown = await fetch(`${stack.gatewayUrl}/responses/resp_unknown`, { method: 'DELETE' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error', message: "Response with id 'resp_unknown' not found." }) });
+  });
 });

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import OpenAI from 'openai';
 import { MemoryResponsesStore, RedisResponsesStore, conversationBefore, type StoredResponse } from '../../src/apis/responses-store.js';
 import { startApisStack, CHAT_MODEL, lastRequest } from '../helpers/apis-stack.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -85,6 +86,8 @@ describe('the Redis responses store (a real redis-server)', () => {
       expect(continued.output_text).toContain('user: And my name?');
       expect(JSON.stringify(lastRequest(second.chat).body.messages)).toContain('My name is Grace.');
       expect((await second.openai.responses.retrieve(created.id)).output_text).toBe(created.output_text);
+      await second.openai.responses.delete(created.id);
+      await expect(first.openai.responses.retrieve(created.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     } finally {
       await first.close();
       await second.close();
