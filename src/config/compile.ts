@@ -8,7 +8,7 @@ import { compileSelection } from '../selection/compile-selection.js';
 import { collectSignalIds, compileRule } from '../decisions/compile-rule.js';
 import { createSignalPipeline, type SignalComposer } from '../signals/pipeline.js';
 import { SIGNAL_PLUGINS } from '../signals/registry.js';
-import type { SignalId, SignalPipeline } from '../signals/signal.js';
+import type { SignalId, SignalPipeline, SignalTimeouts } from '../signals/signal.js';
 import { clusterName } from './cluster-name.js';
 import type { ConfigDocument, EnvoyDocument, ModelDocument, RouterDocument } from './config-document.js';
 import type { ConfigProblem } from './config-problem.js';
@@ -29,6 +29,8 @@ export interface ConfigSource {
   readonly path: string;
   readonly text: string;
   readonly configDir: string;
+  /** Whether signals' `timeout_ms` apply (see `LoadConfigOptions.signalTimeouts`); enforced when absent. */
+  readonly signalTimeouts?: SignalTimeouts;
 }
 
 /** A compiled config, or the problems that kept it from compiling. */
@@ -221,7 +223,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
   const { composers, referenced } = compileComposers(document, decisions.referencedSignals);
   let signals: SignalPipeline;
   try {
-    signals = await createSignalPipeline(document.signals, referenced, { configDir: source.configDir }, composers);
+    signals = await createSignalPipeline(document.signals, referenced, { configDir: source.configDir, timeouts: source.signalTimeouts ?? 'enforce' }, composers);
   } catch (error) {
     return { problems: await locateSignalBuildFailures(document, referenced, source.configDir, error) };
   }
@@ -231,6 +233,7 @@ export async function compileConfig(document: ConfigDocument, source: ConfigSour
     return { problems: selection.problems };
   }
   const selector = selection.selection;
+  await signals.warmUp();
 
   const config: RuntimeConfig = {
     version: contentDigest(source.text),

@@ -8,6 +8,7 @@ import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostic.js';
 import { expandEnvironment, type ConfigEnvironment, type ExpansionProblem } from './env-expansion.js';
 import type { RuntimeConfig } from './runtime-config.js';
 import { SourceLocator } from './source-locator.js';
+import type { SignalTimeouts } from '../signals/signal.js';
 
 /** How to load a config. */
 export interface LoadConfigOptions {
@@ -15,6 +16,12 @@ export interface LoadConfigOptions {
   readonly env?: ConfigEnvironment;
   /** Folder that relative paths in the config are resolved against; defaults to the file's folder. */
   readonly configDir?: string;
+  /**
+   * `ignore` lets signals run to completion whatever their `timeout_ms`: offline tools (`route`,
+   * `eval`) report what the config decides for a prompt, not how loaded the machine was.
+   * Serving always enforces them (the default).
+   */
+  readonly signalTimeouts?: SignalTimeouts;
 }
 
 /** A loaded config: `config` is present only when no diagnostic is an error. */
@@ -76,7 +83,7 @@ export async function loadConfigText(text: string, fileName: string, options: Lo
   if (hasErrors(diagnostics)) return { diagnostics: diagnostics.sort(byPosition) };
 
   const configDir = options.configDir ?? dirname(resolve(fileName));
-  const compiled = await compileConfig(data as ConfigDocument, { path: fileName, text, configDir });
+  const compiled = await compileConfig(data as ConfigDocument, { path: fileName, text, configDir, signalTimeouts: options.signalTimeouts ?? 'enforce' });
   diagnostics.push(...compiled.problems.map((problem) => locator.atProblem(document, problem)));
   diagnostics.sort(byPosition);
   return compiled.config === undefined || hasErrors(diagnostics) ? { diagnostics } : { config: compiled.config, diagnostics };

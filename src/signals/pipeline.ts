@@ -53,7 +53,7 @@ async function buildExtractor(
     }
   });
   if (used.length === 0) return undefined;
-  return { extractor: await plugin.create(used, context), policies, timeoutMs };
+  return { extractor: await plugin.create(used, context), policies, timeoutMs: context.timeouts === 'ignore' ? Number.POSITIVE_INFINITY : timeoutMs };
 }
 
 /** Thrown into an extractor's abort signal and reported when it overruns its timeout. */
@@ -140,15 +140,21 @@ async function runExtractor(built: BuiltExtractor, viewOf: ViewOf, abort: AbortS
   const forwardAbort = (): void => controller.abort(abort.reason);
   abort.addEventListener('abort', forwardAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new SignalTimeoutError(extractor.type, timeoutMs);
-      controller.abort(error);
-      reject(error);
-    }, Math.max(0, deadline - performance.now()));
-  });
+  const racers: Promise<readonly SignalResult[]>[] = [Promise.resolve(extraction)];
+  // Timeouts ignored (offline tools) leave an infinite deadline, and a timer of Infinity would fire at once.
+  if (Number.isFinite(deadline)) {
+    racers.push(
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new SignalTimeoutError(extractor.type, timeoutMs);
+          controller.abort(error);
+          reject(error);
+        }, Math.max(0, deadline - performance.now()));
+      }),
+    );
+  }
   try {
-    return await Promise.race([extraction, overrun]);
+    return await Promise.race(racers);
   } catch (error) {
     // The request itself was cancelled: nothing to route, the transport handles it.
     if (abort.aborted) throw error;
@@ -241,6 +247,25 @@ export async function createSignalPipeline(
       applyComposers(signals, composers);
       return signals;
     },
+    async warmUp(): Promise<void> {
+      const abort = new AbortController().signal;
+      // One at a time, each on its own turn, so a reload's warm-up does not hold the loop that serves the old config.
+      for (const { extractor } of built) {
+        await yieldToEventLoop();
+        try {
+          await extractor.extract(WARM_UP_REQUEST, abort);
+        } catch {
+          // A failing extractor fails the same way on real requests, where its rule's on_error decides.
+        }
+      }
+    },
     close: () => closeAll(built),
   };
 }
+
+/** A short, ordinary request: enough to run every extractor's whole path once. */
+const WARM_UP_REQUEST: RequestView = {
+  lastUserText: 'What is the capital of France?',
+  messages: [{ role: 'user', text: 'What is the capital of France?' }],
+  headers: new Map(),
+};

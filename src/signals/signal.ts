@@ -55,6 +55,12 @@ export interface SignalPipeline {
   /** The signal types that run; a type no decision references is absent. */
   readonly types: readonly string[];
   evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet>;
+  /**
+   * Runs every extractor once on a short request, with no timeout, so that the first real
+   * request does not pay for lazy model initialisation (ONNX session set-up, first-call
+   * compilation) inside its signal timeouts.
+   */
+  warmUp(): Promise<void>;
   /** Releases what the extractors hold (model sessions); called when a config is retired. */
   close?(): Promise<void>;
 }
@@ -89,7 +95,12 @@ export interface SignalPlugin<Rule extends { readonly name: string } = { readonl
 export interface SignalBuildContext {
   /** Directory of the config file, to resolve relative model paths. */
   readonly configDir: string;
+  /** `ignore`: extractors run to completion whatever their rules' `timeout_ms` (offline tools). Enforced when absent. */
+  readonly timeouts?: SignalTimeouts;
 }
+
+/** Whether signal rules' `timeout_ms` apply. */
+export type SignalTimeouts = 'enforce' | 'ignore';
 
 /** A rule field a plug-in accepts without acting on it. */
 export interface UnsupportedField {

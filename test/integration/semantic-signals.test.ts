@@ -208,6 +208,19 @@ describe('semantic signals through the ext_proc path', () => {
       expect(body.error.message).toContain('domain:math');
       expect(body.error.message).toContain('timed out after 20 ms');
     });
+
+    it('offline tools load with timeouts ignored: the slow signal runs to completion and matches', async () => {
+      const file = path.join(dir, 'config.yaml');
+      await writeFile(file, slowDomain('skip'));
+      const { config: offline } = await loadConfigFile(file, { env: {}, signalTimeouts: 'ignore' });
+      try {
+        const signals = await offline!.signals.evaluate({ lastUserText: 'what is 2 + 2?', messages: [{ role: 'user', text: 'what is 2 + 2?' }], headers: new Map() }, new AbortController().signal);
+        expect(signals.get('domain:math')).toMatchObject({ matched: true });
+        expect(signals.get('domain:math')?.error).toBeUndefined();
+      } finally {
+        await offline?.close();
+      }
+    });
   });
 
   it('a broken model folder is a config diagnostic naming the path and the missing file', async () => {

@@ -202,7 +202,7 @@ describe('routeChatCompletion errors', () => {
   it('throws what is not a RouterError for the transport to handle', async () => {
     const broken: RuntimeConfig = {
       ...config,
-      signals: { types: [], evaluate: () => Promise.reject(new TypeError('bug')) },
+      signals: { types: [], evaluate: () => Promise.reject(new TypeError('bug')), warmUp: () => Promise.resolve() },
     };
     await expect(route(broken, jsonBody({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }))).rejects.toThrow('bug');
   });

@@ -308,7 +308,7 @@ export async function runEval(options: EvalOptions, io: CliIo): Promise<number> 
     io.stderr.write(`eval: ${(error as Error).message}\n`);
     return 1;
   }
-  const { config, diagnostics } = await loadConfigFile(options.config);
+  const { config, diagnostics } = await loadConfigFile(options.config, { signalTimeouts: 'ignore' });
   if (config === undefined) {
     for (const diagnostic of diagnostics) io.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
     return 1;

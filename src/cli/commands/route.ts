@@ -50,7 +50,7 @@ export async function runRoute(options: RouteOptions, io: CliIo): Promise<number
     io.stderr.write('route: give exactly one of --prompt TEXT and --input FILE.jsonl\n');
     return 1;
   }
-  const { config, diagnostics } = await loadConfigFile(options.config);
+  const { config, diagnostics } = await loadConfigFile(options.config, { signalTimeouts: 'ignore' });
   if (config === undefined) {
     for (const diagnostic of diagnostics) io.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
     return 1;
