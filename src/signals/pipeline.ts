@@ -252,16 +252,24 @@ export async function createSignalPipeline(
       // One at a time, each on its own turn, so a reload's warm-up does not hold the loop that serves the old config.
       for (const { extractor } of built) {
         await yieldToEventLoop();
+        let timer: NodeJS.Timeout | undefined;
+        const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_UP_CAP_MS)));
         try {
-          await extractor.extract(WARM_UP_REQUEST, abort);
+          // Capped, so an extractor that hangs cannot hold a config load or reload forever.
+          await Promise.race([extractor.extract(WARM_UP_REQUEST, abort), cap]);
         } catch {
           // A failing extractor fails the same way on real requests, where its rule's on_error decides.
+        } finally {
+          clearTimeout(timer);
         }
       }
     },
     close: () => closeAll(built),
   };
 }
+
+/** How long one extractor's warm-up may take before the config is used anyway. */
+const WARM_UP_CAP_MS = 5_000;
 
 /** A short, ordinary request: enough to run every extractor's whole path once. */
 const WARM_UP_REQUEST: RequestView = {
