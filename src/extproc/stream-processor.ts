@@ -303,6 +303,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       upstreamMs: outcome.upstreamMs,
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(trace === undefined ? {} : { signals: trace.signals }),
+      ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
       ...(prompt === undefined ? {} : { prompt }),
       latencyMs: performance.now() - this.startedAt,
       traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),

@@ -69,6 +69,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly routingLatency: Histogram;
   private readonly decisionMatches: Counter;
   private readonly reasoningDecisions: Counter;
+  private readonly reasoningTemplateUsage: Counter;
+  private readonly reasoningEffortUsage: Counter;
   private readonly cacheHits: Counter;
   private readonly signalExtractions: Counter;
   private readonly signalLatency: Histogram;
@@ -124,6 +126,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.routingLatency = histogram('llm_model_routing_latency_seconds', 'Signals, decision and rewrite of one request.', '', ROUTING_SECONDS);
     this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
     this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model and whether reasoning was switched on.');
+    this.reasoningTemplateUsage = counter('llm_reasoning_template_usage', 'Upstream requests the router switched reasoning on for, by reasoning family and the parameter it wrote.');
+    this.reasoningEffortUsage = counter('llm_reasoning_effort_usage', 'Reasoning efforts the router wrote upstream, by reasoning family (reasoning_effort families only).');
     this.cacheHits = counter('llm_cache_plugin_hits', 'Requests answered from the semantic cache, by decision.');
     this.signalExtractions = counter('llm_signal_extraction', 'Signal evaluations by signal type.');
     this.signalLatency = histogram('llm_signal_extraction_latency_seconds', 'Time to evaluate the rules of one signal type for one request.', '', ROUTING_SECONDS);
@@ -191,6 +195,12 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.decisionMatches.add(1, { decision_name: decision });
     if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });
     if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning) });
+    // A cache hit was routed (and its body rewritten) but never sent: its template went nowhere.
+    const applied = entry.responsePath === 'cache' ? undefined : entry.reasoningApplied;
+    if (applied !== undefined) {
+      this.reasoningTemplateUsage.add(1, { family: applied.family, param: applied.parameter });
+      if (applied.effort !== undefined) this.reasoningEffortUsage.add(1, { family: applied.family, effort: applied.effort });
+    }
     if (entry.responsePath === 'cache') this.cacheHits.add(1, { decision_name: decision });
     if (entry.reason !== null && entry.reason !== undefined) this.errors.add(1, { model, reason: entry.reason });
     const genAi: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
