@@ -3,7 +3,9 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Registry } from 'prom-client';
 import type { ExportFailures } from './export-failures.js';
+import { PromClientMetricProducer } from './prom-client-bridge.js';
 import type { MetricsExposition } from './metrics.js';
 import type { RequestLogEntry, RequestRecordSink } from './request-log.js';
 import type { StageTiming } from './stage-span.js';
@@ -14,6 +16,8 @@ export interface OtelMetricsOptions {
   readonly otlpEndpoint?: string;
   readonly exportIntervalMs?: number;
   readonly failures: ExportFailures;
+  /** prom-client registries whose families the OTLP export carries too (`/metrics` serves them itself). */
+  readonly promClientRegistries?: () => readonly Registry[];
 }
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -101,6 +105,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
               exporter: reportingExporter(new OTLPMetricExporter({ url: options.otlpEndpoint, timeoutMillis: exportTimeoutMs }), options.failures),
               exportIntervalMillis: exportIntervalMs,
               exportTimeoutMillis: exportTimeoutMs,
+              ...(options.promClientRegistries === undefined ? {} : { metricProducers: [new PromClientMetricProducer(options.promClientRegistries)] }),
             }),
           ]),
     ];
