@@ -391,7 +391,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       return immediateResponse(reply);
     } catch (error) {
       this.context.logger.warn({ err: error }, 'semantic cache lookup failed; the request goes upstream');
-      this.context.metrics.cacheEvent('backend_error');
+      this.context.metrics.cacheEvent('backend_error', this.context.config.semanticCache?.backendType);
       return undefined;
     }
   }

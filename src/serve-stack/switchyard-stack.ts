@@ -138,7 +138,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
   const processMetrics = new ProcessMetrics();
   const telemetry = startTelemetry(initial, logger, [routerMetrics.registry, gatewayMetrics.registry, processMetrics.registry]);
-  const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event) }));
+  const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event, settings.backendType) }));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
   // A failed selection-store operation never fails a request (the replica uses its local state), but is counted and logged.

@@ -143,8 +143,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.pluginErrors = counter('llm_plugin_execution_errors', 'Decision plug-in runs that threw, by plug-in type.');
     this.pluginLatency = histogram('llm_plugin_execution_latency_seconds', 'Time one decision plug-in took, by plug-in type.', '', ROUTING_SECONDS);
     this.cacheOperationLatency = histogram('llm_cache_operation_duration_seconds', 'Semantic cache lookup and write time, by operation.', '', ROUTING_SECONDS);
-    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by rule name and what became of the request (response_path).');
-    this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by rule name and what became of the request (response_path).');
+    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by model (Athena\'s label), rule name and what became of the request (response_path).');
+    this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by model, rule name and what became of the request (response_path).');
     this.genAiTokens = histogram('gen_ai.client.token.usage', 'GenAI semconv: tokens used per operation, by gen_ai.token.type.', '{token}', GEN_AI_TOKENS);
     this.genAiDuration = histogram('gen_ai.client.operation.duration', 'GenAI semconv: duration of the chat operation as the router saw it.', 's', GEN_AI_DURATION);
     this.genAiTtft = histogram('gen_ai.server.time_to_first_token', 'GenAI semconv: time to the first output token.', 's', GEN_AI_TTFT);
@@ -192,8 +192,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     for (const [signalType, names] of Object.entries(entry.signals ?? {})) {
       for (const name of names) {
         this.signalMatches.add(1, { signal_type: signalType, signal_name: name });
-        if (signalType === 'pii') this.piiViolations.add(1, { signal_name: name, response_path: entry.responsePath });
-        if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'pii') this.piiViolations.add(1, { model, signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { model, signal_name: name, response_path: entry.responsePath });
       }
     }
     this.requests.add(1, { model, decision, response_path: entry.responsePath });
