@@ -136,6 +136,8 @@ describe('switchyard report', () => {
     expect(out).toContain(`saved: ${(baseline - cost).toFixed(2)} USD (${(baseline - cost).toFixed(6)}`);
     expect(out).toMatch(new RegExp(`${LOCAL_MODEL.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s+2\\s+100\\.0%`));
     expect(out).toMatch(/reasoning-route\s+1\s+0\.0%/);
+    // The proof went to Gemini with reasoning on: the family's effort, as llm_reasoning_effort_usage_total counts it.
+    expect(out).toMatch(/reasoning switched on\n.*\n.*\ngemini\s+reasoning_effort\s+[a-z]+\s+1\n/);
   });
 
   it('prints the same figures from the running instance\'s admin endpoint, over a window', async () => {
