@@ -71,7 +71,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   const cacheSettings = options.store.current().semanticCache;
   const ownCache =
     options.cacheFor === undefined && cacheSettings?.enabled === true
-      ? await SemanticCache.create({ settings: cacheSettings, logger, count: (event) => metrics.cacheEvent(event) })
+      ? await SemanticCache.create({ settings: cacheSettings, logger, count: (event) => metrics.cacheEvent(event, cacheSettings.backendType) })
       : undefined;
   const responseApi = options.store.current().responseApi;
   const responsesStore = responseApi === undefined ? undefined : openResponsesStore(responseApi);

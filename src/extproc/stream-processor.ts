@@ -303,6 +303,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       upstreamMs: outcome.upstreamMs,
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(trace === undefined ? {} : { signals: trace.signals }),
+      ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
       ...(prompt === undefined ? {} : { prompt }),
       latencyMs: performance.now() - this.startedAt,
       traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),
@@ -390,7 +391,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       return immediateResponse(reply);
     } catch (error) {
       this.context.logger.warn({ err: error }, 'semantic cache lookup failed; the request goes upstream');
-      this.context.metrics.cacheEvent('backend_error');
+      this.context.metrics.cacheEvent('backend_error', this.context.config.semanticCache?.backendType);
       return undefined;
     }
   }

@@ -36,3 +36,22 @@ export function applyReasoning(
   const clientEffort = body[family.parameter];
   return { ...body, [family.parameter]: typeof clientEffort === 'string' ? clientEffort : REASONING_OFF_EFFORT };
 }
+
+/** What the router wrote into an upstream body to switch reasoning on (Athena's reasoning usage metrics read it). */
+export interface ReasoningApplied {
+  /** The model's reasoning family (configured or inferred from its name). */
+  readonly family: string;
+  /** The body field or template kwarg written: `enable_thinking`, `thinking`, `reasoning_effort`. */
+  readonly parameter: string;
+  /** The effort written, for `reasoning_effort` families; absent for template-flag families. */
+  readonly effort?: string;
+}
+
+/**
+ * What {@link applyReasoning} writes to switch reasoning on, or undefined when it switches nothing
+ * on (reasoning off, or a model without a family). As in Athena, only reasoning turned on counts.
+ */
+export function reasoningApplied(family: ReasoningFamily | undefined, choice: ReasoningChoice): ReasoningApplied | undefined {
+  if (family === undefined || !choice.enabled) return undefined;
+  return family.type === 'reasoning_effort' ? { family: family.name, parameter: family.parameter, effort: choice.effort } : { family: family.name, parameter: family.parameter };
+}

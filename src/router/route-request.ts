@@ -11,7 +11,7 @@ import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
 import { OFF_LOOP_JSON_BYTES, stringifyJsonOffLoop } from './json-worker.js';
 import { pickEndpoint } from './pick-endpoint.js';
-import { applyReasoning, type ReasoningChoice } from './reasoning.js';
+import { applyReasoning, reasoningApplied, type ReasoningChoice } from './reasoning.js';
 import type { ImmediateReply, RouteResult, RoutedRequest, RoutingTrace, SemanticCachePolicy, SignalFailure } from './route-result.js';
 import { routingResponseHeaders } from './routing-headers.js';
 import { selectModelRef } from './select-model-ref.js';
@@ -168,7 +168,9 @@ async function routedRequest(
   effects: readonly PluginEffect[],
   endpoint: ModelEndpoint,
 ): Promise<RoutedRequest> {
-  const { target, trace } = routing;
+  const { target } = routing;
+  const applied = routing.reasoning === undefined ? undefined : reasoningApplied(target.reasoningFamily, routing.reasoning);
+  const trace = applied === undefined ? routing.trace : { ...routing.trace, reasoningApplied: applied };
   const edited = await upstreamBody(request, body, routing, effects);
   // Cost accounting needs the upstream's usage; a streaming client that did not ask for it gets it removed again.
   const includeUsageAdded = request.stream && config.observability?.accounting === true && !clientAskedForUsage(request.json);

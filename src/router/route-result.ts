@@ -1,4 +1,5 @@
 import type { LooperTry } from '../selection/looper/looper.js';
+import type { ReasoningApplied } from './reasoning.js';
 
 /** Header changes for the upstream request: removals first, then sets (Envoy's order). */
 export interface HeaderEdit {
@@ -21,6 +22,8 @@ export interface RoutingTrace {
   readonly selection?: SelectionTrace;
   /** The models a looper (confidence cascade) called for this request, in order; absent without one. */
   readonly looper?: { readonly tries: readonly LooperTry[] };
+  /** The reasoning switch written into the upstream body; absent when reasoning was not turned on. */
+  readonly reasoningApplied?: ReasoningApplied;
 }
 
 /** One model selection: the algorithm, its choice and the reason in a few words. */

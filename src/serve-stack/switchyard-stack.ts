@@ -136,8 +136,9 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const routerMetrics = new PrometheusRouterMetrics();
   const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
-  const telemetry = startTelemetry(initial, logger);
-  const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event) }));
+  const processMetrics = new ProcessMetrics();
+  const telemetry = startTelemetry(initial, logger, [routerMetrics.registry, gatewayMetrics.registry, processMetrics.registry]);
+  const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event, settings.backendType) }));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
   // A failed selection-store operation never fails a request (the replica uses its local state), but is counted and logged.
@@ -165,7 +166,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
         address: adminAddress,
         port: adminPort,
         notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
-        metrics: [routerMetrics, gatewayMetrics, new ProcessMetrics(), ...telemetry.expositions],
+        metrics: [routerMetrics, gatewayMetrics, processMetrics, ...telemetry.expositions],
         routes: [
           ...selectionApiRoutes({
             config: () => store.current(),

@@ -13,8 +13,8 @@ export interface RouterMetrics {
   errorReplied(code: string): void;
   /** Time spent deciding one request, from body received to reply built. */
   routingObserved(seconds: number): void;
-  /** Something the semantic cache did (hit, miss, write, eviction, backend error, …). */
-  cacheEvent(event: CacheEvent): void;
+  /** Something the semantic cache did (hit, miss, write, eviction, backend error, …) on its `backend` (memory, redis). */
+  cacheEvent(event: CacheEvent, backend?: string): void;
   /** A signal rule could not be evaluated (error or timeout) and counted as not matched. */
   signalFailed(signal: string): void;
   /** A decision's selection algorithm chose a model. */
@@ -44,6 +44,20 @@ export type CacheEvent =
   | 'coalesced'
   | 'backend_error';
 
+/**
+ * Athena's `llm_cache_operations_total{operation,status}` for the cache events that are operations;
+ * near-miss rejections and coalesced waits qualify a lookup already counted, so they are not repeated.
+ */
+const CACHE_OPERATIONS: Readonly<Partial<Record<CacheEvent, readonly [operation: string, status: string]>>> = {
+  hit: ['find_similar', 'hit'],
+  miss: ['find_similar', 'miss'],
+  write: ['add_entry', 'success'],
+  not_written: ['add_entry', 'skipped'],
+  eviction: ['evict', 'success'],
+  expiry: ['expire', 'success'],
+  backend_error: ['backend', 'error'],
+};
+
 /** The Prometheus text of a registry, as served on `/metrics`. */
 export interface MetricsExposition {
   readonly contentType: string;
@@ -58,6 +72,7 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly errors: Counter<'code'>;
   private readonly routingDuration: Histogram;
   private readonly cacheEvents: Counter<'event'>;
+  private readonly cacheOperations: Counter<'backend' | 'operation' | 'status'>;
   private readonly signalFailures: Counter<'signal'>;
   private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
   private readonly looperCalls: Counter<'decision' | 'model' | 'outcome'>;
@@ -95,6 +110,12 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       name: 'switchyard_semantic_cache_events_total',
       help: 'Semantic cache hits, misses, writes, evictions, expiries, near-miss rejections, coalesced waits and backend errors.',
       labelNames: ['event'] as const,
+      registers: [registry],
+    });
+    this.cacheOperations = new Counter({
+      name: 'llm_cache_operations_total',
+      help: 'Semantic cache operations by backend, operation (find_similar, add_entry, evict, expire, backend) and status (Athena\'s name and labels).',
+      labelNames: ['backend', 'operation', 'status'] as const,
       registers: [registry],
     });
     this.signalFailures = new Counter({
@@ -178,8 +199,10 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
     this.routingDuration.observe(seconds);
   }
 
-  cacheEvent(event: CacheEvent): void {
+  cacheEvent(event: CacheEvent, backend = 'memory'): void {
     this.cacheEvents.inc({ event });
+    const operation = CACHE_OPERATIONS[event];
+    if (operation !== undefined) this.cacheOperations.inc({ backend, operation: operation[0], status: operation[1] });
   }
 
   render(): Promise<string> {

@@ -3,7 +3,9 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Registry } from 'prom-client';
 import type { ExportFailures } from './export-failures.js';
+import { PromClientMetricProducer } from './prom-client-bridge.js';
 import type { MetricsExposition } from './metrics.js';
 import type { RequestLogEntry, RequestRecordSink } from './request-log.js';
 import type { StageTiming } from './stage-span.js';
@@ -14,6 +16,8 @@ export interface OtelMetricsOptions {
   readonly otlpEndpoint?: string;
   readonly exportIntervalMs?: number;
   readonly failures: ExportFailures;
+  /** prom-client registries whose families the OTLP export carries too (`/metrics` serves them itself). */
+  readonly promClientRegistries?: () => readonly Registry[];
 }
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -69,6 +73,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly routingLatency: Histogram;
   private readonly decisionMatches: Counter;
   private readonly reasoningDecisions: Counter;
+  private readonly reasoningTemplateUsage: Counter;
+  private readonly reasoningEffortUsage: Counter;
   private readonly cacheHits: Counter;
   private readonly signalExtractions: Counter;
   private readonly signalLatency: Histogram;
@@ -99,6 +105,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
               exporter: reportingExporter(new OTLPMetricExporter({ url: options.otlpEndpoint, timeoutMillis: exportTimeoutMs }), options.failures),
               exportIntervalMillis: exportIntervalMs,
               exportTimeoutMillis: exportTimeoutMs,
+              ...(options.promClientRegistries === undefined ? {} : { metricProducers: [new PromClientMetricProducer(options.promClientRegistries)] }),
             }),
           ]),
     ];
@@ -124,6 +131,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.routingLatency = histogram('llm_model_routing_latency_seconds', 'Signals, decision and rewrite of one request.', '', ROUTING_SECONDS);
     this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
     this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model and whether reasoning was switched on.');
+    this.reasoningTemplateUsage = counter('llm_reasoning_template_usage', 'Upstream requests the router switched reasoning on for, by reasoning family and the parameter it wrote.');
+    this.reasoningEffortUsage = counter('llm_reasoning_effort_usage', 'Reasoning efforts the router wrote upstream, by reasoning family (reasoning_effort families only).');
     this.cacheHits = counter('llm_cache_plugin_hits', 'Requests answered from the semantic cache, by decision.');
     this.signalExtractions = counter('llm_signal_extraction', 'Signal evaluations by signal type.');
     this.signalLatency = histogram('llm_signal_extraction_latency_seconds', 'Time to evaluate the rules of one signal type for one request.', '', ROUTING_SECONDS);
@@ -134,8 +143,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.pluginErrors = counter('llm_plugin_execution_errors', 'Decision plug-in runs that threw, by plug-in type.');
     this.pluginLatency = histogram('llm_plugin_execution_latency_seconds', 'Time one decision plug-in took, by plug-in type.', '', ROUTING_SECONDS);
     this.cacheOperationLatency = histogram('llm_cache_operation_duration_seconds', 'Semantic cache lookup and write time, by operation.', '', ROUTING_SECONDS);
-    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by rule name and what became of the request (response_path).');
-    this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by rule name and what became of the request (response_path).');
+    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by model (Athena\'s label), rule name and what became of the request (response_path).');
+    this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by model, rule name and what became of the request (response_path).');
     this.genAiTokens = histogram('gen_ai.client.token.usage', 'GenAI semconv: tokens used per operation, by gen_ai.token.type.', '{token}', GEN_AI_TOKENS);
     this.genAiDuration = histogram('gen_ai.client.operation.duration', 'GenAI semconv: duration of the chat operation as the router saw it.', 's', GEN_AI_DURATION);
     this.genAiTtft = histogram('gen_ai.server.time_to_first_token', 'GenAI semconv: time to the first output token.', 's', GEN_AI_TTFT);
@@ -183,14 +192,20 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     for (const [signalType, names] of Object.entries(entry.signals ?? {})) {
       for (const name of names) {
         this.signalMatches.add(1, { signal_type: signalType, signal_name: name });
-        if (signalType === 'pii') this.piiViolations.add(1, { signal_name: name, response_path: entry.responsePath });
-        if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'pii') this.piiViolations.add(1, { model, signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { model, signal_name: name, response_path: entry.responsePath });
       }
     }
     this.requests.add(1, { model, decision, response_path: entry.responsePath });
     this.decisionMatches.add(1, { decision_name: decision });
     if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });
     if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning) });
+    // A cache hit was routed (and its body rewritten) but never sent: its template went nowhere.
+    const applied = entry.responsePath === 'cache' ? undefined : entry.reasoningApplied;
+    if (applied !== undefined) {
+      this.reasoningTemplateUsage.add(1, { family: applied.family, param: applied.parameter });
+      if (applied.effort !== undefined) this.reasoningEffortUsage.add(1, { family: applied.family, effort: applied.effort });
+    }
     if (entry.responsePath === 'cache') this.cacheHits.add(1, { decision_name: decision });
     if (entry.reason !== null && entry.reason !== undefined) this.errors.add(1, { model, reason: entry.reason });
     const genAi: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };

@@ -1,3 +1,4 @@
+import type { ReasoningApplied } from '../router/reasoning.js';
 import type { RouterLogger } from './logger.js';
 import type { RequestAccountingFields } from './request-meter.js';
 import type { StageTiming } from './stage-span.js';
@@ -19,6 +20,8 @@ export interface RequestLogEntry extends RequestAccountingFields {
   readonly model: string | null;
   /** Whether reasoning was switched on upstream; null when not routed. */
   readonly reasoning: boolean | null;
+  /** The reasoning family, parameter and effort written upstream; absent when reasoning was not turned on. */
+  readonly reasoningApplied?: ReasoningApplied;
   readonly blocked: boolean;
   /** Answered from the semantic cache. */
   readonly cached: boolean;

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { AdminRoute } from './admin-server.js';
 import { ExportFailures } from './export-failures.js';
@@ -20,12 +21,16 @@ export interface Telemetry {
   close(): Promise<void>;
 }
 
-/** Starts the telemetry of a process from its starting config (the OTLP endpoints need a restart to change). */
-export function startTelemetry(config: RuntimeConfig, logger: RouterLogger): Telemetry {
+/**
+ * Starts the telemetry of a process from its starting config (the OTLP endpoints need a restart to
+ * change). `promClientRegistries` are the process's prom-client families, exported over OTLP with the rest.
+ */
+export function startTelemetry(config: RuntimeConfig, logger: RouterLogger, promClientRegistries: readonly Registry[] = []): Telemetry {
   const observability = config.observability;
   const failures = new ExportFailures(logger.child({ component: 'telemetry' }));
   const metrics = new OtelRequestMetrics({
     failures,
+    promClientRegistries: () => promClientRegistries,
     ...(observability?.metricsOtlpEndpoint === undefined ? {} : { otlpEndpoint: observability.metricsOtlpEndpoint, exportIntervalMs: observability.metricsExportIntervalMs }),
   });
   const recent = new RecentRequests();

@@ -25,6 +25,26 @@ export interface UsageReport {
   readonly byModel: ReadonlyMap<string, UsageTotals>;
   readonly byDecision: ReadonlyMap<string, UsageTotals>;
   readonly errorsByReason: ReadonlyMap<string, number>;
+  /** Requests the router switched reasoning on for, by family, parameter and effort (`llm_reasoning_*_usage_total`). */
+  readonly reasoning: readonly ReasoningUsage[];
+  /** Requests a PII or jailbreak rule matched, by `type:rule` and what became of them (`llm_pii_violations_total`, `switchyard_jailbreak_detections_total`). */
+  readonly safety: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+/** How often one reasoning family was switched on with one parameter and effort. */
+export interface ReasoningUsage {
+  readonly family: string;
+  readonly parameter: string;
+  /** Absent for template-flag families, which write no effort. */
+  readonly effort?: string;
+  readonly requests: number;
+}
+
+/** Signal types whose matches the report's safety table lists. */
+const SAFETY_SIGNALS = ['jailbreak', 'pii'];
+
+function increment<K>(map: Map<K, number>, key: K): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
 }
 
 const EMPTY: UsageTotals = { requests: 0, local: 0, errors: 0, promptTokens: 0, completionTokens: 0, estimated: 0, cost: 0, baselineCost: 0, saved: 0 };
@@ -50,6 +70,8 @@ export function buildUsageReport(records: readonly TimedRequestRecord[], window:
   const byModel = new Map<string, UsageTotals>();
   const byDecision = new Map<string, UsageTotals>();
   const errorsByReason = new Map<string, number>();
+  const reasoning = new Map<string, ReasoningUsage>();
+  const safety = new Map<string, Map<string, number>>();
   let currency: string | undefined;
   let baselineModel: string | undefined;
   let first: number | undefined;
@@ -62,13 +84,25 @@ export function buildUsageReport(records: readonly TimedRequestRecord[], window:
     const decision = record.decision ?? '(no decision)';
     byModel.set(model, add(byModel.get(model) ?? EMPTY, record));
     byDecision.set(decision, add(byDecision.get(decision) ?? EMPTY, record));
-    if (record.responsePath === 'error') errorsByReason.set(record.reason ?? 'unknown', (errorsByReason.get(record.reason ?? 'unknown') ?? 0) + 1);
+    if (record.responsePath === 'error') increment(errorsByReason, record.reason ?? 'unknown');
+    // As the metrics count it: a cache hit's rewritten body never left.
+    const applied = record.responsePath === 'cache' ? undefined : record.reasoningApplied;
+    if (applied !== undefined) {
+      const key = JSON.stringify([applied.family, applied.parameter, applied.effort]);
+      reasoning.set(key, { ...applied, requests: (reasoning.get(key)?.requests ?? 0) + 1 });
+    }
+    for (const type of SAFETY_SIGNALS) {
+      for (const rule of record.signals?.[type] ?? []) {
+        const key = `${type}:${rule}`;
+        increment(safety.get(key) ?? safety.set(key, new Map()).get(key)!, record.responsePath);
+      }
+    }
     currency ??= record.currency;
     baselineModel ??= record.baselineModel;
     first = Math.min(first ?? record.time, record.time);
     last = Math.max(last ?? record.time, record.time);
   }
-  return { from: window.from ?? first, to: window.to ?? last, currency: currency ?? 'USD', baselineModel, total, byModel, byDecision, errorsByReason };
+  return { from: window.from ?? first, to: window.to ?? last, currency: currency ?? 'USD', baselineModel, total, byModel, byDecision, errorsByReason, reasoning: [...reasoning.values()], safety };
 }
 
 function percent(part: number, whole: number): string {
@@ -115,6 +149,14 @@ export function formatUsageReport(report: UsageReport): string {
   ];
   if (report.errorsByReason.size > 0) {
     lines.push('', 'errors by reason', ...table(['reason', 'requests'], [...report.errorsByReason.entries()].map(([reason, count]) => [reason, String(count)])));
+  }
+  if (report.reasoning.length > 0) {
+    const rows = [...report.reasoning].sort((a, b) => b.requests - a.requests || a.family.localeCompare(b.family)).map((usage) => [usage.family, usage.parameter, usage.effort ?? '-', String(usage.requests)]);
+    lines.push('', 'reasoning switched on', ...table(['family', 'parameter', 'effort', 'requests'], rows));
+  }
+  if (report.safety.size > 0) {
+    const rows = [...report.safety.entries()].flatMap(([rule, outcomes]) => [...outcomes.entries()].map(([outcome, count]) => [rule, outcome, String(count)]));
+    lines.push('', 'PII and jailbreak matches', ...table(['rule', 'outcome', 'requests'], rows));
   }
   return `${lines.join('\n')}\n`;
 }

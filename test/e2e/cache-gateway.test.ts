@@ -43,6 +43,17 @@ describe('semantic cache through the gateway (memory backend, openai SDK)', () =
     expect(again.response.headers.get('x-vsr-selected-decision')).toBe(first.response.headers.get('x-vsr-selected-decision'));
   });
 
+  it("counts the cache's operations under Athena's llm_cache_operations_total, in step with the event counter", async () => {
+    const metrics = await replica.metrics();
+    const operations = (operation: string, status: string): number =>
+      Number(metrics.split('\n').find((line) => line.startsWith(`llm_cache_operations_total{backend="memory",operation="${operation}",status="${status}"}`))?.split(' ').pop() ?? 0);
+    expect(operations('find_similar', 'hit')).toBeGreaterThanOrEqual(1);
+    expect(operations('find_similar', 'hit')).toBe(cacheEventCount(metrics, 'hit'));
+    expect(operations('find_similar', 'miss')).toBe(cacheEventCount(metrics, 'miss'));
+    expect(operations('add_entry', 'success')).toBe(cacheEventCount(metrics, 'write'));
+    expect(operations('add_entry', 'success')).toBeGreaterThanOrEqual(1);
+  });
+
   it('does not answer a near-miss from the cache, streaming or not', async () => {
     await replica.client.chat.completions.create({ model: 'auto', messages: USER('What is the population of Tokyo?') });
     const calls = upstreamCalls();

@@ -77,6 +77,8 @@ describe('per-stage latency and safety outcome metrics after routed requests', (
     expect(value(samples(scrape, 'llm_pii_violations_total', { signal_name: 'any_pii', response_path: 'upstream' })[0])).toBe(1);
     expect(value(samples(scrape, 'llm_pii_violations_total', { signal_name: 'any_pii', response_path: 'blocked' })[0])).toBe(1);
     expect(value(samples(scrape, 'llm_signal_match_total', { signal_type: 'pii', signal_name: 'any_pii' })[0])).toBe(2);
+    // Athena's `model` label: the model the request went to (or would have, for a block).
+    for (const path of ['upstream', 'blocked']) expect(samples(scrape, 'llm_pii_violations_total', { signal_name: 'any_pii', response_path: path })[0]).toMatch(/model="[^"n][^"]*"/);
     // Labels are configured names and fixed values only: no prompt text.
     expect(scrape).not.toContain('example.com');
   });

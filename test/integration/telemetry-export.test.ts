@@ -64,6 +64,39 @@ async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs
   }
 }
 
+/** One metric of an OTLP/HTTP JSON export, with the data of whichever kind it is. */
+interface OtlpMetric {
+  readonly name: string;
+  readonly sum?: { isMonotonic?: boolean; dataPoints: OtlpPoint[] };
+  readonly gauge?: { dataPoints: OtlpPoint[] };
+  readonly histogram?: { dataPoints: OtlpPoint[] };
+}
+
+interface OtlpPoint {
+  readonly attributes?: { key: string; value: Record<string, unknown> }[];
+  readonly asDouble?: number;
+  readonly asInt?: number | string;
+  readonly count?: number | string;
+  readonly bucketCounts?: (number | string)[];
+  readonly explicitBounds?: number[];
+}
+
+/** The metrics of the latest OTLP metrics export (cumulative, so the latest holds every total). */
+function latestMetrics(collector: Collector): OtlpMetric[] {
+  const post = collector.posts.filter((candidate) => candidate.path === '/v1/metrics').at(-1);
+  if (post === undefined) return [];
+  return (post.body['resourceMetrics'] as { scopeMetrics: { metrics: OtlpMetric[] }[] }[]).flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics));
+}
+
+function pointLabels(point: OtlpPoint): Record<string, unknown> {
+  return Object.fromEntries((point.attributes ?? []).map((entry) => [entry.key, Object.values(entry.value)[0]]));
+}
+
+/** Metric families a Prometheus scrape declares, by `# TYPE` line, with their type. */
+function scrapedFamilies(scrape: string): { name: string; type: string }[] {
+  return [...scrape.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => ({ name: match[1]!, type: match[2]! }));
+}
+
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
 
@@ -123,6 +156,38 @@ describe('traces and metrics leave over OTLP/HTTP to a collector the test runs',
     expect(scrape).toContain('gen_ai_client_token_usage_bucket');
     // The older families are still there.
     expect(scrape).toContain('switchyard_requests_total{decision="reasoning-route",model="gemini-2.5-pro"} 1');
+  });
+
+  it('exports every family /metrics serves over OTLP too, the prom-client ones included, each registered once', async () => {
+    const exported = await eventually(() => {
+      const metrics = latestMetrics(collector);
+      return metrics.some((metric) => metric.name === 'switchyard_requests') ? metrics : undefined;
+    }, 'an OTLP export with the prom-client families');
+    const scrape = await (await fetch(`http://127.0.0.1:${stack.switchyard.ports.admin}/metrics`)).text();
+    const families = scrapedFamilies(scrape);
+    // No family is declared twice on /metrics: the bridge feeds only the OTLP reader.
+    expect(families.length).toBe(new Set(families.map((family) => family.name)).size);
+    // A collector's Prometheus exporter adds `_total` to monotonic sums and writes dots as underscores.
+    const exportedNames = new Set(exported.map((metric) => metric.name.replaceAll('.', '_')));
+    const missing = families.filter(({ name, type }) => !exportedNames.has(type === 'counter' ? name.replace(/_total$/, '') : name));
+    expect(missing).toEqual([]);
+    expect(families.length).toBeGreaterThan(40);
+
+    const byName = (name: string): OtlpMetric => exported.find((metric) => metric.name === name)!;
+    const requests = byName('switchyard_requests').sum!;
+    expect(requests.isMonotonic).toBe(true);
+    const routed = requests.dataPoints.find((point) => pointLabels(point)['decision'] === 'reasoning-route');
+    expect(pointLabels(routed!)).toEqual({ decision: 'reasoning-route', model: 'gemini-2.5-pro' });
+    expect(routed!.asDouble).toBe(1);
+    // A prom-client histogram: cumulative `le` buckets become per-bucket counts that add up to the count.
+    const routing = byName('switchyard_routing_duration_seconds').histogram!.dataPoints[0]!;
+    expect(Number(routing.count)).toBeGreaterThanOrEqual(1);
+    expect(routing.explicitBounds).toEqual([0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]);
+    expect(routing.bucketCounts!.reduce((sum: number, count) => sum + Number(count), 0)).toBe(Number(routing.count));
+    expect(routing.bucketCounts!.every((count) => Number(count) >= 0)).toBe(true);
+    // Gauges from the gateway's and the process's registries.
+    expect(byName('switchyard_gateway_requests_in_flight').gauge!.dataPoints).toHaveLength(1);
+    expect(byName('process_resident_memory_bytes').gauge!.dataPoints[0]!.asDouble).toBeGreaterThan(1e6);
   });
 });
 

@@ -35,7 +35,7 @@ export async function runReport(options: ReportOptions, io: CliIo, now: () => nu
   }
   const report = buildUsageReport(records, from === undefined ? {} : { from });
   if (options.json === true) {
-    const plain = { ...report, byModel: Object.fromEntries(report.byModel), byDecision: Object.fromEntries(report.byDecision), errorsByReason: Object.fromEntries(report.errorsByReason) };
+    const plain = { ...report, byModel: Object.fromEntries(report.byModel), byDecision: Object.fromEntries(report.byDecision), errorsByReason: Object.fromEntries(report.errorsByReason), safety: Object.fromEntries([...report.safety].map(([rule, outcomes]) => [rule, Object.fromEntries(outcomes)])) };
     io.stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
   } else io.stdout.write(formatUsageReport(report));
   return 0;
