@@ -111,12 +111,15 @@ const BAD_API_REQUESTS: BadInput[] = [
 const HUGE_BODIES: BadInput[] = [
   api('huge body', '17 MB body (over the 16 MiB limit)', () => chatBody('x'.repeat(17 * 1024 * 1024))),
   api('huge body', '15 MB of "{"', () => '{'.repeat(15 * 1024 * 1024)),
+  api('huge body', 'a 10 MB JSON string as the body', () => JSON.stringify('a'.repeat(10 * 1024 * 1024))),
 ];
 
 const DEEP_JSON: BadInput[] = [
   api('deep JSON', '5,000-deep arrays in an extra field', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deep(5000)}}`),
   api('deep JSON', '5,000-deep objects in an extra field', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deepObject(5000)}}`),
   api('deep JSON', '100,000-deep arrays', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deep(100_000)}}`),
+  api('deep JSON', '5 million-deep arrays (10 MB)', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deep(5 * 1024 * 1024)}}`),
+  api('deep JSON', '12 MB of "[" never closed', () => '['.repeat(12 * 1024 * 1024)),
   api('deep JSON', '5,000-deep content parts', () => `{"model":"auto","messages":[{"role":"user","content":${deep(5000)}}]}`),
 ];
 
@@ -139,6 +142,7 @@ const NO_SPACE_RUNS: BadInput[] = [
       ['100 KB of "a@"', 'a@'.repeat(50_000)],
       ['100 KB of "a." (dotted host)', 'a.'.repeat(50_000)],
       ['1 MB of letters and digits', 'ab1'.repeat(350_000)],
+      ['10 MB of "a"', 'a'.repeat(10 * 1024 * 1024)],
     ] as const
   ).map(([name, text]) => api('no-space run', name, () => chatBody(text))),
 ];

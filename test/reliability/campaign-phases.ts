@@ -170,8 +170,10 @@ export interface BadInputReport {
   readonly crashes: number;
   readonly stalls: readonly string[];
   readonly serverErrors: readonly string[];
-  /** Largest event-loop hold of any one input, after retries that rule out machine noise. */
+  /** Largest event-loop hold (on-CPU) of any one input, after retries that rule out machine noise. */
   readonly maxHoldMs: number;
+  /** The same input's hold by the clock, time spent waiting for a core included. */
+  readonly maxHoldWallMs: number;
   readonly worstInput: string;
   readonly figures: Figure[];
 }
@@ -189,6 +191,7 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
   const serverErrors: string[] = [];
   let tried = 0;
   let maxHoldMs = 0;
+  let maxHoldWallMs = 0;
   let worstInput = 'none';
   const byGroup = new Map<string, number>();
   const deadline = performance.now() + scale.badInputBudgetMs;
@@ -196,6 +199,7 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
   for (const input of inputs) {
     if (!serve.alive || performance.now() > deadline) break;
     let holdMs = Number.POSITIVE_INFINITY;
+    let wallMs = Number.POSITIVE_INFINITY;
     for (let attempt = 0; attempt < 3 && holdMs > TARGETS.maxLoopHoldMs; attempt++) {
       const probeWaitMs = Math.min(60_000, remainingMs());
       // A process still blocked by the previous input cannot start a new window: that is a hold too.
@@ -208,12 +212,15 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
         if (result.serverErrorForClientError) serverErrors.push(`${input.name} → ${result.answer}`);
       }
       if (!serve.alive) break;
-      const reading = ready ? await serve.readProbe(probeWaitMs).then((r) => r.maxLoopHoldMs, () => probeWaitMs) : probeWaitMs;
-      holdMs = Math.min(holdMs, reading);
+      const reading = ready ? await serve.readProbe(probeWaitMs).catch(() => undefined) : undefined;
+      const attemptHoldMs = reading?.maxLoopHoldMs ?? probeWaitMs;
+      if (attemptHoldMs < holdMs) wallMs = reading?.maxLoopWallMs ?? probeWaitMs;
+      holdMs = Math.min(holdMs, attemptHoldMs);
       if (result.stalled || holdMs > 1_000) break;
     }
     if (Number.isFinite(holdMs) && holdMs > maxHoldMs) {
       maxHoldMs = holdMs;
+      maxHoldWallMs = wallMs;
       worstInput = input.name;
     }
   }
@@ -229,6 +236,7 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
     stalls,
     serverErrors,
     maxHoldMs,
+    maxHoldWallMs,
     worstInput,
     figures: [
       {
@@ -240,7 +248,7 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
       { name: 'bad inputs: crashes', value: String(crashes), target: '0', met: crashes === 0 },
       { name: `bad inputs: stalls (no answer in ${TARGETS.stallMs / 1000} s)`, value: stalls.length === 0 ? '0' : `${stalls.length}: ${stalls.join('; ')}`, target: '0', met: stalls.length === 0 },
       { name: 'bad inputs answered 5xx', value: serverErrors.length === 0 ? '0' : `${serverErrors.length}: ${serverErrors.join('; ')}`, target: '0 (4xx)', met: serverErrors.length === 0 },
-      { name: 'max event-loop hold of one bad input', value: `${maxHoldMs.toFixed(1)} ms (${worstInput})`, target: `≤ ${TARGETS.maxLoopHoldMs} ms`, met: maxHoldMs <= TARGETS.maxLoopHoldMs },
+      { name: 'max event-loop hold of one bad input', value: `${maxHoldMs.toFixed(1)} ms on-CPU, ${maxHoldWallMs.toFixed(1)} ms wall (${worstInput})`, target: `≤ ${TARGETS.maxLoopHoldMs} ms`, met: maxHoldMs <= TARGETS.maxLoopHoldMs },
     ],
   };
 }
