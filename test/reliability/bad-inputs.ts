@@ -23,7 +23,7 @@ export interface BadInputResult {
 
 /** One input the campaign throws at the running process. */
 export interface BadInput {
-  readonly group: 'malformed HTTP' | 'bad API request' | 'huge body' | 'deep JSON' | 'many headers' | 'no-space run' | 'malformed ext_proc';
+  readonly group: 'malformed HTTP' | 'bad API request' | 'huge body' | 'deep JSON' | 'many headers' | 'no-space run' | 'long string' | 'malformed ext_proc';
   readonly name: string;
   run(target: BadInputTarget): Promise<BadInputResult>;
 }
@@ -111,7 +111,8 @@ const BAD_API_REQUESTS: BadInput[] = [
 const HUGE_BODIES: BadInput[] = [
   api('huge body', '17 MB body (over the 16 MiB limit)', () => chatBody('x'.repeat(17 * 1024 * 1024))),
   api('huge body', '15 MB of "{"', () => '{'.repeat(15 * 1024 * 1024)),
-  api('huge body', 'a 10 MB JSON string as the body', () => JSON.stringify('a'.repeat(10 * 1024 * 1024))),
+  api('long string', 'a 10 MB JSON string as the body', () => JSON.stringify('a'.repeat(10 * 1024 * 1024))),
+  api('long string', 'a 10 MB prompt of "a" (no spaces)', () => chatBody('a'.repeat(10 * 1024 * 1024))),
 ];
 
 const DEEP_JSON: BadInput[] = [
@@ -142,7 +143,6 @@ const NO_SPACE_RUNS: BadInput[] = [
       ['100 KB of "a@"', 'a@'.repeat(50_000)],
       ['100 KB of "a." (dotted host)', 'a.'.repeat(50_000)],
       ['1 MB of letters and digits', 'ab1'.repeat(350_000)],
-      ['10 MB of "a"', 'a'.repeat(10 * 1024 * 1024)],
     ] as const
   ).map(([name, text]) => api('no-space run', name, () => chatBody(text))),
 ];

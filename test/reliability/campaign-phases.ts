@@ -163,6 +163,12 @@ export async function loadPhase(serve: ServeUnderTest, scale: CampaignScale): Pr
   }
 }
 
+/**
+ * Bad inputs whose hold is reported apart: a 10 MB string comes back from the JSON worker by
+ * structured clone, one allocation and copy on the event loop (30-40 ms on-CPU on the 2-core VM).
+ */
+const LONG_STRING_GROUP = 'long string';
+
 /** What the bad-input phase found. */
 export interface BadInputReport {
   readonly tried: number;
@@ -193,6 +199,7 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
   let maxHoldMs = 0;
   let maxHoldWallMs = 0;
   let worstInput = 'none';
+  let longStringHoldMs = 0;
   const byGroup = new Map<string, number>();
   const deadline = performance.now() + scale.badInputBudgetMs;
   const remainingMs = (): number => Math.max(1_000, deadline - performance.now());
@@ -218,7 +225,9 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
       holdMs = Math.min(holdMs, attemptHoldMs);
       if (result.stalled || holdMs > 1_000) break;
     }
-    if (Number.isFinite(holdMs) && holdMs > maxHoldMs) {
+    if (input.group === LONG_STRING_GROUP) {
+      if (Number.isFinite(holdMs) && holdMs > longStringHoldMs) longStringHoldMs = holdMs;
+    } else if (Number.isFinite(holdMs) && holdMs > maxHoldMs) {
       maxHoldMs = holdMs;
       maxHoldWallMs = wallMs;
       worstInput = input.name;
@@ -248,6 +257,12 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
       { name: 'bad inputs: crashes', value: String(crashes), target: '0', met: crashes === 0 },
       { name: `bad inputs: stalls (no answer in ${TARGETS.stallMs / 1000} s)`, value: stalls.length === 0 ? '0' : `${stalls.length}: ${stalls.join('; ')}`, target: '0', met: stalls.length === 0 },
       { name: 'bad inputs answered 5xx', value: serverErrors.length === 0 ? '0' : `${serverErrors.length}: ${serverErrors.join('; ')}`, target: '0 (4xx)', met: serverErrors.length === 0 },
+      {
+        name: 'max event-loop hold of a 10 MB JSON string',
+        value: `${longStringHoldMs.toFixed(1)} ms on-CPU`,
+        target: `≤ ${TARGETS.maxLoopHoldMs} ms`,
+        met: longStringHoldMs <= TARGETS.maxLoopHoldMs,
+      },
       { name: 'max event-loop hold of one bad input', value: `${maxHoldMs.toFixed(1)} ms on-CPU, ${maxHoldWallMs.toFixed(1)} ms wall (${worstInput})`, target: `≤ ${TARGETS.maxLoopHoldMs} ms`, met: maxHoldMs <= TARGETS.maxLoopHoldMs },
     ],
   };
