@@ -3,7 +3,7 @@
 // answers IPC messages: "reset" starts a new window, "read" returns the window's figures.
 // The IPC channel and the timer are unref'd, so they never keep the process alive at shutdown.
 //
-// A 1 ms timer measures each gap between its ticks twice:
+// A 2 ms timer measures each gap between its ticks twice:
 // - wall: how late the tick came (what a client waiting on the loop sees);
 // - on-CPU: how long the main thread actually ran in that gap, from the kernel's per-thread
 //   run time (/proc/self/task/<tid>/schedstat, nanoseconds). A gap the thread spent waiting
@@ -12,7 +12,7 @@
 //   figure is the one held to the target; without schedstat (not Linux) it falls back to wall.
 import { openSync, readSync } from 'node:fs';
 
-const TICK_MS = 1;
+const TICK_MS = 2;
 const schedstat = (() => {
   try {
     return openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
