@@ -16,10 +16,14 @@ const CHAT = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content:
 /**
  * How the sidecar's reset-storm guard keeps count against nghttp2's rapid-reset limiter (1000
  * RST_STREAMs per connection, 33 a second back), which answers GOAWAY INTERNAL_ERROR and fails
- * every stream on the connection when it runs dry. Frames are written by hand: a grpc-js client
- * cancels with END_STREAM then RST_STREAM, and when the sidecar's trailers cross that RST the
- * stream looks cleanly finished on the server though nghttp2 counted the reset. That race failed
- * 3 of 10 campaign storms; here it is made to happen on every stream.
+ * every stream on the connection when it runs dry. Frames are written by hand. A grpc-js client
+ * cancels with END_STREAM then RST_STREAM, and when the sidecar's trailers crossed that RST the
+ * stream looked cleanly finished on the server though nghttp2 counted the reset; the old guard
+ * handed such tokens back and lost 4-8 healthy exchanges in 3 of 10 campaign storms. The first
+ * test sends the RST after the stream ended on both sides: it checks the graceful retirement, but
+ * it passed on the old guard too (the race lives in the timing of a real cancel; the campaign's
+ * storm, `campaign-fast.test.ts`, covers it). The second failed on the old guard (GOAWAY NO_ERROR
+ * for an attacker).
  */
 describe('ext_proc reset-storm guard', () => {
   let config: RuntimeConfig;
