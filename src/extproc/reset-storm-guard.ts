@@ -28,12 +28,15 @@ interface GrpcServerInternals {
  * nghttp2's bucket per connection and, before it runs dry, retires the connection with a
  * graceful GOAWAY (NO_ERROR): streams in flight finish on it, nghttp2 stops counting once a
  * GOAWAY is submitted, and the client opens a fresh connection for new streams, as Envoy and
- * grpc-js do on GOAWAY.
+ * grpc-js do on GOAWAY. A connection whose resets are mostly of streams that never carried a
+ * message is not a peer cancelling work but the rapid-reset attack (CVE-2023-44487): it gets GOAWAY
+ * ENHANCE_YOUR_CALM instead, and no new streams. No ext_proc client opens a stream to reset it unused: Envoy
+ * writes request_headers in the same flight as the stream's HEADERS.
  */
-/** What the guard reports: every client reset, and every connection it retires. */
+/** What the guard reports: every client reset, and every connection it retires or cuts. */
 export interface ResetStormEvents {
   onReset(): void;
-  onRetire(resets: number): void;
+  onRetire(resets: number, reason: 'client_resets' | 'rapid_reset_attack'): void;
 }
 
 export function guardAgainstResetStorms(server: grpc.Server, events: ResetStormEvents): void {
@@ -48,29 +51,21 @@ export function guardAgainstResetStorms(server: grpc.Server, events: ResetStormE
 }
 
 /**
- * A stream both sides ended in order: the client half-closed while the stream was open, the
- * server sent its trailers, no RST_STREAM. Every other stream may have cost a token in nghttp2's
- * bucket, including one the server ended (trailers sent) while the client's RST_STREAM was
- * already on its way: nghttp2 counts that reset though the stream is gone on our side, and it
- * closes here with code 0.
- */
-function finishedCleanly(stream: http2.ServerHttp2Stream, clientHalfClosed: boolean): boolean {
-  return clientHalfClosed && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.sentTrailers !== undefined;
-}
-
-/**
- * Takes a token when a stream opens, before the client could reset it, and gives it back when
- * the stream finishes cleanly. Counting resets as streams close lagged behind nghttp2, which
- * counts each RST_STREAM as it reads it: Node emits a reset stream's 'close' only once its
- * readable side is drained, and a stream the server had just ended closes with code 0 though its
- * RST_STREAM still costs a token. So about 1,150 resets could pass while the guard had seen 700,
- * and nghttp2 cut the connection under the healthy streams on it. Every RST_STREAM belongs to a
- * stream that was opened, so nghttp2's count can never get ahead of this one.
+ * Takes a token when a stream opens, before the client could reset it, and never gives it back.
+ * nghttp2 counts every RST_STREAM it reads, also one for a stream that already closed cleanly on
+ * our side: a Node client (grpc-js) cancels with END_STREAM followed by RST_STREAM, so when the
+ * sidecar's trailers cross the RST the stream closes here with code 0 and no sign of the reset
+ * while nghttp2 still spends a token on it. Handing tokens back for such "clean" closes let
+ * nghttp2 run dry first in 3 of 10 storms (GOAWAY INTERNAL_ERROR, every stream on the connection
+ * failed). A peer resets each stream at most once, so a token per opened stream can never fall
+ * behind nghttp2's count; the price is that a busy connection is retired every ~700 streams (plus
+ * 33 a second) and reopened, which costs one handshake.
  */
 function watchSession(session: http2.ServerHttp2Session, events: ResetStormEvents): void {
   let tokens = NGHTTP2_RESET_BURST;
   let refilledAt = Date.now();
   let resets = 0;
+  let unusedResets = 0;
   let retired = false;
   const refill = (): void => {
     const now = Date.now();
@@ -80,23 +75,26 @@ function watchSession(session: http2.ServerHttp2Session, events: ResetStormEvent
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
     refill();
     tokens -= 1;
-    // Node also ends the readable side when a stream closes; only an end while open is the client's.
-    let clientHalfClosed = false;
-    stream.once('end', () => {
-      clientHalfClosed = !stream.closed;
+    let carriedData = false;
+    stream.once('data', () => {
+      carriedData = true;
     });
     stream.once('close', () => {
-      if (finishedCleanly(stream, clientHalfClosed)) {
-        refill();
-        tokens = Math.min(NGHTTP2_RESET_BURST, tokens + 1);
-        return;
-      }
+      if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) return;
       events.onReset();
       resets += 1;
+      if (!carriedData) unusedResets += 1;
     });
     if (retired || tokens > RESETS_KEPT_IN_RESERVE || session.closed || session.destroyed) return;
     retired = true;
+    if (unusedResets * 2 > resets) {
+      events.onRetire(resets, 'rapid_reset_attack');
+      // The GOAWAY goes out first (destroy() can drop it with the socket); close() then refuses new streams and ends the session.
+      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      session.close();
+      return;
+    }
     session.close();
-    events.onRetire(resets);
+    events.onRetire(resets, 'client_resets');
   });
 }

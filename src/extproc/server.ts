@@ -101,9 +101,10 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   });
   guardAgainstResetStorms(server, {
     onReset: () => metrics.streamReset(),
-    onRetire: (resets) => {
-      metrics.sessionRetired('client_resets');
-      logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
+    onRetire: (resets, reason) => {
+      metrics.sessionRetired(reason);
+      if (reason === 'client_resets') logger.info({ resets }, 'ext_proc connection retired with a graceful GOAWAY before the HTTP/2 rapid-reset limit');
+      else logger.warn({ resets }, 'ext_proc connection cut with ENHANCE_YOUR_CALM: most of its resets were of streams that never carried a message (rapid-reset attack)');
     },
   });
   logger.info({ address: options.address, port, tls: tls === undefined ? 'off' : tls.requireClientCert ? 'mutual' : 'server' }, 'ext_proc server listening');

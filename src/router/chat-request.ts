@@ -40,7 +40,7 @@ function tooDeep(): RouterError {
   return new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
 }
 
-/** The parsed body, checked for depth; a large body is parsed on the JSON worker, off the event loop. */
+/** The parsed body, checked for depth before it is parsed; a large body is parsed on the JSON worker, off the event loop. */
 export async function parseJson(body: Buffer): Promise<unknown> {
   if (body.length > OFF_LOOP_JSON_BYTES) {
     try {
@@ -51,6 +51,7 @@ export async function parseJson(body: Buffer): Promise<unknown> {
       throw invalidJson(`: ${error.message}`, error);
     }
   }
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw tooDeep();
   const text = body.toString('utf8');
   let json: unknown;
   try {
@@ -59,7 +60,6 @@ export async function parseJson(body: Buffer): Promise<unknown> {
     const offset = jsonSyntaxErrorOffset(text);
     throw invalidJson(`${offset === undefined ? '' : ` at position ${offset}`}: ${(error as Error).message}`, error);
   }
-  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) throw tooDeep();
   return json;
 }
 

@@ -7,6 +7,7 @@ import { ConfigStore, swapInConfig, watchConfig, type ConfigFeed, type ConfigSwa
 import { startDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import { inProcessSidecar } from '../extproc/in-process-transport.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
+import { startJsonWorker } from '../router/json-worker.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/http-gateway.js';
 import { failOpenCluster } from '../config/fail-open-cluster.js';
 import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
@@ -199,6 +200,8 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     await admin.close();
   };
 
+  // Started now, so the first large body does not pay for creating the thread.
+  startJsonWorker();
   try {
     if (options.sidecar === undefined) {
       const grpcPort = options.grpcPort ?? initial.envoy.extprocPort;

@@ -23,7 +23,7 @@ export interface BadInputResult {
 
 /** One input the campaign throws at the running process. */
 export interface BadInput {
-  readonly group: 'malformed HTTP' | 'bad API request' | 'huge body' | 'deep JSON' | 'many headers' | 'no-space run' | 'malformed ext_proc';
+  readonly group: 'malformed HTTP' | 'bad API request' | 'huge body' | 'deep JSON' | 'many headers' | 'no-space run' | 'long string' | 'malformed ext_proc';
   readonly name: string;
   run(target: BadInputTarget): Promise<BadInputResult>;
 }
@@ -111,12 +111,16 @@ const BAD_API_REQUESTS: BadInput[] = [
 const HUGE_BODIES: BadInput[] = [
   api('huge body', '17 MB body (over the 16 MiB limit)', () => chatBody('x'.repeat(17 * 1024 * 1024))),
   api('huge body', '15 MB of "{"', () => '{'.repeat(15 * 1024 * 1024)),
+  api('long string', 'a 10 MB JSON string as the body', () => JSON.stringify('a'.repeat(10 * 1024 * 1024))),
+  api('long string', 'a 10 MB prompt of "a" (no spaces)', () => chatBody('a'.repeat(10 * 1024 * 1024))),
 ];
 
 const DEEP_JSON: BadInput[] = [
   api('deep JSON', '5,000-deep arrays in an extra field', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deep(5000)}}`),
   api('deep JSON', '5,000-deep objects in an extra field', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deepObject(5000)}}`),
   api('deep JSON', '100,000-deep arrays', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deep(100_000)}}`),
+  api('deep JSON', '5 million-deep arrays (10 MB)', () => `{"model":"auto","messages":[{"role":"user","content":"hi"}],"x":${deep(5 * 1024 * 1024)}}`),
+  api('deep JSON', '12 MB of "[" never closed', () => '['.repeat(12 * 1024 * 1024)),
   api('deep JSON', '5,000-deep content parts', () => `{"model":"auto","messages":[{"role":"user","content":${deep(5000)}}]}`),
 ];
 

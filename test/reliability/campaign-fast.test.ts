@@ -81,11 +81,15 @@ describe('reliability campaign, fast subset', () => {
     expectMet(find((await badInputs()).figures, 'bad inputs answered 5xx'));
   }, 120_000);
 
-  // Known miss, issue 12 still open: a 15 MB body of "{" holds the loop 90-105 ms (clean-clone CI
-  // run and a quiet-machine campaign, 2026-12-07); `make reliability` reports it. Skipped visibly
-  // here until it is traced, so the rest of the subset keeps guarding what was fixed.
-  it.skip(`lets no single request hold the event loop over ${TARGETS.maxLoopHoldMs} ms`, async () => {
-    expectMet(find((await badInputs()).figures, 'max event-loop hold'));
+  it(`lets no single request hold the event loop over ${TARGETS.maxLoopHoldMs} ms (on-CPU)`, async () => {
+    expectMet(find((await badInputs()).figures, 'max event-loop hold of one bad input'));
+  }, 120_000);
+
+  // Known miss, issue 12 still open: a 10 MB JSON string holds the loop 30-40 ms on-CPU when the
+  // JSON worker's parse result is cloned back to the event loop (2-core VM, 2026-12-07). Skipped
+  // visibly; `make reliability` reports it.
+  it.skip(`lets a 10 MB JSON string hold the event loop no more than ${TARGETS.maxLoopHoldMs} ms`, async () => {
+    expectMet(find((await badInputs()).figures, 'max event-loop hold of a 10 MB JSON string'));
   }, 120_000);
 
   it('survives upstream, sidecar, Redis and config faults', async () => {
@@ -96,11 +100,7 @@ describe('reliability campaign, fast subset', () => {
     expectMet(find((await cancels()).figures, 'healthy failures under a cancel storm'));
   }, 120_000);
 
-  // Known miss, issue 12 still open: with examples/default.yaml, 4-8 of 100 healthy exchanges fail
-  // with RST_STREAM INTERNAL (a GOAWAY INTERNAL_ERROR from nghttp2) next to 3,000 raw resets in some
-  // runs: 2 of 3 runs before the guard counted streams as they open, 3 of 10 after (loaded machine,
-  // scratch loop of resetStormPhase). Skipped visibly until the remaining cause is found.
-  it.skip(`fails no healthy exchange under ${SCALE.cancels.toLocaleString('en-US')} Envoy-style stream resets`, async () => {
+  it(`fails no healthy exchange under ${SCALE.cancels.toLocaleString('en-US')} Envoy-style stream resets`, async () => {
     expectMet(find((await resets()).figures, 'healthy failures under'));
   }, 120_000);
 

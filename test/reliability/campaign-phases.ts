@@ -163,6 +163,12 @@ export async function loadPhase(serve: ServeUnderTest, scale: CampaignScale): Pr
   }
 }
 
+/**
+ * Bad inputs whose hold is reported apart: a 10 MB string comes back from the JSON worker by
+ * structured clone, one allocation and copy on the event loop (30-40 ms on-CPU on the 2-core VM).
+ */
+const LONG_STRING_GROUP = 'long string';
+
 /** What the bad-input phase found. */
 export interface BadInputReport {
   readonly tried: number;
@@ -170,8 +176,10 @@ export interface BadInputReport {
   readonly crashes: number;
   readonly stalls: readonly string[];
   readonly serverErrors: readonly string[];
-  /** Largest event-loop hold of any one input, after retries that rule out machine noise. */
+  /** Largest event-loop hold (on-CPU) of any one input, after retries that rule out machine noise. */
   readonly maxHoldMs: number;
+  /** The same input's hold by the clock, time spent waiting for a core included. */
+  readonly maxHoldWallMs: number;
   readonly worstInput: string;
   readonly figures: Figure[];
 }
@@ -189,13 +197,16 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
   const serverErrors: string[] = [];
   let tried = 0;
   let maxHoldMs = 0;
+  let maxHoldWallMs = 0;
   let worstInput = 'none';
+  let longStringHoldMs = 0;
   const byGroup = new Map<string, number>();
   const deadline = performance.now() + scale.badInputBudgetMs;
   const remainingMs = (): number => Math.max(1_000, deadline - performance.now());
   for (const input of inputs) {
     if (!serve.alive || performance.now() > deadline) break;
     let holdMs = Number.POSITIVE_INFINITY;
+    let wallMs = Number.POSITIVE_INFINITY;
     for (let attempt = 0; attempt < 3 && holdMs > TARGETS.maxLoopHoldMs; attempt++) {
       const probeWaitMs = Math.min(60_000, remainingMs());
       // A process still blocked by the previous input cannot start a new window: that is a hold too.
@@ -208,12 +219,17 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
         if (result.serverErrorForClientError) serverErrors.push(`${input.name} → ${result.answer}`);
       }
       if (!serve.alive) break;
-      const reading = ready ? await serve.readProbe(probeWaitMs).then((r) => r.maxLoopHoldMs, () => probeWaitMs) : probeWaitMs;
-      holdMs = Math.min(holdMs, reading);
+      const reading = ready ? await serve.readProbe(probeWaitMs).catch(() => undefined) : undefined;
+      const attemptHoldMs = reading?.maxLoopHoldMs ?? probeWaitMs;
+      if (attemptHoldMs < holdMs) wallMs = reading?.maxLoopWallMs ?? probeWaitMs;
+      holdMs = Math.min(holdMs, attemptHoldMs);
       if (result.stalled || holdMs > 1_000) break;
     }
-    if (Number.isFinite(holdMs) && holdMs > maxHoldMs) {
+    if (input.group === LONG_STRING_GROUP) {
+      if (Number.isFinite(holdMs) && holdMs > longStringHoldMs) longStringHoldMs = holdMs;
+    } else if (Number.isFinite(holdMs) && holdMs > maxHoldMs) {
       maxHoldMs = holdMs;
+      maxHoldWallMs = wallMs;
       worstInput = input.name;
     }
   }
@@ -229,6 +245,7 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
     stalls,
     serverErrors,
     maxHoldMs,
+    maxHoldWallMs,
     worstInput,
     figures: [
       {
@@ -240,7 +257,13 @@ export async function badInputPhase(serve: ServeUnderTest, scale: CampaignScale)
       { name: 'bad inputs: crashes', value: String(crashes), target: '0', met: crashes === 0 },
       { name: `bad inputs: stalls (no answer in ${TARGETS.stallMs / 1000} s)`, value: stalls.length === 0 ? '0' : `${stalls.length}: ${stalls.join('; ')}`, target: '0', met: stalls.length === 0 },
       { name: 'bad inputs answered 5xx', value: serverErrors.length === 0 ? '0' : `${serverErrors.length}: ${serverErrors.join('; ')}`, target: '0 (4xx)', met: serverErrors.length === 0 },
-      { name: 'max event-loop hold of one bad input', value: `${maxHoldMs.toFixed(1)} ms (${worstInput})`, target: `≤ ${TARGETS.maxLoopHoldMs} ms`, met: maxHoldMs <= TARGETS.maxLoopHoldMs },
+      {
+        name: 'max event-loop hold of a 10 MB JSON string',
+        value: `${longStringHoldMs.toFixed(1)} ms on-CPU`,
+        target: `≤ ${TARGETS.maxLoopHoldMs} ms`,
+        met: longStringHoldMs <= TARGETS.maxLoopHoldMs,
+      },
+      { name: 'max event-loop hold of one bad input', value: `${maxHoldMs.toFixed(1)} ms on-CPU, ${maxHoldWallMs.toFixed(1)} ms wall (${worstInput})`, target: `≤ ${TARGETS.maxLoopHoldMs} ms`, met: maxHoldMs <= TARGETS.maxLoopHoldMs },
     ],
   };
 }

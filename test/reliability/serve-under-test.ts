@@ -21,7 +21,10 @@ export interface ProcessExit {
 
 /** What the probe inside the process reports for the window since the last reset. */
 export interface ProbeReading {
+  /** The longest the main thread ran without the loop turning (on-CPU; wall time where the kernel does not report it). */
   readonly maxLoopHoldMs: number;
+  /** The longest the loop did not turn by the clock, waiting for a core included. */
+  readonly maxLoopWallMs: number;
   readonly rssBytes: number;
 }
 
@@ -107,7 +110,7 @@ export class ServeUnderTest {
   /** The window's largest event-loop hold and the current RSS; waits while the loop is blocked. */
   async readProbe(timeoutMs = 30_000): Promise<ProbeReading> {
     const message = await this.ask('read', timeoutMs);
-    return { maxLoopHoldMs: Number(message['maxLoopHoldMs']), rssBytes: Number(message['rssBytes']) };
+    return { maxLoopHoldMs: Number(message['maxLoopHoldMs']), maxLoopWallMs: Number(message['maxLoopWallMs']), rssBytes: Number(message['rssBytes']) };
   }
 
   private ask(question: string, timeoutMs: number): Promise<Record<string, unknown>> {
