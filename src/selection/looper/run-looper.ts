@@ -3,12 +3,9 @@ import type { ChatRequest } from '../../router/chat-request.js';
 import type { ImmediateReply, RoutedRequest, SelectionTrace } from '../../router/route-result.js';
 import { short } from '../candidate-scores.js';
 import type { SelectionCandidate } from '../selection-algorithm.js';
-import type { Looper, LooperSettings, LooperTry } from './looper.js';
+import type { JsonEdit, Looper, LooperSettings, LooperTry } from './looper.js';
 import { looperReply, type ClientFormat } from './looper-reply.js';
 import { callModel } from './model-call.js';
-
-/** Changes a request's JSON body (the looper asks for logprobs, and for no stream). */
-export type JsonEdit = (json: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 
 /** A routed request to one candidate and the endpoint it goes to. */
 export interface PreparedCall {
@@ -36,13 +33,16 @@ function clientFormat(request: ChatRequest): ClientFormat {
   return { stream: request.stream, includeUsage: options?.include_usage === true, logprobs: request.json.logprobs === true };
 }
 
-/** Athena's `x-vsr-looper-*` response headers, plus the confidence of an answer the looper kept. */
-function looperHeaders(algorithm: string, model: string, used: readonly string[], answered: LooperTry | undefined): (readonly [string, string])[] {
+/**
+ * Athena's `x-vsr-looper-*` response headers, plus the confidence of an answer the looper kept.
+ * `models-used` names each model once, in first-call order; `iterations` counts every call.
+ */
+function looperHeaders(algorithm: string, model: string, calls: readonly string[], answered: LooperTry | undefined): (readonly [string, string])[] {
   return [
     ['x-vsr-looper-algorithm', algorithm],
     ['x-vsr-looper-model', model],
-    ['x-vsr-looper-models-used', used.join(',')],
-    ['x-vsr-looper-iterations', String(used.length)],
+    ['x-vsr-looper-models-used', [...new Set(calls)].join(',')],
+    ['x-vsr-looper-iterations', String(calls.length)],
     ...(answered?.confidence === undefined ? [] : [['x-vsr-looper-confidence', short(answered.confidence)] as const]),
   ];
 }
@@ -65,11 +65,11 @@ export async function runLooper(routing: LooperRouting): Promise<RoutedRequest |
     },
   });
   const model = nameOf(outcome.candidate);
-  const { routed } = await routing.prepare(outcome.candidate, { algorithm, model, reason: outcome.reason });
+  const { routed } = await routing.prepare(outcome.candidate, { algorithm, model, reason: outcome.reason }, outcome.kind === 'route' ? outcome.edit : undefined);
   const trace = { ...routed.trace, looper: { tries: outcome.tries } };
-  const used = [...outcome.tries.map((attempt) => attempt.model), ...(outcome.kind === 'route' ? [model] : [])];
-  const answered = outcome.tries.find((attempt) => attempt.outcome === 'answered');
-  const headers = [...routed.responseHeaders, ...looperHeaders(algorithm, model, used, answered)];
+  const calls = [...outcome.tries.map((attempt) => attempt.model), ...(outcome.kind === 'route' ? [model] : [])];
+  const answered = outcome.tries.find((attempt) => attempt.outcome === 'answered' && attempt.confidence !== undefined);
+  const headers = [...routed.responseHeaders, ...looperHeaders(algorithm, model, calls, answered)];
   if (outcome.kind === 'route') return { ...routed, trace, responseHeaders: headers };
-  return looperReply(outcome.completion, clientFormat(routing.request), headers, trace);
+  return looperReply(outcome.completion, clientFormat(routing.request), headers, trace, outcome.extension);
 }
