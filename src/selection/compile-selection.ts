@@ -43,6 +43,8 @@ function globalPath(algorithm: SelectionAlgorithm): ConfigPathSegment[] {
 }
 
 function globalParameters(section: ModelSelectionDocument, algorithm: SelectionAlgorithm): Parameters {
+  // Loopers have no global block: without this the whole section (its on_error too) would pass as their parameters.
+  if (algorithm.globalKey === undefined) return {};
   let node: unknown = section;
   for (const key of algorithm.globalKey ?? []) node = (node as Record<string, unknown> | undefined)?.[key];
   return (node as Parameters | undefined) ?? {};
