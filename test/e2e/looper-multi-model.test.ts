@@ -23,7 +23,7 @@ function config(ports: Ports): string {
   const model = (name: string, port: number, extra = '') => `    - {name: "${name}", ${extra}endpoints: [{name: "${name}", endpoint: "127.0.0.1:${port}"}]}`;
   const decision = (name: string, priority: number, refs: string[], algorithm: string) =>
     `  - name: "${name}"\n    priority: ${priority}\n    rules: {type: "keyword", name: "${name}"}\n    modelRefs: [${refs.map((ref) => `{model: "${ref}", use_reasoning: false}`).join(', ')}]\n    algorithm: ${algorithm}`;
-  const names = ['arena', 'queue', 'arenaskip', 'arenafail', 'chain', 'chainfail', 'mix', 'mixstream', 'mixcancel', 'herd'];
+  const names = ['arena', 'queue', 'arenaskip', 'arenafail', 'chain', 'chainfail', 'mix', 'mixstream', 'mixcancel', 'herd', 'keepcache', 'routecache'];
   return `version: v0.1
 listeners: [{name: "http", address: "127.0.0.1", port: 8080}]
 providers:
@@ -36,6 +36,7 @@ ${[
   model('gone', ports.dead),
   model('slow', ports.slow),
   model('streamer', ports.streamer),
+  model('unsure', ports.unsure),
 ].join('\n')}
 signals:
   keywords:
@@ -57,9 +58,12 @@ ${[
   decision('mixstream', 80, ['streamer', 'beta'], '{type: "remom", remom: {breadth_schedule: [2, 2], model_distribution: "equal", include_intermediate_responses: false, compaction_strategy: "last_n_tokens", compaction_tokens: 5}}'),
   decision('mixcancel', 90, ['slow', 'alpha'], '{type: "remom", remom: {model_distribution: "first_only", breadth_schedule: [2]}}'),
   decision('herd', 100, ['qa', 'qb'], '{type: "ratings"}'),
+  decision('keepcache', 110, ['alpha', 'beta'], '{type: "confidence"}'),
+  decision('routecache', 120, ['unsure', 'beta'], '{type: "confidence"}'),
 ].join('\n')}
 looper:
   timeout_seconds: 8
+semantic_cache: {enabled: true, similarity_threshold: 0.99}
 `;
 }
 
@@ -71,6 +75,7 @@ interface Ports {
   readonly dead: number;
   readonly slow: number;
   readonly streamer: number;
+  readonly unsure: number;
 }
 
 interface Running {
@@ -140,6 +145,7 @@ describe('ratings, sequential and remom loopers through the gateway (openai SDK,
   let beta: StubUpstream;
   let slow: StubUpstream;
   let streamer: StubUpstream;
+  let unsure: StubUpstream;
   const counter = { inFlight: 0, most: 0 };
   let proxies: Server[];
   let running: Running;
@@ -150,14 +156,15 @@ describe('ratings, sequential and remom loopers through the gateway (openai SDK,
     beta = await startStubUpstream({ port: 0, model: 'beta' });
     slow = await startStubUpstream({ port: 0, model: 'slow', latencyMs: 4000 });
     streamer = await startStubUpstream({ port: 0, model: 'streamer', chunkIntervalMs: 20 });
+    unsure = await startStubUpstream({ port: 0, model: 'unsure', tokenLogprob: () => -3 });
     const closed = await startStubUpstream({ port: 0, model: 'gone' });
     await closed.close();
     proxies = [await countingProxy(alpha.port, counter), await countingProxy(beta.port, counter)];
-    running = await startStack({ alpha: alpha.port, beta: beta.port, countedAlpha: portOf(proxies[0]!), countedBeta: portOf(proxies[1]!), dead: closed.port, slow: slow.port, streamer: streamer.port });
+    running = await startStack({ alpha: alpha.port, beta: beta.port, countedAlpha: portOf(proxies[0]!), countedBeta: portOf(proxies[1]!), dead: closed.port, slow: slow.port, streamer: streamer.port, unsure: unsure.port });
   }, 30_000);
   afterAll(async () => {
     await running?.close();
-    await Promise.all([alpha?.close(), beta?.close(), slow?.close(), streamer?.close(), ...(proxies ?? []).map((proxy) => new Promise((resolve) => proxy.close(resolve)))]);
+    await Promise.all([alpha?.close(), beta?.close(), slow?.close(), streamer?.close(), unsure?.close(), ...(proxies ?? []).map((proxy) => new Promise((resolve) => proxy.close(resolve)))]);
   });
 
   it('ratings: every model answers the same request at once; one choice per model, usage summed', async () => {
@@ -306,6 +313,25 @@ describe('ratings, sequential and remom loopers through the gateway (openai SDK,
     expect(slow.requests.slice(before.slow).every((call) => call.aborted)).toBe(true);
     await delay(100);
     expect(counts()).toEqual({ ...before, slow: before.slow + 2 });
+  });
+
+  it('the semantic cache answers a looper decision before any model is called, for a kept and for a routed answer', async () => {
+    const ask = async (prompt: string) => {
+      const { data, response } = await running.client.chat.completions.create({ model: 'auto', messages: user(prompt) }).withResponse();
+      return { content: data.choices[0]!.message.content, hit: response.headers.get('x-vsr-cache-hit'), model: response.headers.get('x-vsr-looper-model') };
+    };
+    // The cheap model is sure: its answer is the reply, and is cached under the looper.
+    const before = { ...counts(), unsure: unsure.requests.length };
+    const kept = await ask('keepcache: what is the capital of France?');
+    expect(kept).toMatchObject({ hit: 'false', model: 'alpha' });
+    expect(await ask('keepcache: what is the capital of France?')).toEqual({ content: kept.content, hit: 'true', model: null });
+    // The cheap model is unsure: the request is routed to the last model, whose answer is cached as it passes.
+    const routed = await ask('routecache: what is the capital of Peru?');
+    expect(routed).toMatchObject({ hit: 'false', model: 'beta' });
+    expect(routed.content).toContain('[stub beta]');
+    expect(await ask('routecache: what is the capital of Peru?')).toEqual({ content: routed.content, hit: 'true', model: null });
+    // Each answer cost its calls once; the hits called no model.
+    expect({ ...counts(), unsure: unsure.requests.length }).toEqual({ ...before, alpha: before.alpha + 1, beta: before.beta + 1, unsure: before.unsure + 1 });
   });
 
   it('route --explain prints each looper\'s plan and calls no model', async () => {
