@@ -11,6 +11,7 @@ import { OFF_LOOP_JSON_BYTES, parseJsonOffLoop } from '../router/json-worker.js'
 import { errorFormatOfPath, matchApiPath, methodsServedAt, unknownPathMessage } from '../router/api-paths.js';
 import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
+import type { LooperCacheLookup } from '../selection/looper/run-looper.js';
 import type { ImmediateReply, RoutedRequest, RouteResult, RoutingTrace, SemanticCachePolicy } from '../router/route-result.js';
 import { ApiAnswer } from '../apis/api-answer.js';
 import type { ClientApi } from '../apis/api-format.js';
@@ -108,6 +109,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private routed: RoutedRequest | undefined;
   private routingMs = 0;
   private capture: ResponseCapture | undefined;
+  /** The reply when the cache answered a looper decision's request before any model was called. */
+  private looperCacheHit: ProcessingResponse | undefined;
   /** What the request log line reports, filled in phase by phase. */
   private readonly outcome: RequestOutcome = { trace: undefined, routed: false, cached: false, status: null, upstreamStarted: undefined, upstreamMs: null, logged: false };
   /** Watches a response body for time per output token (model selection's latency windows). */
@@ -178,7 +181,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const body = this.bodyChunks.length === 1 ? message.body : Buffer.concat(this.bodyChunks, this.bodyBytes);
     this.clientBody = body;
     const started = performance.now();
-    const routing = await runInStage(this.stages, () => stage('routing', {}, () => routeApiRequest(this.api, this.apiRoutingContext(), body, this.requestHeaderValues)));
+    const routing = await runInStage(this.stages, () => stage('routing', {}, () => routeApiRequest(this.api, this.apiRoutingContext(started), body, this.requestHeaderValues)));
     const result = routing.result;
     // Only a translated or recorded answer is looked at; any other keeps the body out of the sidecar.
     if (result.kind === 'routed' && (routing.answer !== undefined || routing.recorder !== undefined)) this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
@@ -186,9 +189,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
     this.outcome.routed = true;
     this.context.metrics.routingObserved(this.routingMs / 1000);
     if (result.kind !== 'passthrough') this.reportSignalFailures(result.trace);
+    if (this.looperCacheHit !== undefined) return this.looperCacheHit;
     if (result.kind === 'routed' && result.cache !== undefined && this.context.cache !== undefined) {
       const hit = await this.consultCache(this.context.cache, result, result.cache, started);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) return hit.response;
     }
     return this.routeReply(result);
   }
@@ -262,12 +266,38 @@ export class RoutingStreamProcessor implements StreamProcessor {
     return reply;
   }
 
-  private apiRoutingContext(): ApiRoutingContext {
-    const { config, route, abort, responsesStore, logger } = this.context;
+  private apiRoutingContext(started: number): ApiRoutingContext {
+    const { config, route, abort, responsesStore, logger, cache } = this.context;
     const onStoreError = (error: unknown): void => {
       logger.warn({ err: error }, 'storing a Responses API answer failed; previous_response_id will not find it');
     };
-    return { config, route, abort, onStoreError, ...(responsesStore === undefined ? {} : { store: responsesStore }) };
+    // A looper decision asks the cache before its calls (chat clients: a cached chat answer is their reply as is).
+    const looperCache = cache === undefined || this.api !== 'chat' ? undefined : (probe: RoutedRequest) => this.lookUpForLooper(cache, probe, started);
+    const routeWithCache: ChatRouter = looperCache === undefined ? route : (config, body, headers, signal, random, options) => route(config, body, headers, signal, random, { ...options, looperCache });
+    return { config, route: routeWithCache, abort, onStoreError, ...(responsesStore === undefined ? {} : { store: responsesStore }) };
+  }
+
+  /**
+   * The cache lookup of a looper decision, keyed by the looper's name: a hit becomes the reply
+   * before any model is called; on a miss the looper's held answer is written through `keep`, and
+   * an answer routed to its last model is captured from the response as any routed answer.
+   */
+  private async lookUpForLooper(cache: SemanticCache, probe: RoutedRequest, started: number): Promise<LooperCacheLookup> {
+    const hit = await this.consultCache(cache, probe, probe.cache!, started);
+    if (hit !== undefined) {
+      this.looperCacheHit = hit.response;
+      return { kind: 'hit', reply: hit.reply };
+    }
+    return {
+      kind: 'miss',
+      keep: (completion) => {
+        const capture = this.capture;
+        this.capture = undefined;
+        const cached = completionFromJson(JSON.stringify(completion));
+        if (cached === undefined) capture?.ticket.abandon();
+        else capture?.ticket.complete(cached);
+      },
+    };
   }
 
   failed(reply: ImmediateReply): ImmediateReply {
@@ -356,7 +386,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
    * capture that writes the answer when the response completes. The cache never fails a request:
    * any error in it is logged and the request goes upstream.
    */
-  private async consultCache(cache: SemanticCache, routed: RoutedRequest, policy: SemanticCachePolicy, started: number): Promise<ProcessingResponse | undefined> {
+  private async consultCache(cache: SemanticCache, routed: RoutedRequest, policy: SemanticCachePolicy, started: number): Promise<{ response: ProcessingResponse; reply: ImmediateReply } | undefined> {
     let json: unknown;
     try {
       // The routed body can be megabytes: parse it where the router parses a large body, off the loop.
@@ -364,7 +394,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     } catch {
       return undefined;
     }
-    const key = cacheKeyOf(json, routed.trace.model);
+    const key = cacheKeyOf(json, routed.cacheModel ?? routed.trace.model);
     if (key === undefined) return undefined;
     const { waitMs, overrideMs } = this.coalescingBudget(started);
     try {
@@ -388,7 +418,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       if (this.clientBody !== undefined) this.meter.cacheHit(routed.trace.model, this.clientBody, lookup.completion);
       const latency: [string, string] = [ROUTING_LATENCY_HEADER, this.routingMs.toFixed(3)];
       const reply = cacheHitReply(lookup.completion, { stream: routed.stream, includeUsage: options?.include_usage === true }, [...routed.responseHeaders, latency]);
-      return immediateResponse(reply);
+      return { response: immediateResponse(reply), reply };
     } catch (error) {
       this.context.logger.warn({ err: error }, 'semantic cache lookup failed; the request goes upstream');
       this.context.metrics.cacheEvent('backend_error', this.context.config.semanticCache?.backendType);

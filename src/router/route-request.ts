@@ -5,7 +5,7 @@ import { RouterError } from '../errors.js';
 import type { PluginEffect } from '../plugins/decision-plugin.js';
 import { decisionPlugins } from '../plugins/decision-plugins.js';
 import { MISSING_IDENTITY } from '../signals/authz.js';
-import { runLooper } from '../selection/looper/run-looper.js';
+import { runLooper, type LooperCache } from '../selection/looper/run-looper.js';
 import type { SignalSet } from '../signals/signal.js';
 import { parseChatRequest, type ChatRequest } from './chat-request.js';
 import { errorReply } from './error-reply.js';
@@ -211,6 +211,8 @@ export interface RouteOptions {
    * call no upstream: the request is then routed to the looper's first model, its plan in the trace.
    */
   readonly callUpstreams?: boolean;
+  /** The semantic cache, asked before a looper calls any model (see {@link LooperCache}). */
+  readonly looperCache?: LooperCache;
 }
 
 async function route(
@@ -251,6 +253,7 @@ async function route(
       request,
       clientHeaders: headers,
       abort,
+      ...(options.looperCache === undefined ? {} : { cache: options.looperCache }),
       async prepare(candidate, selection, edit) {
         const { ref, target } = compiled.candidates[candidate]!;
         const reasoning = reasoningFor(config, ref, target);

@@ -58,6 +58,8 @@ export interface RoutedRequest {
   readonly includeUsageAdded?: boolean;
   /** The request's semantic-cache policy; absent when the cache is off globally or for the winning decision. */
   readonly cache?: SemanticCachePolicy;
+  /** The name the answer is cached under when it is not `trace.model`'s alone (a looper's answer: its decision's). */
+  readonly cacheModel?: string;
   /** The last user message, for the request log; only when `router.log_prompts` is on. */
   readonly prompt?: string;
 }

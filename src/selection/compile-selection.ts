@@ -8,9 +8,9 @@ import { leaseEmbedder, type ModelLease } from '../signals/model-cache.js';
 import { ModelSelection, type DecisionSelection, type Learner } from './model-selection.js';
 import { findSelectionAlgorithm, SELECTION_ALGORITHMS } from './registry.js';
 import type { ScoringSelector, SelectionAlgorithm, SelectionCandidate, Selector, SelectorBuildContext } from './selection-algorithm.js';
-import { ALGORITHM_SETTING_KEYS, UNBUILT_LOOPER_TYPES } from './selection-schema.js';
+import { ALGORITHM_SETTING_KEYS } from './selection-schema.js';
 import { compileLooperSection } from './looper/looper-section.js';
-import { findLooperStrategy, LOOPER_STRATEGIES } from './looper/registry.js';
+import { findLooperStrategy } from './looper/registry.js';
 import { leaseSelectionState, type StoreSettings } from './state-lease.js';
 
 type Parameters = Readonly<Record<string, unknown>>;
@@ -35,11 +35,16 @@ export interface SelectionCompileResult {
 
 const SECTION = 'model_selection';
 
+/** Algorithms that read `modelRefs[].weight` (remom spreads its calls by weight). */
+const READS_WEIGHTS: readonly string[] = ['weighted', 'remom'];
+
 function globalPath(algorithm: SelectionAlgorithm): ConfigPathSegment[] {
   return [SECTION, ...(algorithm.globalKey ?? [])];
 }
 
 function globalParameters(section: ModelSelectionDocument, algorithm: SelectionAlgorithm): Parameters {
+  // Loopers have no global block: without this the whole section (its on_error too) would pass as their parameters.
+  if (algorithm.globalKey === undefined) return {};
   let node: unknown = section;
   for (const key of algorithm.globalKey ?? []) node = (node as Record<string, unknown> | undefined)?.[key];
   return (node as Parameters | undefined) ?? {};
@@ -91,14 +96,6 @@ function planDecision(index: number, decision: DecisionDocument, section: ModelS
   const block = decision.algorithm as (Parameters & { type?: string; on_error?: 'skip' | 'fail' }) | undefined;
   const path = block === undefined ? [...base, 'modelRefs'] : [...base, 'algorithm'];
   const requested = block?.type ?? (decision.modelRefs.length > 1 ? section.method : 'static');
-  if ((UNBUILT_LOOPER_TYPES as readonly string[]).includes(requested)) {
-    problems.push({
-      path: [...base, 'algorithm', 'type'],
-      code: 'SY_CFG_SCHEMA',
-      message: `algorithm type "${requested}" is one of Athena's multi-model loopers that Switchyard does not support yet; use the confidence cascade (${LOOPER_STRATEGIES.map((a) => a.type).join(', ')}) or a selection algorithm (${SELECTION_ALGORITHMS.map((a) => a.type).join(', ')})`,
-    });
-    return undefined;
-  }
   const algorithm = section.enabled ? (findSelectionAlgorithm(requested) ?? findLooperStrategy(requested)) : findSelectionAlgorithm('static');
   if (algorithm === undefined) {
     problems.push({ path: [...base, 'algorithm', 'type'], code: 'SY_CFG_SCHEMA', message: `unknown algorithm type "${requested}"` });
@@ -118,13 +115,13 @@ function planDecision(index: number, decision: DecisionDocument, section: ModelS
     problems.push({ path: [...base, 'algorithm'], at: 'key', severity: 'warning', code: 'SY_CFG_UNSUPPORTED', message: `model_selection.enabled is false, so decision "${decision.name}" takes its first modelRef and its algorithm is ignored` });
   }
   decision.modelRefs.forEach((ref, j) => {
-    if (ref.weight !== undefined && algorithm.type !== 'weighted') {
+    if (ref.weight !== undefined && !READS_WEIGHTS.includes(algorithm.type)) {
       problems.push({
         path: [...base, 'modelRefs', j, 'weight'],
         at: 'key',
         severity: 'warning',
         code: 'SY_CFG_UNSUPPORTED',
-        message: `modelRefs[].weight acts only with algorithm type "weighted"; decision "${decision.name}" uses "${algorithm.type}", so it is ignored`,
+        message: `modelRefs[].weight acts only with algorithm types ${READS_WEIGHTS.map((type) => `"${type}"`).join(' and ')}; decision "${decision.name}" uses "${algorithm.type}", so it is ignored`,
       });
     }
   });

@@ -2,9 +2,6 @@ import { DURATION_PATTERN } from '../config/duration.js';
 import { LOOPER_STRATEGIES } from './looper/registry.js';
 import { SELECTION_ALGORITHMS, selectionTypeNames } from './registry.js';
 
-/** Athena's multi-model looper types not built yet: accepted by the schema so the compiler can say so. */
-export const UNBUILT_LOOPER_TYPES = ['ratings', 'concurrent', 'sequential', 'remom'] as const;
-
 /** Keys of a decision's `algorithm` block that are not parameter blocks. */
 export const ALGORITHM_SETTING_KEYS = ['type', 'on_error'] as const;
 
@@ -26,7 +23,7 @@ export function algorithmSchema(): Record<string, unknown> {
     type: 'object',
     additionalProperties: false,
     required: ['type'],
-    properties: { type: { enum: [...selectionTypeNames(), ...looperNames, ...UNBUILT_LOOPER_TYPES] }, on_error: ON_ERROR, ...blocks },
+    properties: { type: { enum: [...selectionTypeNames(), ...looperNames] }, on_error: ON_ERROR, ...blocks },
   };
 }
 

@@ -159,7 +159,7 @@ const AUDIT: Readonly<Record<string, Verdict>> = {
   'decisions[].modelRefs[].use_reasoning': { compiled: (c) => decision(c, 'main').modelRefs[0]!.useReasoning, value: true },
   'decisions[].modelRefs[].reasoning_effort': { compiled: (c) => decision(c, 'main').modelRefs[0]!.reasoningEffort, value: 'high' },
   // Issue 17 (selection) owns these two: their validation and their effect.
-  'decisions[].modelRefs[].weight': { warned: [['decisions', 2, 'modelRefs', 0, 'weight']], says: 'acts only with algorithm type "weighted"' },
+  'decisions[].modelRefs[].weight': { warned: [['decisions', 2, 'modelRefs', 0, 'weight']], says: 'acts only with algorithm types "weighted" and "remom"' },
   // The whole `algorithm` block (type and every per-algorithm setting) is audited by issue 17's selection tests.
   'decisions[].algorithm': { issue17: 'validated and compiled by src/selection (issue 17); its own tests audit each algorithm setting' },
   model_selection: { issue17: 'global selection settings, compiled by src/selection (issue 17)' },

@@ -3,6 +3,7 @@ import { short } from '../candidate-scores.js';
 import type { InertParameter, SelectionAlgorithm, SelectionCandidate } from '../selection-algorithm.js';
 import { answerConfidence, type ConfidenceMethod, type HybridWeights } from './answer-confidence.js';
 import type { Looper, LooperTry } from './looper.js';
+import { unstreamed } from './looper-answers.js';
 
 export interface ConfidenceParameters {
   readonly confidence_method: ConfidenceMethod;
@@ -54,9 +55,8 @@ function checkThreshold(method: ConfidenceMethod, threshold: number): void {
 
 /** The `logprobs` request fields a method needs; a client's own larger `top_logprobs` is kept. */
 function withLogprobs(json: Readonly<Record<string, unknown>>, method: ConfidenceMethod): Record<string, unknown> {
-  const { stream_options: _streamOptions, ...rest } = json;
   const asked = typeof json.top_logprobs === 'number' ? json.top_logprobs : 0;
-  return { ...rest, stream: false, logprobs: true, ...(method === 'avg_logprob' ? {} : { top_logprobs: Math.max(2, asked) }) };
+  return { ...unstreamed(json), logprobs: true, ...(method === 'avg_logprob' ? {} : { top_logprobs: Math.max(2, asked) }) };
 }
 
 function describe(attempt: LooperTry, method: ConfidenceMethod, threshold: number): string {

@@ -1,6 +1,6 @@
 import { completionContentType, contentPieces } from '../../cache/cache-hit-reply.js';
 import type { ImmediateReply, RoutingTrace } from '../../router/route-result.js';
-import type { Completion } from './looper.js';
+import type { AnswerExtension, Completion } from './looper.js';
 
 /** How the client asked for its answer. */
 export interface ClientFormat {
@@ -30,15 +30,19 @@ function contentEvents(choice: Choice, index: number, format: ClientFormat, chun
   return contentPieces(content).map((piece) => chunk([{ index, delta: { content: piece }, logprobs: null, finish_reason: null }]));
 }
 
-/** A chat completion as the SSE chunks an upstream would have streamed for it, ending in `[DONE]`. */
-function eventStream(completion: Completion, format: ClientFormat): string {
+/**
+ * A chat completion as the SSE chunks an upstream would have streamed for it, ending in `[DONE]`;
+ * an extension rides on the first chunk only.
+ */
+function eventStream(completion: Completion, format: ClientFormat, extension: AnswerExtension | undefined): string {
   const { choices: _choices, usage, object: _object, ...base } = completion;
   const chunk: Chunk = (choices, extra = {}) => `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`;
   const events: string[] = [];
   (completion.choices as Choice[]).forEach((choice, position) => {
     const index = choice.index ?? position;
     const message = choice.message ?? {};
-    events.push(chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
+    const first = events.length === 0 && extension !== undefined ? { [extension.name]: extension.value } : {};
+    events.push(chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }], first));
     events.push(...contentEvents(choice, index, format, chunk));
     if (typeof message.refusal === 'string') events.push(chunk([{ index, delta: { refusal: message.refusal }, logprobs: null, finish_reason: null }]));
     if (Array.isArray(message.tool_calls)) {
@@ -53,17 +57,19 @@ function eventStream(completion: Completion, format: ClientFormat): string {
 }
 
 /**
- * The reply of a looper that holds its answer: the upstream's completion as it came (its id and
- * model), without the log-probabilities the looper asked for unless the client asked too, as JSON
- * or, for a streaming client, as SSE chunks.
+ * The reply of a looper that holds its answer: the completion as it came (an upstream's id and
+ * model, or one the looper composed), without the log-probabilities the looper asked for unless
+ * the client asked too, as JSON or, for a streaming client, as SSE chunks. An extension (remom's
+ * rounds) is one more top-level key of the JSON, or of the first chunk.
  */
-export function looperReply(completion: Completion, format: ClientFormat, headers: readonly (readonly [string, string])[], trace: RoutingTrace): ImmediateReply {
+export function looperReply(completion: Completion, format: ClientFormat, headers: readonly (readonly [string, string])[], trace: RoutingTrace, extension?: AnswerExtension): ImmediateReply {
   const answer = format.logprobs ? completion : { ...completion, choices: (completion.choices as Choice[]).map((choice) => ({ ...choice, logprobs: null })) };
+  const json = extension === undefined ? answer : { ...answer, [extension.name]: extension.value };
   return {
     kind: 'immediate',
     status: 200,
     headers: [...completionContentType(format.stream), ...headers],
-    body: Buffer.from(format.stream ? eventStream(answer, format) : JSON.stringify(answer)),
+    body: Buffer.from(format.stream ? eventStream(answer, format, extension) : JSON.stringify(json)),
     trace,
     details: 'looper_answer',
   };

@@ -5,16 +5,27 @@ export interface LooperTry {
   /** The answer's confidence; absent when the call failed or the answer had no log-probabilities. */
   readonly confidence?: number;
   readonly error?: string;
+  /** The round the call belonged to, for multi-round strategies (remom); absent otherwise. */
+  readonly round?: number;
 }
 
 /** A chat completion body as an upstream returned it (JSON). */
 export type Completion = Readonly<Record<string, unknown>>;
 
+/** Changes a request's JSON body (a looper asks for logprobs, for no stream, for a synthesis prompt). */
+export type JsonEdit = (json: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+
+/** Router-made evidence added to a held answer under its own top-level key (remom's rounds). */
+export interface AnswerExtension {
+  readonly name: string;
+  readonly value: unknown;
+}
+
 /** How a looper reaches the decision's candidates: one upstream call, the client's request with `edit` applied. */
 export interface LooperCalls {
   /** Aborted when the client goes away; a call that fails then is not a reason to escalate. */
   readonly signal: AbortSignal;
-  call(candidate: number, iteration: number, edit: (json: Readonly<Record<string, unknown>>) => Record<string, unknown>): Promise<Completion>;
+  call(candidate: number, iteration: number, edit: JsonEdit): Promise<Completion>;
 }
 
 /**
@@ -23,8 +34,22 @@ export interface LooperCalls {
  * anyway, so it streams from the upstream like any routed request).
  */
 export type LooperOutcome =
-  | { readonly kind: 'answer'; readonly candidate: number; readonly completion: Completion; readonly tries: readonly LooperTry[]; readonly reason: string }
-  | { readonly kind: 'route'; readonly candidate: number; readonly tries: readonly LooperTry[]; readonly reason: string };
+  | {
+      readonly kind: 'answer';
+      readonly candidate: number;
+      readonly completion: Completion;
+      readonly tries: readonly LooperTry[];
+      readonly reason: string;
+      readonly extension?: AnswerExtension;
+    }
+  | {
+      readonly kind: 'route';
+      readonly candidate: number;
+      readonly tries: readonly LooperTry[];
+      readonly reason: string;
+      /** A change to the client's request before it is routed (remom's synthesis prompt). */
+      readonly edit?: JsonEdit;
+    };
 
 /**
  * A multi-model strategy of one decision (Athena's "looper"): it calls candidates itself during

@@ -96,7 +96,7 @@ describe('decisions[].algorithm and model_selection', () => {
     await config?.close();
   });
 
-  it('refuses a cascade threshold its method can never reach, a lone modelRef, and the loopers not built, each at its line', async () => {
+  it('refuses a cascade threshold its method can never reach, a lone modelRef, and bad looper parameters, each at its line', async () => {
     expect((await load(configWith('    algorithm: {type: "confidence", confidence: {threshold: 0.5}}\n'))).lines).toEqual([
       expect.stringMatching(/^21:5 error SY_CFG_SCHEMA algorithm confidence of decision "general": threshold 0.5 can never be reached/),
     ]);
@@ -106,8 +106,24 @@ describe('decisions[].algorithm and model_selection', () => {
     expect((await load(configWith('    algorithm: {type: "confidence"}\n', '', '[{model: "cheap", use_reasoning: false}]'))).lines).toEqual([
       expect.stringMatching(/^21:5 error SY_CFG_SCHEMA .*needs at least two modelRefs/),
     ]);
-    expect((await load(configWith('    algorithm: {type: "remom"}\n'))).lines).toEqual([
-      expect.stringMatching(/^21:\d+ error SY_CFG_SCHEMA algorithm type "remom" is one of Athena's multi-model loopers that Switchyard does not support yet; use the confidence cascade/),
+    expect((await load(configWith('    algorithm: {type: "remom", remom: {synthesis_template: "{{range .Answers}}x{{end}}"}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:5 error SY_CFG_SCHEMA algorithm remom of decision "general": unsupported "\{\{range \.Answers\}\}": a synthesis template ranges over \.ReferenceResponses/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "remom", remom: {synthesis_template: "{{.Question}}"}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:5 error SY_CFG_SCHEMA .*unknown field \.Question/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "remom", remom: {breadth_schedule: [], rounds: 2}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:\d+ error SY_CFG_SCHEMA .*breadth_schedule must (NOT have fewer than|have at least) 1 item/),
+      expect.stringMatching(/^21:\d+ error SY_CFG_SCHEMA .*unknown key "rounds"/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "remom", remom: {compaction_tokens: 200}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:\d+ warning SY_CFG_UNSUPPORTED remom\.compaction_tokens is accepted but ignored: answers are compacted only under compaction_strategy: last_n_tokens/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "concurrent", concurrent: {max_concurrent: 0}}\n'))).lines).toEqual([
+      expect.stringMatching(/^21:\d+ error SY_CFG_SCHEMA .*max_concurrent must be >= 1/),
+    ]);
+    expect((await load(configWith('    algorithm: {type: "sequential"}\n', '', '[{model: "cheap", use_reasoning: false}]'))).lines).toEqual([
+      expect.stringMatching(/^21:5 error SY_CFG_SCHEMA .*a sequential looper needs at least two modelRefs/),
     ]);
     expect((await load(configWith('    algorithm: {type: "confidence"}\n', 'looper: {retry_count: -1, bogus: 1}\n'))).lines).toEqual([
       expect.stringMatching(/^22:\d+ error SY_CFG_SCHEMA looper\.retry_count must be >= 0/),
