@@ -280,6 +280,8 @@ async function main(): Promise<void> {
     let browserCpuMs = 0;
     await new Promise((resolve) => setTimeout(resolve, 500));
     const liveBefore = sse.counts();
+    // The live stack is idle during the other stack's rounds, so its feed's rates are over its own rounds.
+    let liveSeconds = 0;
     for (let round = 0; round < rounds; round++) {
       for (const [name, stack] of [['off', off], ['on', on]] as const) {
         const cpu0 = await childCpuMs(stack.child);
@@ -288,6 +290,7 @@ async function main(): Promise<void> {
         const cpu1 = await childCpuMs(stack.child);
         if (name === 'on') {
           liveSent += result.sent;
+          liveSeconds += result.elapsed;
           browserCpuMs += processCpuMs(chromiumPids) - browser0;
         }
         samples[name].push({
@@ -301,7 +304,6 @@ async function main(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const liveAfter = sse.counts();
-    const liveSeconds = rounds * seconds;
     const shownInTable = await livePage.locator('.live-table tbody tr').count();
     sse.close();
 
