@@ -38,10 +38,10 @@ export interface LiveBatch {
 }
 
 /** How often the feed sends what arrived, as one event; batching keeps 1,000 req/s cheap. */
-export const LIVE_BATCH_MS = 250;
+export const LIVE_BATCH_MS = 500;
 /**
  * Rows per event at most (the newest): the page keeps this many, so sending more would only be
- * thrown away. At 1,000 req/s an event would otherwise carry 250.
+ * thrown away. At 1,000 req/s an event would otherwise carry 500.
  */
 export const LIVE_ROWS_PER_BATCH = 100;
 /** Records sent when a client connects. */

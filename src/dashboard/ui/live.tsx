@@ -40,9 +40,9 @@ class Row extends Component<RowProps> {
     return (
       <tr data-seq={row.seq} data-request-id={row.requestId ?? ''} class={selected ? 'selected' : ''}>
         <td>{clock(row.time)}</td>
-        <td class="decision">{row.decision ?? '–'}</td>
-        <td>{row.model ?? '–'}</td>
-        <td>{signalList(row.signals)}</td>
+        <td class="decision" title={row.decision ?? ''}>{row.decision ?? '–'}</td>
+        <td title={row.model ?? ''}>{row.model ?? '–'}</td>
+        <td title={signalList(row.signals)}>{signalList(row.signals)}</td>
         <td>{outcome(row)}</td>
         <td>{tokens(row.promptTokens, row.completionTokens)}</td>
         <td>{money(row.cost ?? undefined, '')}</td>
@@ -63,7 +63,7 @@ interface Tally {
 
 /**
  * Live traffic: the newest requests, streamed over SSE as compact rows in batches (the server
- * sends at most {@link KEPT_ROWS} per event, every 250 ms). Arriving rows are folded into the
+ * sends at most {@link KEPT_ROWS} per event, every 500 ms). Arriving rows are folded into the
  * table at most once per animation frame, so a busy gateway costs one bounded render per batch
  * and a hidden tab nothing. A click on a row fetches its full record and routing explanation.
  */
@@ -145,6 +145,9 @@ export function LivePage() {
       {error === '' ? null : <p class="error">{error}</p>}
       <div class="split">
         <table class="grid live-table">
+          <colgroup>
+            <col class="time" /><col class="name" /><col class="name" /><col class="signals" /><col class="number" /><col class="number" /><col class="number" /><col class="number" /><col class="number" /><col class="number" />
+          </colgroup>
           <thead>
             <tr>
               <th>time</th><th>decision</th><th>model</th><th>signals</th><th>cache/block</th><th>tokens</th><th>cost</th><th>routing ms</th><th>upstream ms</th><th>status</th>
