@@ -48,7 +48,7 @@ export const LIVE_ROWS_PER_BATCH = 100;
 export const LIVE_BACKLOG = 100;
 /** Past this much unsent output a client's events are skipped (and counted), never queued. */
 const LIVE_MAX_BUFFERED_BYTES = 256 * 1024;
-/** A client that has read nothing for this long while backed up is cut (EventSource reconnects with its cursor). */
+/** A client that stays backed up this long is cut (its EventSource reconnects with its cursor). */
 const LIVE_STALL_MS = 30_000;
 
 function liveRow(record: RequestRecord): LiveRow {
@@ -90,7 +90,7 @@ export interface LiveFeedCounts {
   readonly bytes: number;
   /** Rows not sent to a client: bounded per event, or skipped while it read too slowly. */
   readonly rowsSkipped: number;
-  /** Clients cut for reading nothing for {@link LIVE_STALL_MS}. */
+  /** Clients cut for staying backed up for {@link LIVE_STALL_MS}. */
   readonly clientsCut: number;
 }
 

@@ -160,7 +160,7 @@ describe('the live feed', () => {
     }
   });
 
-  it('cuts a client that has read nothing for 30 s', async () => {
+  it('cuts a client that stays backed up for 30 s', async () => {
     const h = await harness();
     try {
       const client = await h.connect();
