@@ -16,6 +16,7 @@ import { ConfigEditor, type ApplyOutcome } from './config-editor.js';
 import { compileDashboard, type DashboardSettings } from './dashboard-settings.js';
 import { modelsView } from './models-view.js';
 import { replayRecords } from './replay.js';
+import { LiveFeed } from './live-feed.js';
 import { RequestStore, type RequestRecord } from './request-store.js';
 import { summariseSavings } from './savings-summary.js';
 import { refuseWrite, writeToken } from './write-access.js';
@@ -52,12 +53,8 @@ export interface Dashboard {
 
 const DEFAULT_SETTINGS: DashboardSettings = compileDashboard({ enabled: true, show_prompts: false, show_access_keys: false, replay: { capacity: 5000, store: 'memory', redis: { url: 'redis://127.0.0.1:6379/0', key: 'switchyard:dashboard:requests' } } });
 
-/** How often the live feed sends what arrived, as one event; batching keeps 1,000 req/s cheap. */
-const LIVE_BATCH_MS = 250;
-/** Records sent when a live client connects. */
-const LIVE_BACKLOG = 200;
-/** A live client that lets this much pile up unread is dropped (it reconnects with its cursor). */
-const LIVE_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Records `GET …/requests` returns without a `limit`. */
+const DEFAULT_REQUESTS_LIMIT = 200;
 const MAX_REPLAY = 2000;
 const MAX_SEND_BYTES = 1024 * 1024;
 
@@ -127,7 +124,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const requests = await RequestStore.open(settings().replay, options.logger);
   const editor = new ConfigEditor(store, options.watchPath, options.env, () => settings().showAccessKeys);
   const uiDir = options.uiDir ?? path.join(findPackageRoot(), DASHBOARD_UI_DIR);
-  const liveClients = new Set<http.ServerResponse>();
+  const live = new LiveFeed(requests);
   const refused = (authorization: string | undefined) => refuseWrite(writeToken(settings(), options.env), authorization);
 
   const routes: AdminRoute[] = [
@@ -147,6 +144,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
             capacity: requests.capacity,
             gateway: options.gatewayUrl() ?? null,
             autoModel: config.router.primaryAutoModelName,
+            live: live.stats(),
           },
         };
       },
@@ -155,8 +153,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       method: 'GET',
       path: `${API}/requests`,
       async handle(request) {
-        const limit = Number(request.query.get('limit') ?? LIVE_BACKLOG);
-        const records = requests.records({ limit: Number.isInteger(limit) && limit > 0 ? limit : LIVE_BACKLOG });
+        const limit = Number(request.query.get('limit') ?? DEFAULT_REQUESTS_LIMIT);
+        const records = requests.records({ limit: Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_REQUESTS_LIMIT });
         return { status: 200, body: { records: records.map((record) => shown(record, settings().showPrompts)) } };
       },
     },
@@ -267,31 +265,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
   ];
 
-  const pending: RequestRecord[] = [];
-  const stopFeed = requests.subscribe((record) => {
-    if (liveClients.size > 0) pending.push(record);
-  });
-  const flush = setInterval(() => {
-    if (pending.length === 0) return;
-    const showPrompts = settings().showPrompts;
-    const event = `event: records\ndata: ${JSON.stringify(pending.map((record) => shown(record, showPrompts)))}\n\n`;
-    pending.length = 0;
-    for (const client of liveClients) {
-      if (client.writableLength > LIVE_MAX_BUFFERED_BYTES) client.destroy();
-      else client.write(event);
-    }
-  }, LIVE_BATCH_MS);
-  flush.unref();
-
-  const serveLive = (request: http.IncomingMessage, response: http.ServerResponse, query: URLSearchParams): void => {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const since = Number(query.get('since') ?? '0');
-    const backlog = requests.records({ since: Number.isFinite(since) ? since : 0, limit: LIVE_BACKLOG });
-    response.write(`event: records\ndata: ${JSON.stringify(backlog.map((record) => shown(record, settings().showPrompts)))}\n\n`);
-    liveClients.add(response);
-    request.on('close', () => liveClients.delete(response));
-  };
-
   const serveSend = (request: http.IncomingMessage, response: http.ServerResponse): void => {
     const denied = refused(request.headers.authorization);
     const fail = (status: number, body: unknown): void => {
@@ -359,7 +332,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         return true;
       }
       if (!pathname.startsWith(DASHBOARD_PATH)) return false;
-      if (pathname === `${API}/live` && request.method === 'GET') serveLive(request, response, query);
+      if (pathname === `${API}/live` && request.method === 'GET') live.serve(request, response, Number(query.get('since') ?? '0') || 0);
       else if (pathname === `${API}/send` && request.method === 'POST') serveSend(request, response);
       else if (pathname.startsWith(`${API}/`)) return false;
       else if (request.method !== 'GET' && request.method !== 'HEAD') response.writeHead(405, { 'content-type': 'text/plain' }).end('use GET\n');
@@ -367,10 +340,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return true;
     },
     async close() {
-      clearInterval(flush);
-      stopFeed();
-      for (const client of liveClients) client.end();
-      liveClients.clear();
+      live.close();
       await requests.close();
     },
   };

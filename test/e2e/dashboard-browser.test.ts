@@ -127,6 +127,40 @@ test('requests sent through the gateway appear in the live table within a second
   await screenshot('live');
 });
 
+test('a burst through the gateway streams as bounded batches; a click still shows the full explanation', async () => {
+  await open('live');
+  await page.waitForSelector('.dot.on');
+  const seen = async () => Number(await page.locator('[data-testid=live-seen]').textContent());
+  const before = await seen();
+  const burst = 240;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < burst) {
+        const i = next++;
+        await decisionFor(i % 2 === 0 ? 'refactor this class' : 'prove this lemma', `burst-${i}`);
+      }
+    }),
+  );
+  // Every request is counted, while the table keeps only the newest rows.
+  for (let waited = 0; (await seen()) < before + burst; waited += 100) {
+    if (waited > 20_000) throw new Error(`the live page counted ${await seen()} requests, not ${before + burst}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const rows = await page.locator('.live-table tbody tr').count();
+  expect(rows).toBeGreaterThan(0);
+  expect(rows).toBeLessThanOrEqual(100);
+  await expect(page.locator('.live-table tbody tr[data-request-id^="burst-"]').count()).resolves.toBe(rows);
+  // The feed's rows are compact; the click fetches the whole record and explanation.
+  const row = page.locator('.live-table tbody tr[data-request-id^="burst-"]', { has: page.locator('td.decision', { hasText: /^reasoning-route$/ }) }).first();
+  const id = await row.getAttribute('data-request-id');
+  await row.click();
+  await waitForText('[data-testid=request-detail] h3', new RegExp(`${id}$`));
+  await page.waitForSelector('[data-testid=request-detail] li.chosen[data-decision="reasoning-route"]');
+  await expect(page.locator('[data-testid=request-detail] tr.yes[data-signal="keyword:reasoning_keywords"]').count()).resolves.toBe(1);
+  await expect(page.locator('[data-testid=request-detail]').textContent()).resolves.toMatch(/Selection: /);
+});
+
 test('an invalid config edit shows its diagnostic at the right line and is not applied', async () => {
   const before = await servingVersion();
   await open('config');

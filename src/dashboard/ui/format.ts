@@ -1,11 +1,3 @@
-import type { RequestRecord } from './types.js';
-
-/** A number field that cost accounting may add to a record (absent before it runs). */
-export function recordNumber(record: RequestRecord, field: string): number | undefined {
-  const value = (record.entry as unknown as Record<string, unknown>)[field];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 export function ms(value: number | null | undefined): string {
   return value === null || value === undefined ? '–' : value < 10 ? value.toFixed(2) : value.toFixed(0);
 }
@@ -18,8 +10,11 @@ export function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
+// One formatter for every row: toLocaleTimeString builds a new one per call.
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: false });
+
 export function clock(epochMs: number): string {
-  return new Date(epochMs).toLocaleTimeString(undefined, { hour12: false });
+  return CLOCK.format(epochMs);
 }
 
 /** "keyword: coding_keywords; domain: math" */
@@ -30,10 +25,8 @@ export function signalList(signals: Readonly<Record<string, readonly string[]>> 
     .join('; ');
 }
 
-/** Tokens as "prompt→completion" when the record carries usage. */
-export function tokens(record: RequestRecord): string {
-  const prompt = recordNumber(record, 'promptTokens');
-  const completion = recordNumber(record, 'completionTokens');
-  if (prompt === undefined && completion === undefined) return '–';
+/** Tokens as "prompt→completion" when the request's usage is known. */
+export function tokens(prompt: number | null | undefined, completion: number | null | undefined): string {
+  if ((prompt ?? undefined) === undefined && (completion ?? undefined) === undefined) return '–';
   return `${prompt ?? '?'}→${completion ?? '?'}`;
 }

@@ -1,5 +1,6 @@
 /** Shapes the dashboard API returns; the server's own types, imported for their shape only. */
 export type { RequestRecord } from '../request-store.js';
+export type { LiveBatch, LiveFeedCounts, LiveRow } from '../live-feed.js';
 export type { RoutingExplanation } from '../../cli/commands/route-explanation.js';
 export type { RouteLine } from '../../cli/commands/route.js';
 export type { SavingsSummary, SavingsTotals } from '../savings-summary.js';
@@ -7,6 +8,8 @@ export type { ModelsView } from '../models-view.js';
 export type { ConfigCheck, RunningConfig, ApplyOutcome } from '../config-editor.js';
 export type { ReplayResult } from '../replay.js';
 export type { Diagnostic } from '../../config/diagnostic.js';
+
+import type { LiveFeedCounts } from '../live-feed.js';
 
 /** GET /dashboard/api/info */
 export interface DashboardInfo {
@@ -18,4 +21,5 @@ export interface DashboardInfo {
   readonly capacity: number;
   readonly gateway: string | null;
   readonly autoModel: string;
+  readonly live: LiveFeedCounts;
 }
