@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR, BUNDLED_JAILBREAK_HEAD_DIR } from '../classifiers/bundled-models.js';
+import { BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR, BUNDLED_JAILBREAK_DIR } from '../classifiers/bundled-models.js';
 import { maxSimilarity, type Embedder } from '../classifiers/embedder.js';
 import { WordVectorEmbedder } from '../classifiers/word-vector-embedder.js';
 import { normalizeForDetection } from '../router/text-normalization.js';
@@ -22,7 +22,7 @@ export interface JailbreakRule extends SignalPolicyFields {
   readonly include_history?: boolean;
   readonly jailbreak_patterns?: readonly string[];
   readonly benign_patterns?: readonly string[];
-  /** A model folder in the bundled layout, relative to the config file; defaults to models/jailbreak-head (stacked on models/jailbreak). */
+  /** A model folder in the bundled layout, relative to the config file; defaults to models/jailbreak (models/jailbreak-head: the encoder head). */
   readonly model_path?: string;
 }
 
@@ -83,7 +83,7 @@ interface CompiledJailbreakRule {
   readonly encoderLease?: ModelLease<Embedder>;
 }
 
-/** A classifier folder: the windowed n-gram model, or an encoder head stacked on one (the default). */
+/** A classifier folder: the windowed n-gram model (the default), or an encoder head stacked on one. */
 async function classifierScorer(dir: string): Promise<{ score: Scorer; recommendedThreshold: number; encoderLease?: ModelLease<Embedder> }> {
   const baseDir = jailbreakHeadBase(dir);
   if (baseDir === undefined) return sharedJailbreakClassifier(dir, bundledEmbedder()).then((c) => ({ score: (texts) => c.score(texts), recommendedThreshold: c.recommendedThreshold }));
@@ -104,7 +104,7 @@ async function compileRule(rule: JailbreakRule, context: SignalBuildContext): Pr
     return { name: rule.name, includeHistory, threshold: rule.threshold ?? DEFAULT_CONTRASTIVE_THRESHOLD, score: await contrastiveScorer(rule) };
   }
   if (rule.threshold !== undefined && rule.threshold < 0) throw new Error(`jailbreak rule "${rule.name}": a classifier threshold is a probability in [0, 1]`);
-  const dir = rule.model_path === undefined ? BUNDLED_JAILBREAK_HEAD_DIR : resolve(context.configDir, rule.model_path);
+  const dir = rule.model_path === undefined ? BUNDLED_JAILBREAK_DIR : resolve(context.configDir, rule.model_path);
   const classifier = await classifierScorer(dir);
   return { name: rule.name, includeHistory, threshold: rule.threshold ?? classifier.recommendedThreshold, score: classifier.score, encoderLease: classifier.encoderLease };
 }

@@ -1,24 +1,28 @@
 """Trains the jailbreak encoder head: a small network on Universal Sentence Encoder Lite vectors, stacked
 with the windowed n-gram jailbreak model (models/jailbreak) as a cheap feature.
 
-    /usr/bin/python3 training/jailbreak/train_jailbreak.py --skip-source-holdout       # the base, grouped split
-    /usr/bin/python3 training/jailbreak/train_jailbreak_head.py [--base DIR] [--out DIR]  # needs npx tsx
+    /usr/bin/python3 training/jailbreak/train_jailbreak.py --out models/jailbreak-head/base --skip-source-holdout
+    /usr/bin/python3 training/jailbreak/train_jailbreak_head.py      # needs npx tsx; --base DIR --out DIR to change
 
-The base (default models/jailbreak) must be trained on jailbreak_data's grouped split, so that no validation or
-test row was seen by the base either. The result goes to models/jailbreak-head (read by the jailbreak signal).
+The base (default models/jailbreak-head/base) must be trained on jailbreak_data's grouped split, so that no
+validation or test row was seen by the base either (the shipped models/jailbreak was trained on a random row split
+and saw many of them). The head goes to models/jailbreak-head and names its base by a relative path; the jailbreak
+signal runs it when a rule's model_path points at that folder.
 
 Why stacked: the windowed n-gram model finds jailbreak wording anywhere in a long prompt (the maximum over
 sentence windows), the encoder head recognises harmful intent without jailbreak vocabulary, but the encoder
 reads only the first 128 tokens and an appended paragraph dilutes its mean. The blend is
-    z = logit(base_score) + head_weight * head_logit(embedding)
-and a text is flagged when z >= threshold_logit.
+    z = logit(base_score) + head_weight * max(0, head_logit(embedding))
+and a text is flagged when z >= threshold_logit. The head only adds evidence (its term is floored at 0, fixed,
+not tuned): without the floor, a benign paragraph around an attack pulled the head far below zero and only 66%
+(appended) / 35% (prepended) of test detections survived, against 98% for the windowed model alone.
 
 Graph (ONNX, src/signals/jailbreak/jailbreak-encoder-head.ts):
   embedding   float [n, 512]  USE-Lite vector of the text (its first 128 tokens; shared per request)
   base_score  float [n, 1]    the base model's raw windowed score (max over the text and its windows)
   output `score` [n]: sigmoid(z)
 
-Cascade: the head's term lies in [head_term_range] over the training and validation rows, so when
+Cascade: the head's term lies in [head_term_range] (0 to its maximum over the training and validation rows), so when
 logit(base) + max(term) < threshold_logit the text cannot be flagged, and when logit(base) + min(term) >=
 threshold_logit it is flagged whatever the encoder says; only texts in between run the encoder. The agreement
 of cascaded and full decisions and the share of texts that ran the encoder are measured on test rows.
@@ -30,6 +34,7 @@ and the choice maximises validation attack recall. The test split is scored once
 """
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -67,7 +72,7 @@ def base_scores(texts, base_dir):
 
 def cached_base_scores(texts, base_dir, cache):
     """Base scores through the TS runtime, memoised per base folder (the runtime is slow to start and score)."""
-    path = cache / f"base-scores-{base_dir.name}.json"
+    path = cache / f"base-scores-{base_dir.resolve().relative_to(ROOT).as_posix().replace('/', '-')}.json"
     known = json.loads(path.read_text()) if path.exists() else {}
     missing = list(dict.fromkeys(t for t in texts if t not in known))
     if missing:
@@ -95,7 +100,7 @@ class Stacked(nn.Module):
 
     def forward(self, embedding, base_score):
         p = base_score[:, 0].clamp(1e-6, 1 - 1e-6)
-        return torch.sigmoid(torch.log(p / (1 - p)) + self.head_weight * self.head(embedding))
+        return torch.sigmoid(torch.log(p / (1 - p)) + self.head_weight * torch.relu(self.head(embedding)))
 
 
 def row_weights(rows):
@@ -128,7 +133,8 @@ def fit(x, y, w, hidden, weight_decay, epochs=30):
 
 @torch.no_grad()
 def head_logits(head, x):
-    return head(torch.from_numpy(x)).numpy()
+    """The head's stacked term before its weight: floored at 0, so the head never vetoes the windowed model."""
+    return np.maximum(head(torch.from_numpy(x)).numpy(), 0.0)
 
 
 def logit(p):
@@ -164,7 +170,7 @@ def report(flagged, rows):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--base", default=str(ROOT / "models" / "jailbreak"))
+    parser.add_argument("--base", default=str(ROOT / "models" / "jailbreak-head" / "base"))
     parser.add_argument("--out", default=str(ROOT / "models" / "jailbreak-head"))
     args = parser.parse_args()
     base_dir, out_dir = Path(args.base), Path(args.out)
@@ -191,7 +197,7 @@ def main():
         head = fit(x, y, w, hidden, wd)
         hv = head_logits(head, xv)
         for hw in HEAD_WEIGHTS + ("head alone",):
-            z = hv if hw == "head alone" else logit(bv[:, 0]) + hw * hv
+            z = head(torch.from_numpy(xv)).detach().numpy() if hw == "head alone" else logit(bv[:, 0]) + hw * hv
             t = threshold_for(z, rv)
             r = report(z >= t, rv)
             table.append({"head": kind, "hidden": hidden, "weight_decay": wd, "head_weight": hw, "threshold_logit": round(t, 4),
@@ -241,7 +247,8 @@ def main():
         parity = stacked(torch.from_numpy(xt[:3]), torch.from_numpy(bt[:3])).numpy()
     config = {
         "model_type": "switchyard-jailbreak-encoder-head",
-        "switchyard_head": {"encoder": "use-lite", "dimensions": 512, "base_model": "../jailbreak",
+        "id2label": {"0": "benign", "1": "jailbreak"},
+        "switchyard_head": {"encoder": "use-lite", "dimensions": 512, "base_model": os.path.relpath(base_dir, out_dir),
                             "head_term_range": [round(low, 5), round(high, 5)], "threshold_logit": round(t, 6)},
         "recommended_threshold": round(float(1 / (1 + np.exp(-t))), 6),
         "parity_check": [{"text": rtest[i][0], "base_score": round(float(bt[i, 0]), 7), "score": round(float(parity[i]), 6)} for i in range(3)],
