@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BUNDLED_DOMAIN_DIR, BUNDLED_EMBEDDER_DIR, BUNDLED_JAILBREAK_DIR } from '../src/classifiers/bundled-models.js';
-import { IDENTITY_CALIBRATION, parseCalibration } from '../src/classifiers/calibration.js';
+import { parseCalibration } from '../src/classifiers/calibration.js';
 import { FeatureClassifier } from '../src/classifiers/feature-classifier.js';
 import { WordVectorEmbedder } from '../src/classifiers/word-vector-embedder.js';
 import { JailbreakClassifier } from '../src/signals/jailbreak/jailbreak-classifier.js';
@@ -36,15 +36,7 @@ if (kind === 'domain') {
 } else if (kind === 'jailbreak') {
   const dir = modelDir ?? BUNDLED_JAILBREAK_DIR;
   const classifier = await JailbreakClassifier.load(dir, embedder);
-  const configPath = `${dir}/config.json`;
-  const calibration = parseCalibration((JSON.parse(readFileSync(configPath, 'utf8')) as { calibration?: unknown }).calibration, configPath);
-  // Invert the monotonic calibration: logit(raw) = (logit(calibrated) - bias) * temperature.
-  const raw = (p: number): number => {
-    if (calibration === IDENTITY_CALIBRATION) return p;
-    const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-    return 1 / (1 + Math.exp(-(Math.log(q / (1 - q)) - calibration.bias) * calibration.temperature));
-  };
-  for (let i = 0; i < texts.length; i += 64) out.push(...(await classifier.score(texts.slice(i, i + 64))).map((p) => [raw(p)]));
+  for (let i = 0; i < texts.length; i += 64) out.push(...(await classifier.rawScores(texts.slice(i, i + 64))).map((p) => [p]));
 } else {
   throw new Error('first argument must be domain or jailbreak');
 }

@@ -22,6 +22,9 @@ export const BUNDLED_DOMAIN_HEAD_DIR = bundledModelDir('domain-head');
 /** Folder of the bundled jailbreak and prompt-injection classifier. */
 export const BUNDLED_JAILBREAK_DIR = bundledModelDir('jailbreak');
 
+/** Folder of the jailbreak head on the sentence encoder, stacked on its own grouped-split windowed model (opt-in, `model_path`). */
+export const BUNDLED_JAILBREAK_HEAD_DIR = bundledModelDir('jailbreak-head');
+
 /** Folder of the bundled PII name and street-address tagger. */
 export const BUNDLED_PII_DIR = bundledModelDir('pii');
 

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
-import { BUNDLED_EMBEDDER_DIR } from '../classifiers/bundled-models.js';
+import { BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR, BUNDLED_JAILBREAK_DIR } from '../classifiers/bundled-models.js';
 import { maxSimilarity, type Embedder } from '../classifiers/embedder.js';
 import { WordVectorEmbedder } from '../classifiers/word-vector-embedder.js';
 import { normalizeForDetection } from '../router/text-normalization.js';
-import { BUNDLED_JAILBREAK_DIR, sharedJailbreakClassifier } from './jailbreak/jailbreak-classifier.js';
+import { sharedJailbreakClassifier } from './jailbreak/jailbreak-classifier.js';
+import { JailbreakEncoderHead, jailbreakHeadBase } from './jailbreak/jailbreak-encoder-head.js';
+import type { ClosableSignalExtractor } from './closable-extractor.js';
+import { leaseEmbedder, type ModelLease } from './model-cache.js';
 import type { RequestView, SignalBuildContext, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
@@ -19,7 +22,7 @@ export interface JailbreakRule extends SignalPolicyFields {
   readonly include_history?: boolean;
   readonly jailbreak_patterns?: readonly string[];
   readonly benign_patterns?: readonly string[];
-  /** A model folder in the bundled layout, relative to the config file; defaults to models/jailbreak. */
+  /** A model folder in the bundled layout, relative to the config file; defaults to models/jailbreak (models/jailbreak-head: the encoder head). */
   readonly model_path?: string;
 }
 
@@ -76,6 +79,22 @@ interface CompiledJailbreakRule {
   readonly threshold: number;
   readonly includeHistory: boolean;
   readonly score: Scorer;
+  /** The shared sentence encoder an encoder head leased, handed back when the config retires. */
+  readonly encoderLease?: ModelLease<Embedder>;
+}
+
+/** A classifier folder: the windowed n-gram model (the default), or an encoder head stacked on one. */
+async function classifierScorer(dir: string): Promise<{ score: Scorer; recommendedThreshold: number; encoderLease?: ModelLease<Embedder> }> {
+  const baseDir = jailbreakHeadBase(dir);
+  if (baseDir === undefined) return sharedJailbreakClassifier(dir, bundledEmbedder()).then((c) => ({ score: (texts) => c.score(texts), recommendedThreshold: c.recommendedThreshold }));
+  const encoderLease = await leaseEmbedder(BUNDLED_ENCODER_DIR);
+  try {
+    const head = await JailbreakEncoderHead.load(dir, await sharedJailbreakClassifier(baseDir, bundledEmbedder()), encoderLease.model);
+    return { score: (texts) => head.score(texts), recommendedThreshold: head.recommendedThreshold, encoderLease };
+  } catch (error) {
+    encoderLease.release();
+    throw error;
+  }
 }
 
 async function compileRule(rule: JailbreakRule, context: SignalBuildContext): Promise<CompiledJailbreakRule> {
@@ -84,10 +103,10 @@ async function compileRule(rule: JailbreakRule, context: SignalBuildContext): Pr
     if ((rule.jailbreak_patterns ?? []).length === 0) throw new Error('method contrastive needs at least one jailbreak_patterns entry');
     return { name: rule.name, includeHistory, threshold: rule.threshold ?? DEFAULT_CONTRASTIVE_THRESHOLD, score: await contrastiveScorer(rule) };
   }
-  const dir = rule.model_path === undefined ? BUNDLED_JAILBREAK_DIR : resolve(context.configDir, rule.model_path);
-  const classifier = await sharedJailbreakClassifier(dir, bundledEmbedder());
   if (rule.threshold !== undefined && rule.threshold < 0) throw new Error(`jailbreak rule "${rule.name}": a classifier threshold is a probability in [0, 1]`);
-  return { name: rule.name, includeHistory, threshold: rule.threshold ?? classifier.recommendedThreshold, score: (texts) => classifier.score(texts) };
+  const dir = rule.model_path === undefined ? BUNDLED_JAILBREAK_DIR : resolve(context.configDir, rule.model_path);
+  const classifier = await classifierScorer(dir);
+  return { name: rule.name, includeHistory, threshold: rule.threshold ?? classifier.recommendedThreshold, score: classifier.score, encoderLease: classifier.encoderLease };
 }
 
 /**
@@ -100,15 +119,18 @@ export const jailbreakSignalPlugin: SignalPlugin<JailbreakRule> = {
   configKey: 'jailbreak',
   ruleSchema: JAILBREAK_RULE_SCHEMA,
   emittedNames: (rule) => [rule.name],
-  async create(rules, context): Promise<SignalExtractor> {
-    const compiled = await Promise.all(
-      rules.map((rule) =>
-        compileRule(rule, context).catch((error: unknown) => {
-          throw new Error(`jailbreak rule "${rule.name}": ${(error as Error).message}`, { cause: error });
-        }),
-      ),
-    );
+  async create(rules, context): Promise<ClosableSignalExtractor> {
+    const settled = await Promise.allSettled(rules.map((rule) => compileRule(rule, context)));
+    const compiled = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const release = (): void => compiled.forEach((rule) => rule.encoderLease?.release());
+    const failed = settled.findIndex((s) => s.status === 'rejected');
+    if (failed >= 0) {
+      release();
+      const error = (settled[failed] as PromiseRejectedResult).reason as Error;
+      throw new Error(`jailbreak rule "${rules[failed]!.name}": ${error.message}`, { cause: error });
+    }
     return {
+      close: release,
       type: 'jailbreak',
       textBudget: MODEL_TEXT_BUDGET,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {

@@ -1,28 +1,40 @@
-"""Trains a jailbreak head: logistic regression on Universal Sentence Encoder Lite vectors, blended with a
-windowed n-gram jailbreak model as a cheap feature.
+"""Trains the jailbreak encoder head: a small network on Universal Sentence Encoder Lite vectors, stacked
+with the windowed n-gram jailbreak model (models/jailbreak) as a cheap feature.
 
-    /usr/bin/python3 training/jailbreak/train_jailbreak.py --out training/.cache/jailbreak-grouped --skip-source-holdout
-    /usr/bin/python3 training/jailbreak/train_jailbreak_head.py [BASE_DIR]     # needs npx tsx
+    /usr/bin/python3 training/jailbreak/train_jailbreak.py --out models/jailbreak-head/base --skip-source-holdout
+    /usr/bin/python3 training/jailbreak/train_jailbreak_head.py      # needs npx tsx; --base DIR --out DIR to change
 
-BASE_DIR (default training/.cache/jailbreak-grouped) is the windowed model trained on jailbreak_data's grouped
-split, so that no validation or test row was seen by the base either. The shipped models/jailbreak predates that
-split (it trained on rows that are now test rows): a head blended with it would be measured on rows its base saw.
-Without BASE_DIR the head is trained and measured on the encoder alone (base weight 0).
-The result goes to training/.cache/jailbreak-head (measured, not shipped: the jailbreak signal has no runtime
-for it yet).
+The base (default models/jailbreak-head/base) must be trained on jailbreak_data's grouped split, so that no
+validation or test row was seen by the base either (the shipped models/jailbreak was trained on a random row split
+and saw many of them). The head goes to models/jailbreak-head and names its base by a relative path; the jailbreak
+signal runs it when a rule's model_path points at that folder.
 
-Graph (ONNX, src/classifiers/encoder-head-classifier.ts):
-    logit = w · embedding + b + base_weight · logit(base_score)
+Why stacked: the windowed n-gram model finds jailbreak wording anywhere in a long prompt (the maximum over
+sentence windows), the encoder head recognises harmful intent without jailbreak vocabulary, but the encoder
+reads only the first 128 tokens and an appended paragraph dilutes its mean. The blend is
+    z = logit(base_score) + head_weight * max(0, head_logit(embedding))
+and a text is flagged when z >= threshold_logit. The head only adds evidence (its term is floored at 0, fixed,
+not tuned): without the floor, a benign paragraph around an attack pulled the head far below zero and only 66%
+(appended) / 35% (prepended) of test detections survived, against 98% for the windowed model alone.
+
+Graph (ONNX, src/signals/jailbreak/jailbreak-encoder-head.ts):
   embedding   float [n, 512]  USE-Lite vector of the text (its first 128 tokens; shared per request)
-  base_score  float [n, 1]    models/jailbreak's raw windowed score (max over the text and its windows)
-Output `logits` [n, 2] = [0, logit], so the softmax is [P(benign), P(jailbreak)].
+  base_score  float [n, 1]    the base model's raw windowed score (max over the text and its windows)
+  output `score` [n]: sigmoid(z)
 
-Data: jailbreak_data's grouped split. Training rows: at most PER_SOURCE per source from the training side
-(the encoder features are computed on a loaded 2-core machine). base_weight and the L2 strength are
-chosen on validation rows only (recall at the validation threshold that keeps everyday benign false
-positives at or under 1%); the test split is scored once.
+Cascade: the head's term lies in [head_term_range] (0 to its maximum over the training and validation rows), so when
+logit(base) + max(term) < threshold_logit the text cannot be flagged, and when logit(base) + min(term) >=
+threshold_logit it is flagged whatever the encoder says; only texts in between run the encoder. The agreement
+of cascaded and full decisions and the share of texts that ran the encoder are measured on test rows.
+
+Data: jailbreak_data's grouped split, every training row (classes weigh the same; inside a class each source
+weighs 1/sqrt(rows), as for the base). Head kind, L2 strength and head_weight are chosen on validation rows only:
+the threshold is the lowest keeping validation everyday-benign false positives <= 1% and edgy-benign <= 5%,
+and the choice maximises validation attack recall. The test split is scored once.
 """
+import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -42,163 +54,208 @@ import jailbreak_data  # noqa: E402
 from encoder_features import embed_cached  # noqa: E402
 from train_jailbreak import EDGY_BENIGN, EVERYDAY_BENIGN, HARMFUL_REQUESTS  # noqa: E402
 
-PER_SOURCE = 150
 SEED = 5
-EPOCHS = 400
-WEIGHT_DECAYS = (1e-4, 1e-3)
-BASE_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+# (kind, hidden units, weight decay); chosen on validation.
+HEADS = (("linear", 0, 1e-4), ("linear", 0, 1e-3), ("mlp", 256, 1e-4), ("mlp", 256, 1e-3))
+HEAD_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
 EVERYDAY_FPR = 0.01
-OUT = ROOT / "training" / ".cache" / "jailbreak-head"
-BASE_DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "training" / ".cache" / "jailbreak-grouped"
-if not BASE_DIR.exists():
-    print(f"no base model at {BASE_DIR}: encoder alone", flush=True)
-    BASE_WEIGHTS = (0.0,)
+EDGY_FPR = 0.05
 
 
-def base_scores(texts):
-    if not BASE_DIR.exists():
-        return np.full((len(texts), 1), 0.5, dtype=np.float32)
+def base_scores(texts, base_dir):
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.json", Path(tmp) / "out.json"
         src.write_text(json.dumps(texts), encoding="utf-8")
-        subprocess.run(["npx", "tsx", "training/dump-classifier-scores.ts", "jailbreak", str(src), str(dst), str(BASE_DIR)], cwd=ROOT, check=True)
+        subprocess.run(["npx", "tsx", "training/dump-classifier-scores.ts", "jailbreak", str(src), str(dst), str(base_dir)], cwd=ROOT, check=True)
         return np.asarray(json.loads(dst.read_text()), dtype=np.float32)
 
 
+def cached_base_scores(texts, base_dir, cache):
+    """Base scores through the TS runtime, memoised per base folder (the runtime is slow to start and score)."""
+    path = cache / f"base-scores-{base_dir.resolve().relative_to(ROOT).as_posix().replace('/', '-')}.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        known.update(zip(missing, base_scores(missing, base_dir)[:, 0].tolist()))
+        path.write_text(json.dumps(known))
+    return np.asarray([[known[t]] for t in texts], dtype=np.float32)
+
+
 class Head(nn.Module):
-    def __init__(self):
+    def __init__(self, hidden):
         super().__init__()
-        self.linear = nn.Linear(512, 1)
-        self.base_weight = nn.Parameter(torch.zeros(()), requires_grad=False)
+        self.net = nn.Sequential(nn.Linear(512, hidden), nn.ReLU(), nn.Dropout(0.2), nn.Linear(hidden, 1)) if hidden else nn.Linear(512, 1)
+
+    def forward(self, embedding):
+        return self.net(embedding)[:, 0]
+
+
+class Stacked(nn.Module):
+    """The exported graph: sigmoid(logit(base) + head_weight * head(embedding))."""
+
+    def __init__(self, head, head_weight):
+        super().__init__()
+        self.head = head
+        self.head_weight = head_weight
 
     def forward(self, embedding, base_score):
-        p = base_score.clamp(1e-6, 1 - 1e-6)
-        logit = self.linear(embedding) + self.base_weight * torch.log(p / (1 - p))
-        return torch.cat([torch.zeros_like(logit), logit], dim=1)
+        p = base_score[:, 0].clamp(1e-6, 1 - 1e-6)
+        return torch.sigmoid(torch.log(p / (1 - p)) + self.head_weight * torch.relu(self.head(embedding)))
 
 
-def fit(x, base, y, base_weight, weight_decay):
-    """The linear part is fitted with the base logit as a fixed offset, so it learns what the base misses."""
+def row_weights(rows):
+    """Classes weigh the same; inside a class each source weighs 1/sqrt(rows)."""
+    count = defaultdict(int)
+    for r in rows:
+        count[r[2]] += 1
+    w = np.asarray([1 / np.sqrt(count[r[2]]) for r in rows])
+    y = np.asarray([r[1] for r in rows])
+    for label in (0, 1):
+        w[y == label] /= w[y == label].sum()
+    return (w * len(rows) / 2).astype(np.float32)
+
+
+def fit(x, y, w, hidden, weight_decay, epochs=30):
     torch.manual_seed(SEED)
-    head = Head()
-    head.base_weight.fill_(base_weight)
-    opt = torch.optim.Adam(head.linear.parameters(), lr=0.05, weight_decay=weight_decay)
-    xt, bt, yt = torch.from_numpy(x), torch.from_numpy(base), torch.from_numpy(y.astype(np.float32))
-    positive_weight = float((y == 0).sum() / max(1, (y == 1).sum()))
-    for _ in range(EPOCHS):
-        opt.zero_grad()
-        logit = head(xt, bt)[:, 1]
-        nn.functional.binary_cross_entropy_with_logits(logit, yt, pos_weight=torch.tensor(positive_weight)).backward()
-        opt.step()
+    head = Head(hidden)
+    opt = torch.optim.Adam(head.parameters(), lr=2e-3 if hidden else 1e-2, weight_decay=weight_decay)
+    xt, yt, wt = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32)), torch.from_numpy(w)
+    g = torch.Generator().manual_seed(SEED)
+    for _ in range(epochs):
+        head.train()
+        for idx in torch.randperm(len(xt), generator=g).split(128):
+            opt.zero_grad()
+            loss = (nn.functional.binary_cross_entropy_with_logits(head(xt[idx]), yt[idx], reduction="none") * wt[idx]).mean()
+            loss.backward()
+            opt.step()
     return head.eval()
 
 
 @torch.no_grad()
-def probability(head, x, base):
-    return torch.softmax(head(torch.from_numpy(x), torch.from_numpy(base)), dim=1)[:, 1].numpy()
+def head_logits(head, x):
+    """The head's stacked term before its weight: floored at 0, so the head never vetoes the windowed model."""
+    return np.maximum(head(torch.from_numpy(x)).numpy(), 0.0)
 
 
-def threshold_at(scores, fpr):
-    ordered = np.sort(scores)[::-1]
-    allowed = int(np.floor(fpr * len(ordered)))
-    return float(ordered[allowed]) + 1e-6 if allowed < len(ordered) else 0.0
+def logit(p):
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
 
 
-def report(p, rows, threshold):
-    flagged = p >= threshold
+def threshold_for(z, rows):
+    """Lowest threshold keeping everyday-benign FPR <= 1% and edgy-benign FPR <= 5% on these rows."""
+    t = -np.inf
+    for sources, fpr in ((EVERYDAY_BENIGN, EVERYDAY_FPR), (EDGY_BENIGN, EDGY_FPR)):
+        s = np.sort(z[[i for i, r in enumerate(rows) if r[2] in sources and r[1] == 0]])[::-1]
+        allowed = int(np.floor(fpr * len(s)))
+        if allowed < len(s):
+            t = max(t, float(s[allowed]) + 1e-6)
+    return t
+
+
+def report(flagged, rows):
     out = {}
     for name, sources, label in (("everyday_benign_fpr", EVERYDAY_BENIGN, 0), ("edgy_benign_fpr", EDGY_BENIGN, 0),
                                  ("harmful_requests_recall", HARMFUL_REQUESTS, 1)):
         idx = [i for i, r in enumerate(rows) if r[2] in sources and r[1] == label]
         out[name] = round(float(flagged[idx].mean()), 4) if idx else None
-    attacks = [i for i, r in enumerate(rows) if r[1] == 1]
-    benign = [i for i, r in enumerate(rows) if r[1] == 0]
-    out["all_attacks_recall"] = round(float(flagged[attacks].mean()), 4)
-    out["all_benign_fpr"] = round(float(flagged[benign].mean()), 4)
+    out["all_attacks_recall"] = round(float(flagged[[i for i, r in enumerate(rows) if r[1] == 1]].mean()), 4)
+    out["all_benign_fpr"] = round(float(flagged[[i for i, r in enumerate(rows) if r[1] == 0]].mean()), 4)
     by_source = defaultdict(list)
     for i, r in enumerate(rows):
-        by_source[r[2]].append(flagged[i])
-    out["flagged_by_source"] = {s: {"rows": len(v), "flagged": round(float(np.mean(v)), 4)} for s, v in sorted(by_source.items())}
-    return out
-
-
-def survival(head, threshold, rows, p):
-    """Share of detected test attacks still detected with a benign test paragraph appended (or prepended)."""
-    rng = random.Random(SEED)
-    benign = [r[0] for r in rows if r[1] == 0 and 30 <= len(r[0].split()) <= 120]
-    detected = [r[0] for r, score in zip(rows, p) if r[1] == 1 and score >= threshold]
-    out = {"detected_test_attacks": len(detected)}
-    for name, make in (("append_benign_paragraph", lambda t: t + "\n\n" + rng.choice(benign)),
-                       ("prepend_benign_paragraph", lambda t: rng.choice(benign) + "\n\n" + t)):
-        texts = [make(t) for t in detected]
-        out[name] = round(float((probability(head, embed_cached(texts), base_scores(texts)) >= threshold).mean()), 4)
+        by_source[(r[2], r[1])].append(flagged[i])
+    out["flagged_by_source"] = {s: {"label": y, "rows": len(v), "flagged": round(float(np.mean(v)), 4)} for (s, y), v in sorted(by_source.items())}
     return out
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", default=str(ROOT / "models" / "jailbreak-head" / "base"))
+    parser.add_argument("--out", default=str(ROOT / "models" / "jailbreak-head"))
+    args = parser.parse_args()
+    base_dir, out_dir = Path(args.base), Path(args.out)
+    cache = ROOT / "training" / ".cache"
+    cache.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     groups = {}
     rows = jailbreak_data.load_rows(groups)
     train, val, test, _ = jailbreak_data.split_rows(rows, groups)
-    by = defaultdict(list)
-    for r in train:
-        by[r[2]].append(r)
-    rng = random.Random(SEED)
-    sample = []
-    for s in sorted(by):
-        rng.shuffle(by[s])
-        sample += by[s][:PER_SOURCE]
     data = {}
-    for name, part in (("train", sample), ("validation", val), ("test", test)):
+    for name, part in (("train", train), ("validation", val), ("test", test)):
         texts = [r[0] for r in part]
-        data[name] = (embed_cached(texts), base_scores(texts), np.asarray([r[1] for r in part]), part)
-    x, b, y, _ = data["train"]
+        print(name, len(part), flush=True)
+        data[name] = (embed_cached(texts), cached_base_scores(texts, base_dir, cache), np.asarray([r[1] for r in part]), part)
+    x, _, y, rt = data["train"]
     xv, bv, yv, rv = data["validation"]
-    everyday_v = [i for i, r in enumerate(rv) if r[2] in EVERYDAY_BENIGN]
-    table, best, best_key = [], None, None
-    for wd in WEIGHT_DECAYS:
-        for bw in BASE_WEIGHTS:
-            head = fit(x, b, y, bw, wd)
-            p = probability(head, xv, bv)
-            t = threshold_at(p[everyday_v], EVERYDAY_FPR)
-            r = report(p, rv, t)
-            key = r["all_attacks_recall"] - r["edgy_benign_fpr"]
-            table.append({"weight_decay": wd, "base_weight": bw, "threshold": round(t, 4), **{k: v for k, v in r.items() if k != "flagged_by_source"}})
+    w = row_weights(rt)
+    table, best = [], None
+    base_t = threshold_for(logit(bv[:, 0]), rv)
+    base_val = report(logit(bv[:, 0]) >= base_t, rv)
+    table.append({"head": "none (base alone)", "threshold_logit": round(base_t, 4), **{k: v for k, v in base_val.items() if k != "flagged_by_source"}})
+    print(table[-1], flush=True)
+    for kind, hidden, wd in HEADS:
+        head = fit(x, y, w, hidden, wd)
+        hv = head_logits(head, xv)
+        for hw in HEAD_WEIGHTS + ("head alone",):
+            z = head(torch.from_numpy(xv)).detach().numpy() if hw == "head alone" else logit(bv[:, 0]) + hw * hv
+            t = threshold_for(z, rv)
+            r = report(z >= t, rv)
+            table.append({"head": kind, "hidden": hidden, "weight_decay": wd, "head_weight": hw, "threshold_logit": round(t, 4),
+                          **{k: v for k, v in r.items() if k != "flagged_by_source"}})
             print(table[-1], flush=True)
-            if best_key is None or key > best_key:
-                best, best_key = (head, t, wd, bw), key
-    head, threshold, wd, bw = best
-    xt, bt, yt, rt = data["test"]
-    pt = probability(head, xt, bt)
-    base_threshold = json.loads((BASE_DIR / "config.json").read_text())["recommended_threshold"] if BASE_DIR.exists() else None
+            if hw != "head alone" and (best is None or r["all_attacks_recall"] > best[0]):
+                best = (r["all_attacks_recall"], head, hw, t, kind, hidden, wd)
+    _, head, hw, t, kind, hidden, wd = best
+    xt, bt, yt, rtest = data["test"]
+    z_test = logit(bt[:, 0]) + hw * head_logits(head, xt)
+    flagged = z_test >= t
+    term = hw * np.concatenate([head_logits(head, x), head_logits(head, xv)])
+    low, high = float(term.min()), float(term.max())
+    # Cascade on test rows: the encoder runs only when the base alone cannot settle the decision.
+    lb = logit(bt[:, 0])
+    undecided = (lb + high >= t) & (lb + low < t)
+    cascaded = np.where(undecided, flagged, lb + low >= t)
+    survival = {}
+    rng = random.Random(SEED)
+    pool = [r[0] for r in rtest if r[1] == 0 and 30 <= len(r[0].split()) <= 120]
+    detected = [r[0] for r, f in zip(rtest, flagged) if r[1] == 1 and f]
+    for name, make in (("append_benign_paragraph", lambda s: s + "\n\n" + rng.choice(pool)),
+                       ("prepend_benign_paragraph", lambda s: rng.choice(pool) + "\n\n" + s)):
+        texts = [make(s) for s in detected]
+        zs = logit(cached_base_scores(texts, base_dir, cache)[:, 0]) + hw * head_logits(head, embed_cached(texts))
+        survival[name] = round(float((zs >= t).mean()), 4)
+    survival["detected_test_attacks"] = len(detected)
+    base_test = report(logit(bt[:, 0]) >= base_t, rtest)
     metrics = {
-        "chosen_on_validation": {"weight_decay": wd, "base_weight": bw, "threshold": round(threshold, 4),
-                                 "rule": f"threshold keeps validation everyday-benign false positives <= {EVERYDAY_FPR}; choice maximises validation attack recall minus edgy-benign FPR"},
+        "chosen_on_validation": {"head": kind, "hidden": hidden, "weight_decay": wd, "head_weight": hw, "threshold_logit": round(t, 4),
+                                 "rule": f"threshold = lowest keeping validation everyday-benign FPR <= {EVERYDAY_FPR} and edgy-benign FPR <= {EDGY_FPR}; "
+                                         "choice maximises validation attack recall"},
         "validation_table": table,
-        "test_blend": report(pt, rt, threshold),
-        "test_base_model_alone_at_its_threshold": report(bt[:, 0], rt, base_threshold) if base_threshold is not None else None,
-        "test_survival": survival(head, threshold, rt, pt),
-        "train_rows": len(sample),
+        "test": report(flagged, rtest),
+        "test_base_alone_same_rule": {"threshold_logit": round(base_t, 4), **base_test},
+        "test_survival": survival,
+        "test_cascade": {"encoder_runs_share": round(float(undecided.mean()), 4), "decisions_equal_to_full": round(float((cascaded == flagged).mean()), 5)},
+        "rows": {"train": len(rt), "validation": len(rv), "test": len(rtest)},
     }
     print(json.dumps({k: v for k, v in metrics.items() if k != "validation_table"}, indent=1), flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(head, (torch.from_numpy(xt[:2]), torch.from_numpy(bt[:2])), str(OUT / "model.onnx"),
-                      input_names=["embedding", "base_score"], output_names=["logits"],
-                      dynamic_axes={"embedding": {0: "n"}, "base_score": {0: "n"}, "logits": {0: "n"}}, opset_version=13)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stacked = Stacked(head, hw).eval()
+    torch.onnx.export(stacked, (torch.from_numpy(xt[:2]), torch.from_numpy(bt[:2])), str(out_dir / "model.onnx"),
+                      input_names=["embedding", "base_score"], output_names=["score"],
+                      dynamic_axes={"embedding": {0: "n"}, "base_score": {0: "n"}, "score": {0: "n"}}, opset_version=13)
     with torch.no_grad():
-        parity = head(torch.from_numpy(xt[:3]), torch.from_numpy(bt[:3])).numpy()
+        parity = stacked(torch.from_numpy(xt[:3]), torch.from_numpy(bt[:3])).numpy()
     config = {
-        "model_type": "switchyard-encoder-head",
+        "model_type": "switchyard-jailbreak-encoder-head",
         "id2label": {"0": "benign", "1": "jailbreak"},
-        "switchyard_head": {"encoder": "use-lite", "dimensions": 512, "base_model": "jailbreak",
-                            "inputs": "embedding [n, 512] (USE-Lite); base_score [n, 1] (models/jailbreak raw windowed score)"},
-        "recommended_threshold": round(threshold, 6),
-        "parity_check": [{"embedding": [round(float(v), 7) for v in xt[i]], "base_score": [round(float(bt[i, 0]), 7)],
-                          "logits": [round(float(v), 5) for v in parity[i]]} for i in range(3)],
+        "switchyard_head": {"encoder": "use-lite", "dimensions": 512, "base_model": os.path.relpath(base_dir, out_dir),
+                            "head_term_range": [round(low, 5), round(high, 5)], "threshold_logit": round(t, 6)},
+        "recommended_threshold": round(float(1 / (1 + np.exp(-t))), 6),
+        "parity_check": [{"text": rtest[i][0], "base_score": round(float(bt[i, 0]), 7), "score": round(float(parity[i]), 6)} for i in range(3)],
         "metrics": metrics,
     }
-    (OUT / "config.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
-    print("wrote", OUT)
+    (out_dir / "config.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+    print("wrote", out_dir)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,12 @@ export class JailbreakClassifier {
 
   /** The calibrated jailbreak probability of each text (0..1), after Unicode-trick normalisation. */
   async score(texts: readonly string[]): Promise<number[]> {
+    // Calibration is monotonic, so the calibrated maximum is the maximum of the calibrated windows.
+    return (await this.rawScores(texts)).map((raw) => calibrateProbability(raw, this.calibration));
+  }
+
+  /** The model's raw score of each text, the highest over its windows (what an encoder head stacks on). */
+  async rawScores(texts: readonly string[]): Promise<number[]> {
     const groups = texts.map((text) => scoringWindows(normalizeForDetection(text), this.windowTokens));
     const windows = groups.flat();
     if (windows.length === 0) return [];
@@ -101,8 +107,7 @@ export class JailbreakClassifier {
     return groups.map((group) => {
       let best = 0;
       for (let i = 0; i < group.length; i++) best = Math.max(best, probabilities[next++]!);
-      // Calibration is monotonic, so the calibrated maximum is the maximum of the calibrated windows.
-      return calibrateProbability(best, this.calibration);
+      return best;
     });
   }
 }
