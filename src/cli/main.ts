@@ -65,6 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .option('--admin-address <address>', 'address the admin server binds', '127.0.0.1')
     .option('--sidecar <host:port>', 'send the gateway to a remote sidecar instead of starting one', parseHostPort)
     .option('--no-gateway', 'run only the sidecar, without the built-in gateway')
+    .option('--workers <n>', 'processes serving traffic, sharing the listeners and the learnt state (default: the number of cores; 1 = this process only)', parseWorkerCount)
     .action(async (options: ServeOptions) => {
       exitCode = await runServe(options, io);
     });
@@ -214,6 +215,15 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
   return port;
+}
+
+/** Above this many workers the primary's IPC becomes the bottleneck long before the cores do. */
+const MAX_WORKERS = 64;
+
+function parseWorkerCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}`);
+  return count;
 }
 
 function parseFraction(value: string): number {

@@ -1,6 +1,10 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { kubernetesConfigFeed } from '../../config/kubernetes/kubernetes-config-feed.js';
 import { loadConfigFileReporting } from '../../config/load.js';
-import { waitForShutdownSignal } from '../../serve-stack/shutdown-signal.js';
+import { startClusterPrimary } from '../../serve-cluster/cluster-primary.js';
+import { runClusterWorker } from '../../serve-cluster/cluster-worker.js';
+import { onReloadSignal, waitForShutdownSignal } from '../../serve-stack/shutdown-signal.js';
 import { startSwitchyard, type SidecarAddress } from '../../serve-stack/switchyard-stack.js';
 import { createLogger } from '../../telemetry/logger.js';
 import type { CliIo } from '../cli-io.js';
@@ -16,6 +20,8 @@ export interface ServeOptions {
   readonly gateway: boolean;
   /** A remote sidecar for the gateway; then no local sidecar starts. */
   readonly sidecar?: SidecarAddress;
+  /** Processes that serve traffic (`--workers`); default the number of cores. 1 runs everything in this process. */
+  readonly workers?: number;
 }
 
 /** The prefix of the one line `serve` prints when everything listens; JSON of the bound ports follows. */
@@ -34,6 +40,11 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
     io.stderr.write('serve: --sidecar points the gateway at a remote sidecar; it cannot go with --no-gateway\n');
     return 1;
   }
+  if (cluster.isWorker) {
+    return runClusterWorker({ ...options, configPath: options.config, logger: createLogger(), reportProblem: (text) => io.stderr.write(text) });
+  }
+  const workers = options.workers ?? availableParallelism();
+  if (workers > 1) return runCluster(options, workers, io);
   const config = await loadConfigFileReporting(options.config, (text) => io.stderr.write(text));
   if (config === undefined) return 1;
 
@@ -56,7 +67,9 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   if (options.gateway && stack.ports.listeners.length === 0) logger.warn('the config has no listeners; serving the ext_proc sidecar only');
   io.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(stack.ports)}\n`);
 
+  const stopReloading = onReloadSignal(() => stack.reload());
   const signal = await waitForShutdownSignal();
+  stopReloading();
   logger.info({ signal }, 'shutting down: draining in-flight requests (send the signal again to stop at once)');
   const force = new AbortController();
   void waitForShutdownSignal().then((again) => {
@@ -64,5 +77,35 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
     force.abort();
   });
   await stack.close(force.signal);
+  return 0;
+}
+
+/**
+ * `serve --workers N` with N > 1: this process is the cluster primary (admin port, shared state,
+ * worker supervision) and N workers serve the traffic; the ready line, SIGHUP and the two-step
+ * SIGINT/SIGTERM drain behave as with one process.
+ */
+async function runCluster(options: ServeOptions, workers: number, io: CliIo): Promise<number> {
+  const logger = createLogger();
+  const primary = await startClusterPrimary({
+    configPath: options.config,
+    workers,
+    ...(options.adminPort === undefined ? {} : { adminPort: options.adminPort }),
+    adminAddress: options.adminAddress ?? '127.0.0.1',
+    logger,
+    reportProblem: (text) => io.stderr.write(text),
+    onReady: (ports) => io.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(ports)}\n`),
+  });
+  if (primary === undefined) return 1;
+  const stopReloading = onReloadSignal(() => primary.reload());
+  const signal = await waitForShutdownSignal();
+  stopReloading();
+  logger.info({ signal, workers }, 'shutting down: draining every worker (send the signal again to stop at once)');
+  const force = new AbortController();
+  void waitForShutdownSignal().then((again) => {
+    logger.warn({ signal: again }, 'second shutdown signal: cutting the drain short');
+    force.abort();
+  });
+  await primary.close(force.signal);
   return 0;
 }
