@@ -10,7 +10,7 @@ import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
 import { runReport, type ReportOptions } from './commands/report.js';
 import { runRoute } from './commands/route.js';
-import { runServe } from './commands/serve.js';
+import { MAX_WORKERS, parseWorkers, runServe } from './commands/serve.js';
 import { runStub } from './commands/stub.js';
 import { runTrainSelector, type TrainSelectorOptions } from './commands/train-selector.js';
 import { runValidate } from './commands/validate.js';
@@ -65,7 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .option('--admin-address <address>', 'address the admin server binds', '127.0.0.1')
     .option('--sidecar <host:port>', 'send the gateway to a remote sidecar instead of starting one', parseHostPort)
     .option('--no-gateway', 'run only the sidecar, without the built-in gateway')
-    .option('--workers <n>', 'processes serving traffic, sharing the listeners and the learnt state (default: the number of cores; 1 = this process only)', parseWorkerCount)
+    .option('--workers <n>', 'processes serving traffic, sharing the listeners and the learnt state (default: $SWITCHYARD_WORKERS, else the number of cores; 1 = this process only)', parseWorkerCount)
     .action(async (options: ServeOptions) => {
       exitCode = await runServe(options, io);
     });
@@ -217,12 +217,9 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Above this many workers the primary's IPC becomes the bottleneck long before the cores do. */
-const MAX_WORKERS = 64;
-
 function parseWorkerCount(value: string): number {
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}`);
+  const count = parseWorkers(value);
+  if (count === undefined) throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}`);
   return count;
 }
 

@@ -5,7 +5,7 @@ import { ConfigStore, watchConfig, type ConfigWatchHandle } from '../config/watc
 import { startAdminStack, type AdminStack } from '../serve-stack/admin-stack.js';
 import type { SwitchyardPorts } from '../serve-stack/switchyard-stack.js';
 import type { RouterLogger } from '../telemetry/logger.js';
-import { ProcessMetrics } from '../telemetry/metrics.js';
+import { ProcessMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
 import { announceRequest, type RequestLogEntry } from '../telemetry/request-log.js';
 import type { StageTiming } from '../telemetry/stage-span.js';
 import { startTelemetry, type Telemetry } from '../telemetry/telemetry-stack.js';
@@ -71,9 +71,11 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
   const store = new ConfigStore(config);
   const telemetry: Telemetry = startTelemetry(config, logger);
   const processMetrics = new ProcessMetrics();
+  // The primary's own counts (feedback taken by the selection API) join the workers' in the sum.
+  const routerMetrics = new PrometheusRouterMetrics();
   const slots = new Map<number, WorkerSlot>();
   let state: 'starting' | 'ready' | 'draining' = 'starting';
-  const metrics = new ClusterMetrics([processMetrics.registry], () =>
+  const metrics = new ClusterMetrics([routerMetrics.registry, processMetrics.registry], () =>
     [...slots.values()].filter((slot) => slot.ports !== undefined).map((slot) => () => slot.channel.call<MetricsJson>('metrics.json')),
   );
   const firstListener = (): string | undefined => {
@@ -94,7 +96,7 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
     },
     metrics: [metrics, ...telemetry.expositions],
     telemetryRoutes: telemetry.routes,
-    countSelection: () => undefined,
+    countSelection: (event) => routerMetrics.selectionEvent(event),
     logger,
   });
   const watcher: ConfigWatchHandle = watchConfig(options.configPath, store, {

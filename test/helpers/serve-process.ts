@@ -38,10 +38,14 @@ function readyPorts(child: ChildProcess, stderr: () => string): Promise<Switchya
   });
 }
 
-/** Starts `switchyard serve --config <configPath>` with every port free (0), plus `extra` arguments. */
+/**
+ * Starts `switchyard serve --config <configPath>` with every port free (0), plus `extra` arguments;
+ * in one process (`--workers 1`) unless `extra` sets `--workers`.
+ */
 export async function startServe(configPath: string, ...extra: string[]): Promise<ServeProcess> {
   let stderr = '';
-  const args = [SWITCHYARD_CLI, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', ...extra];
+  const workers = extra.includes('--workers') ? [] : ['--workers', '1'];
+  const args = [SWITCHYARD_CLI, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', ...workers, ...extra];
   const child = spawn(process.execPath, args, { env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));

@@ -43,7 +43,8 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   if (cluster.isWorker) {
     return runClusterWorker({ ...options, configPath: options.config, logger: createLogger(), reportProblem: (text) => io.stderr.write(text) });
   }
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? workersFromEnvironment(io);
+  if (workers === undefined) return 1;
   if (workers > 1) return runCluster(options, workers, io);
   const config = await loadConfigFileReporting(options.config, (text) => io.stderr.write(text));
   if (config === undefined) return 1;
@@ -78,6 +79,24 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   });
   await stack.close(force.signal);
   return 0;
+}
+
+/** The most workers `serve` runs (the primary's IPC is the bottleneck long before that many cores). */
+export const MAX_WORKERS = 64;
+
+/** Whether `text` is a worker count `serve` accepts. */
+export function parseWorkers(text: string): number | undefined {
+  const count = Number(text);
+  return text.trim() !== '' && Number.isInteger(count) && count >= 1 && count <= MAX_WORKERS ? count : undefined;
+}
+
+/** `SWITCHYARD_WORKERS` when set (how a harness that cannot pass flags picks the count), else one per core; undefined after reporting a bad value. */
+function workersFromEnvironment(io: CliIo): number | undefined {
+  const text = process.env['SWITCHYARD_WORKERS'];
+  if (text === undefined || text === '') return availableParallelism();
+  const count = parseWorkers(text);
+  if (count === undefined) io.stderr.write(`serve: SWITCHYARD_WORKERS=${text} is not a number of workers from 1 to ${MAX_WORKERS}\n`);
+  return count;
 }
 
 /**
