@@ -201,13 +201,13 @@ describe('serve --workers 2: selection state has one owner', () => {
       expect(reply.headers['x-vsr-selected-model']).toBe('strong');
     }
     // A worker's start-up (models loaded, config compiled) takes a while on a loaded machine.
-    for (let i = 0; i < 900 && ready().length < 3; i++) await delay(100);
+    for (let i = 0; i < 2000 && ready().length < 3; i++) await delay(100);
     expect(ready()).toHaveLength(3);
     expect(serve.logs.some((line) => line.includes('serve worker died; starting a new one'))).toBe(true);
     expect((await fetch(`http://127.0.0.1:${serve.ports.admin}/readyz`)).status).toBe(200);
     // The replacement loaded the owner's ratings: both workers still pick the model the feedback favoured.
     for (const { reply } of await onBothWorkers(serve, 'after-crash', 'a question')) expect(reply.headers['x-vsr-selected-model']).toBe('strong');
-  }, 150_000);
+  }, 300_000);
 
   it('a config edit reaches every worker (file watch), and SIGHUP reloads every worker', async () => {
     const staticConfig = (first: string): string => eloConfig(cheap.port, strong.port, first).replace('{type: "elo", elo: {min_comparisons: 1}}', '{type: "static"}');
