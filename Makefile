@@ -66,7 +66,7 @@ PEER_BENCH ?= ../shared/tools/peer-bench
 PEER_RESULT_SUFFIX = $(if $(WORKERS),-w$(WORKERS),)
 bench-peers: build ## Switchyard vs Portkey, one interleaved peer-bench run per config (needs ../shared/tools/peer-bench; WORKERS=N for serve --workers N; results to bench/results/peer-bench-*.json)
 	@dir=$$(mktemp -d) && cp -r $(PEER_BENCH) $$dir/peer-bench && cd $$dir/peer-bench && npm ci --no-audit --no-fund --prefer-offline >/dev/null && \
-	$(if $(WORKERS),SWITCHYARD_WORKERS=$(WORKERS) ,)node bench.mjs --gateway portkey,switchyard --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/seed-tutorial.yaml --out $(CURDIR)/bench/results/peer-bench-seed$(PEER_RESULT_SUFFIX).json && \
+	$(if $(WORKERS),SWITCHYARD_WORKERS=$(WORKERS) ,)node bench.mjs --gateway portkey,switchyard --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/seed-tutorial.yaml --out $(CURDIR)/bench/results/peer-bench-seed$(PEER_RESULT_SUFFIX).json && \
 	$(if $(WORKERS),SWITCHYARD_WORKERS=$(WORKERS) ,)node bench.mjs --gateway portkey,switchyard --scenarios c32 --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/default.yaml --out $(CURDIR)/bench/results/peer-bench-default$(PEER_RESULT_SUFFIX).json; \
 	status=$$?; rm -rf $$dir; exit $$status
 

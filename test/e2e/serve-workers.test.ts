@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
 import { startCacheStubs } from '../fixtures/cache/cache-stack.js';
+import { eloTwoModelConfig } from '../fixtures/selection/elo-two-models.js';
 import { startSeedStubs, type SeedStubs } from '../helpers/e2e-stack.js';
 import { startServeLogging, type ServeProcess } from '../helpers/serve-process.js';
 
@@ -120,25 +121,8 @@ describe('serve --workers 2: the semantic cache is one cache', () => {
   }, 60_000);
 });
 
-function eloConfig(cheap: number, strong: number, first: string): string {
-  const second = first === 'cheap' ? 'strong' : 'cheap';
-  return `version: v0.1
-listeners: [{name: "http", address: "127.0.0.1", port: 8080}]
-providers:
-  models:
-    - name: "cheap"
-      endpoints: [{name: "a", endpoint: "127.0.0.1:${cheap}"}]
-    - name: "strong"
-      endpoints: [{name: "b", endpoint: "127.0.0.1:${strong}"}]
-signals:
-  keywords:
-    - {name: "any", operator: "OR", keywords: ["question"]}
-decisions:
-  - name: "general"
-    rules: {type: "keyword", name: "any"}
-    modelRefs: [{model: "${first}", use_reasoning: false}, {model: "${second}", use_reasoning: false}]
-    algorithm: {type: "elo", elo: {min_comparisons: 1}}
-`;
+function eloConfig(cheap: number, strong: number, first: 'cheap' | 'strong'): string {
+  return eloTwoModelConfig({ cheap, strong }, { first });
 }
 
 describe('serve --workers 2: selection state has one owner', () => {
@@ -210,7 +194,7 @@ describe('serve --workers 2: selection state has one owner', () => {
   }, 300_000);
 
   it('a config edit reaches every worker (file watch), and SIGHUP reloads every worker', async () => {
-    const staticConfig = (first: string): string => eloConfig(cheap.port, strong.port, first).replace('{type: "elo", elo: {min_comparisons: 1}}', '{type: "static"}');
+    const staticConfig = (first: 'cheap' | 'strong'): string => eloConfig(cheap.port, strong.port, first).replace('{type: "elo", elo: {min_comparisons: 1}}', '{type: "static"}');
     const selectedEverywhere = async (prefix: string, model: string): Promise<boolean> => {
       const served = await onBothWorkers(serve, prefix, 'a question');
       return served.every(({ reply }) => reply.headers['x-vsr-selection-algorithm'] === 'static' && reply.headers['x-vsr-selected-model'] === model);

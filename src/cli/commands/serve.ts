@@ -6,7 +6,7 @@ import { startClusterPrimary } from '../../serve-cluster/cluster-primary.js';
 import { runClusterWorker } from '../../serve-cluster/cluster-worker.js';
 import { onReloadSignal, waitForShutdownSignal } from '../../serve-stack/shutdown-signal.js';
 import { startSwitchyard, type SidecarAddress } from '../../serve-stack/switchyard-stack.js';
-import { createLogger } from '../../telemetry/logger.js';
+import { createLogger, type RouterLogger } from '../../telemetry/logger.js';
 import type { CliIo } from '../cli-io.js';
 
 /** Options of `switchyard serve`. */
@@ -68,17 +68,25 @@ export async function runServe(options: ServeOptions, io: CliIo): Promise<number
   if (options.gateway && stack.ports.listeners.length === 0) logger.warn('the config has no listeners; serving the ext_proc sidecar only');
   io.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(stack.ports)}\n`);
 
-  const stopReloading = onReloadSignal(() => stack.reload());
+  await serveUntilShutdown(stack, logger, 'shutting down: draining in-flight requests (send the signal again to stop at once)');
+  return 0;
+}
+
+/**
+ * Reloads on SIGHUP until the first SIGINT/SIGTERM, then drains; a second signal cuts the drain
+ * short. Shared by the single process and the cluster primary.
+ */
+async function serveUntilShutdown(server: { reload(): void; close(force: AbortSignal): Promise<void> }, logger: RouterLogger, draining: string): Promise<void> {
+  const stopReloading = onReloadSignal(() => server.reload());
   const signal = await waitForShutdownSignal();
   stopReloading();
-  logger.info({ signal }, 'shutting down: draining in-flight requests (send the signal again to stop at once)');
+  logger.info({ signal }, draining);
   const force = new AbortController();
   void waitForShutdownSignal().then((again) => {
     logger.warn({ signal: again }, 'second shutdown signal: cutting the drain short');
     force.abort();
   });
-  await stack.close(force.signal);
-  return 0;
+  await server.close(force.signal);
 }
 
 /** The most workers `serve` runs (the primary's IPC is the bottleneck long before that many cores). */
@@ -116,15 +124,6 @@ async function runCluster(options: ServeOptions, workers: number, io: CliIo): Pr
     onReady: (ports) => io.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(ports)}\n`),
   });
   if (primary === undefined) return 1;
-  const stopReloading = onReloadSignal(() => primary.reload());
-  const signal = await waitForShutdownSignal();
-  stopReloading();
-  logger.info({ signal, workers }, 'shutting down: draining every worker (send the signal again to stop at once)');
-  const force = new AbortController();
-  void waitForShutdownSignal().then((again) => {
-    logger.warn({ signal: again }, 'second shutdown signal: cutting the drain short');
-    force.abort();
-  });
-  await primary.close(force.signal);
+  await serveUntilShutdown(primary, logger, `shutting down: draining ${workers} workers (send the signal again to stop at once)`);
   return 0;
 }
