@@ -69,10 +69,12 @@ export async function startClusterPrimary(options: ClusterPrimaryOptions): Promi
   if (config === undefined) return undefined;
 
   const store = new ConfigStore(config);
-  const telemetry: Telemetry = startTelemetry(config, logger);
   const processMetrics = new ProcessMetrics();
   // The primary's own counts (feedback taken by the selection API) join the workers' in the sum.
   const routerMetrics = new PrometheusRouterMetrics();
+  // OTLP gets the request metrics of every worker (their records come here) but the prom-client
+  // metrics of this process only; the workers' are summed on /metrics.
+  const telemetry: Telemetry = startTelemetry(config, logger, [routerMetrics.registry, processMetrics.registry]);
   const slots = new Map<number, WorkerSlot>();
   let state: 'starting' | 'ready' | 'draining' = 'starting';
   const metrics = new ClusterMetrics([routerMetrics.registry, processMetrics.registry], () =>
