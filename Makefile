@@ -62,10 +62,12 @@ bench: build ## Run the benchmarks (numbers go to bench/results/)
 	@for f in bench/*.ts; do echo "== $$f"; npx tsx $$f || exit 1; done
 
 PEER_BENCH ?= ../shared/tools/peer-bench
-bench-peers: build ## Switchyard vs Portkey, one interleaved peer-bench run per config (needs ../shared/tools/peer-bench; results to bench/results/peer-bench-*.json)
+# WORKERS=N runs `serve --workers N` (through SWITCHYARD_WORKERS) and names the result files peer-bench-*-wN.json; unset, serve's default (one per core).
+PEER_RESULT_SUFFIX = $(if $(WORKERS),-w$(WORKERS),)
+bench-peers: build ## Switchyard vs Portkey, one interleaved peer-bench run per config (needs ../shared/tools/peer-bench; WORKERS=N for serve --workers N; results to bench/results/peer-bench-*.json)
 	@dir=$$(mktemp -d) && cp -r $(PEER_BENCH) $$dir/peer-bench && cd $$dir/peer-bench && npm ci --no-audit --no-fund --prefer-offline >/dev/null && \
-	node bench.mjs --gateway portkey,switchyard --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/seed-tutorial.yaml --out $(CURDIR)/bench/results/peer-bench-seed.json && \
-	node bench.mjs --gateway portkey,switchyard --scenarios c32 --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/default.yaml --out $(CURDIR)/bench/results/peer-bench-default.json; \
+	$(if $(WORKERS),SWITCHYARD_WORKERS=$(WORKERS) ,)node bench.mjs --gateway portkey,switchyard --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/seed-tutorial.yaml --out $(CURDIR)/bench/results/peer-bench-seed$(PEER_RESULT_SUFFIX).json && \
+	$(if $(WORKERS),SWITCHYARD_WORKERS=$(WORKERS) ,)node bench.mjs --gateway portkey,switchyard --scenarios c32 --start-timeout-ms 120000 --switchyard-dir $(CURDIR) --switchyard-config $(CURDIR)/examples/default.yaml --out $(CURDIR)/bench/results/peer-bench-default$(PEER_RESULT_SUFFIX).json; \
 	status=$$?; rm -rf $$dir; exit $$status
 
 reliability: build redis-server ## Reliability campaign on loopback (load, bad inputs, faults, cancels, SIGTERM); FAST=1 for the CI subset; exits 1 on a missed target

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { processSharedState } from '../serve-cluster/process-shared-state.js';
 import type { JsonObject } from './wire-json.js';
 
 /** One stored Responses API answer: what `GET /v1/responses/{id}` returns and what `previous_response_id` continues. */
@@ -111,7 +112,9 @@ export class RedisResponsesStore implements ResponsesStore {
 }
 
 export function openResponsesStore(settings: ResponsesStoreSettings): ResponsesStore {
-  return settings.backend === 'redis' ? new RedisResponsesStore(settings) : new MemoryResponsesStore(settings);
+  if (settings.backend === 'redis') return new RedisResponsesStore(settings);
+  // With several serve workers, one memory store in the primary serves them all.
+  return processSharedState()?.responsesStore(settings) ?? new MemoryResponsesStore(settings);
 }
 
 /** How far back `previous_response_id` is followed; a longer chain is cut at its oldest turns. */

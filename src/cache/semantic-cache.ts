@@ -14,6 +14,7 @@ import { nearMissReason } from './near-miss-guard.js';
 import { promptFacts, type PromptFacts } from './prompt-facts.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { RequestCoalescer, type CoalescingLead } from './request-coalescer.js';
+import { processSharedState } from '../serve-cluster/process-shared-state.js';
 import type { SharedCacheStore } from './shared-cache-store.js';
 
 /** One lookup: the request's key, its decision's policy, and how long it may wait for an identical request. */
@@ -104,10 +105,11 @@ export class SemanticCache {
       hnsw: settings.hnsw,
       onExpired: () => options.count('expiry'),
     });
+    // With several serve workers, a memory cache's entries are shared through the primary.
     const store =
       settings.backendType === 'redis'
         ? new RedisCacheStore({ url: settings.redis.url, keyPrefix: settings.redis.keyPrefix, index, count: options.count, logger: options.logger })
-        : undefined;
+        : processSharedState()?.cacheStore(settings, index, options.count);
     try {
       await store?.start();
     } catch (error) {

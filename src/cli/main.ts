@@ -10,7 +10,7 @@ import { runEval } from './commands/eval.js';
 import { runInit } from './commands/init.js';
 import { runReport, type ReportOptions } from './commands/report.js';
 import { runRoute } from './commands/route.js';
-import { runServe } from './commands/serve.js';
+import { MAX_WORKERS, parseWorkers, runServe } from './commands/serve.js';
 import { runStub } from './commands/stub.js';
 import { runTrainSelector, type TrainSelectorOptions } from './commands/train-selector.js';
 import { runValidate } from './commands/validate.js';
@@ -65,6 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     .option('--admin-address <address>', 'address the admin server binds', '127.0.0.1')
     .option('--sidecar <host:port>', 'send the gateway to a remote sidecar instead of starting one', parseHostPort)
     .option('--no-gateway', 'run only the sidecar, without the built-in gateway')
+    .option('--workers <n>', 'processes serving traffic, sharing the listeners and the learnt state (default: $SWITCHYARD_WORKERS, else the number of cores; 1 = this process only)', parseWorkerCount)
     .action(async (options: ServeOptions) => {
       exitCode = await runServe(options, io);
     });
@@ -214,6 +215,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
   return port;
+}
+
+function parseWorkerCount(value: string): number {
+  const count = parseWorkers(value);
+  if (count === undefined) throw new InvalidArgumentError(`expected a number of workers from 1 to ${MAX_WORKERS}`);
+  return count;
 }
 
 function parseFraction(value: string): number {

@@ -63,6 +63,8 @@ export interface ConfigWatchOptions extends ConfigSwapHooks {
 export interface ConfigWatchHandle {
   /** Stops watching and waits for a reload in progress to finish. */
   close(): Promise<void>;
+  /** Reloads the file now, as a change would (SIGHUP). */
+  reload(): void;
 }
 
 const DEFAULT_DEBOUNCE_MS = 100;
@@ -158,6 +160,9 @@ export function watchConfig(path: string, store: ConfigStore, options: ConfigWat
       clearTimeout(timer);
       watcher.close();
       await running;
+    },
+    reload: () => {
+      if (!closed) run();
     },
   };
 }

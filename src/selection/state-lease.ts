@@ -1,3 +1,4 @@
+import { processSharedState } from '../serve-cluster/process-shared-state.js';
 import { LatencyWindows } from './latency-windows.js';
 import { RedisSelectionState } from './redis-selection-state.js';
 import { MemorySelectionState, type SelectionState } from './selection-state.js';
@@ -46,8 +47,10 @@ export function leaseSelectionState(settings: StoreSettings): StateLease {
     const onFailure: StoreFailureListener = (operation, error) => {
       for (const listener of listeners) listener(operation, error);
     };
-    const state = settings.kind === 'memory' ? new MemorySelectionState() : new RedisSelectionState({ ...settings, onFailure });
-    entry = { state, latency: new LatencyWindows(), listeners, users: 0 };
+    // With several serve workers, the memory state and the latency windows are the cluster's (one owner, the primary).
+    const shared = processSharedState();
+    const state = settings.kind === 'memory' ? (shared?.selectionState() ?? new MemorySelectionState()) : new RedisSelectionState({ ...settings, onFailure });
+    entry = { state, latency: shared?.latencyWindows() ?? new LatencyWindows(), listeners, users: 0 };
     entries.set(key, entry);
   }
   const held = entry;

@@ -13,3 +13,10 @@ export function waitForShutdownSignal(): Promise<string> {
     });
   });
 }
+
+/** Calls `reload` on every SIGHUP (reload the config file now); returns the function that stops listening. */
+export function onReloadSignal(reload: () => void): () => void {
+  const listener = (): void => reload();
+  process.on('SIGHUP', listener);
+  return () => process.off('SIGHUP', listener);
+}

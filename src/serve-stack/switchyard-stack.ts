@@ -4,18 +4,16 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { describeReload, type ReloadPlan } from '../config/reload-plan.js';
 import type { ListenerConfig, RuntimeConfig } from '../config/runtime-config.js';
 import { ConfigStore, swapInConfig, watchConfig, type ConfigFeed, type ConfigSwapHooks, type ConfigWatchHandle, type StartConfigFeed } from '../config/watch.js';
-import { startDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import { inProcessSidecar } from '../extproc/in-process-transport.js';
 import { startExtProcServer, type ExtProcServer } from '../extproc/server.js';
 import { startJsonWorker } from '../router/json-worker.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/http-gateway.js';
 import { failOpenCluster } from '../config/fail-open-cluster.js';
-import { startAdminServer, type AdminServer } from '../telemetry/admin-server.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import { ProcessMetrics, PrometheusGatewayMetrics, PrometheusRouterMetrics } from '../telemetry/metrics.js';
-import { selectionApiRoutes } from '../selection/selection-api.js';
-import { classificationApi } from '../apis/classification-api.js';
-import { startTelemetry } from '../telemetry/telemetry-stack.js';
+import { startTelemetry, type Telemetry } from '../telemetry/telemetry-stack.js';
+import type { Registry } from 'prom-client';
+import { startAdminStack, type AdminStack } from './admin-stack.js';
 import { clusterTargets } from './cluster-targets.js';
 import { bindListener } from './listener-binding.js';
 import { ReloadableCache } from './reloadable-cache.js';
@@ -50,6 +48,10 @@ export interface SwitchyardStackOptions {
   /** Where the admin server binds; loopback by default, like Envoy's admin. */
   readonly adminAddress?: string;
   readonly logger: RouterLogger;
+  /** False in a `serve --workers N` worker: the primary serves the admin port (default true). */
+  readonly adminServer?: boolean;
+  /** The telemetry to feed instead of starting one (a worker's forwards records to the primary). */
+  readonly telemetry?: Telemetry;
 }
 
 /** The ports a running stack is bound to. */
@@ -58,6 +60,7 @@ export interface SwitchyardPorts {
   readonly grpc: number | null;
   /** One per gateway listener, in config order. */
   readonly listeners: readonly number[];
+  /** 0 in a cluster worker, which runs no admin server (the primary's ready line has the port). */
   readonly admin: number;
 }
 
@@ -65,17 +68,16 @@ export interface SwitchyardPorts {
 export interface SwitchyardStack {
   readonly ports: SwitchyardPorts;
   readonly store: ConfigStore;
+  /** The process's Prometheus registries (router, gateway, process), which a cluster primary aggregates. */
+  readonly registries: readonly Registry[];
   /**
    * Drains: `/readyz` answers 503, the gateways stop accepting and let in-flight requests and
    * streams finish, then the sidecar lets its open ext_proc streams finish, then the admin server
    * stops. All within `router.drain_timeout`; aborting `force` (a second SIGTERM) cuts at once.
    */
   close(force?: AbortSignal): Promise<void>;
-}
-
-/** Whether an address only accepts connections from this host. */
-function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || address.startsWith('127.');
+  /** Reloads the watched config file now (SIGHUP); nothing without a watched file. */
+  reload(): void;
 }
 
 /** How a local client (the dashboard's playground) reaches a listener bound to every interface. */
@@ -138,7 +140,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   const routerMetrics = new PrometheusRouterMetrics();
   const gatewayMetrics = new PrometheusGatewayMetrics(() => gateways.map((gateway) => gateway.counters()));
   const processMetrics = new ProcessMetrics();
-  const telemetry = startTelemetry(initial, logger, [routerMetrics.registry, gatewayMetrics.registry, processMetrics.registry]);
+  const telemetry = options.telemetry ?? startTelemetry(initial, logger, [routerMetrics.registry, gatewayMetrics.registry, processMetrics.registry]);
   const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event, settings.backendType) }));
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
@@ -150,38 +152,19 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     });
   let unwatchSelectionStore = watchSelectionStore(initial);
   const adminPort = options.adminPort ?? initial.envoy.adminPort;
-  const classification = classificationApi({ config: () => store.current(), loopbackOnly: isLoopback(adminAddress) });
-  const dashboard: Dashboard | undefined = initial.dashboard?.enabled === false ? undefined : await startDashboard({
+  const admin: AdminStack | undefined = options.adminServer === false ? undefined : await startAdminStack({
     store,
     watchPath: options.watchPath,
     env: options.env ?? process.env,
+    address: adminAddress,
+    port: adminPort,
     gatewayUrl: () => (gateways[0] === undefined ? undefined : `http://${WILDCARD_TO_LOOPBACK[listeners[0]!.address] ?? listeners[0]!.address}:${gateways[0].port}`),
-    logger: logger.child({ component: 'dashboard' }),
+    notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
+    metrics: [routerMetrics, gatewayMetrics, processMetrics, ...telemetry.expositions],
+    telemetryRoutes: telemetry.routes,
+    countSelection: (event) => routerMetrics.selectionEvent(event),
+    logger,
   });
-  const admin: AdminServer = await bindListener(
-    { what: 'the admin server (/healthz, /readyz, /metrics)', change: 'envoy.admin_port in the config, or pass --admin-port' },
-    adminAddress,
-    adminPort,
-    () =>
-      startAdminServer({
-        address: adminAddress,
-        port: adminPort,
-        notReadyReason: () => (state === 'ready' ? undefined : state === 'starting' ? 'starting up' : 'draining'),
-        metrics: [routerMetrics, gatewayMetrics, processMetrics, ...telemetry.expositions],
-        routes: [
-          ...selectionApiRoutes({
-            config: () => store.current(),
-            loopbackOnly: isLoopback(adminAddress),
-            count: (event) => routerMetrics.selectionEvent(event),
-            logger: logger.child({ component: 'selection' }),
-          }),
-          ...classification.routes,
-          ...(dashboard?.routes ?? []),
-          ...telemetry.routes,
-        ],
-        ...(dashboard === undefined ? {} : { serve: dashboard.handle }),
-      }),
-  );
 
   const stop = async (force?: AbortSignal): Promise<void> => {
     state = 'draining';
@@ -193,11 +176,9 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
     await watcher?.close();
     await feed?.close();
     await caches.close();
-    classification.close();
     await store.current().close();
-    await dashboard?.close();
     await telemetry.close();
-    await admin.close();
+    await admin?.close();
   };
 
   // Started now, so the first large body does not pay for creating the thread.
@@ -270,8 +251,10 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   state = 'ready';
 
   return {
-    ports: { grpc: sidecar?.port ?? null, listeners: gateways.map((gateway) => gateway.port), admin: admin.port },
+    ports: { grpc: sidecar?.port ?? null, listeners: gateways.map((gateway) => gateway.port), admin: admin?.port ?? 0 },
     store,
+    registries: [routerMetrics.registry, gatewayMetrics.registry, processMetrics.registry],
     close: stop,
+    reload: () => watcher?.reload(),
   };
 }

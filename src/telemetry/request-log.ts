@@ -63,9 +63,14 @@ export function subscribeRequestLog(listener: (entry: RequestLogEntry) => void):
   return () => requestListeners.delete(listener);
 }
 
+/** Hands an entry to the listeners without logging it (a serve worker's request, logged by the worker, reaching the primary's dashboard). */
+export function announceRequest(entry: RequestLogEntry): void {
+  for (const listener of requestListeners) listener(entry);
+}
+
 /** Writes the request's line: message "request", the entry's fields at the top level for log queries. */
 export function logRequest(logger: RouterLogger, entry: RequestLogEntry): void {
-  for (const listener of requestListeners) listener(entry);
+  announceRequest(entry);
   if (!logger.isLevelEnabled('info')) return;
   logger.info(
     {

@@ -19,7 +19,7 @@ interface ServeProcess {
 
 /** `switchyard serve` as its own process (run from source with tsx) on free ports. */
 async function startServe(configPath: string): Promise<ServeProcess> {
-  const args = ['--import', 'tsx', ENTRY, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0'];
+  const args = ['--import', 'tsx', ENTRY, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', '--workers', '1'];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { READY_LINE_PREFIX } from '../../src/cli/commands/serve.js';
 import type { SwitchyardPorts } from '../../src/serve-stack/switchyard-stack.js';
 import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
+import { eloTwoModelConfig } from '../fixtures/selection/elo-two-models.js';
 import { REPO_ROOT } from '../helpers/config-fixture.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -22,7 +23,7 @@ interface Replica {
 }
 
 async function startReplica(configPath: string): Promise<Replica> {
-  const args = ['--import', 'tsx', ENTRY, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0'];
+  const args = ['--import', 'tsx', ENTRY, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', '--workers', '1'];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -48,26 +49,15 @@ async function startReplica(configPath: string): Promise<Replica> {
 }
 
 function config(redisUrl: string, cheap: number, strong: number): string {
-  return `version: v0.1
-listeners: [{name: "http", address: "127.0.0.1", port: 8080}]
-providers:
-  models:
-    - name: "cheap"
-      endpoints: [{name: "a", endpoint: "127.0.0.1:${cheap}"}]
-    - name: "strong"
-      endpoints: [{name: "b", endpoint: "127.0.0.1:${strong}"}]
-signals:
-  keywords:
-    - {name: "any", operator: "OR", keywords: ["question"]}
-decisions:
-  - name: "general"
-    rules: {type: "keyword", name: "any"}
-    modelRefs: [{model: "cheap", use_reasoning: false}, {model: "strong", use_reasoning: false}]
-    algorithm: {type: "elo", elo: {min_comparisons: 1}}
-model_selection:
+  return eloTwoModelConfig(
+    { cheap, strong },
+    {
+      tail: `model_selection:
   store: redis
   redis: {url: "${redisUrl}", key_prefix: "replicas:", sync_interval: "200ms"}
-`;
+`,
+    },
+  );
 }
 
 async function feedback(replica: Replica, body: unknown): Promise<number> {

@@ -71,9 +71,10 @@ describe('switchyard serve drains on SIGTERM', () => {
     await stubs?.close();
   });
 
-  it('finishes in-flight SSE streams and a slow JSON request, reports draining, then exits', async () => {
+  // With two workers the primary takes the signal and every worker drains its own connections.
+  it.each(['1', '2'])('with --workers %s: finishes in-flight SSE streams and a slow JSON request, reports draining, then exits', async (workers) => {
     stubs = await startSeedStubs({ latencyMs: UPSTREAM_LATENCY_MS, chunkIntervalMs: CHUNK_INTERVAL_MS, router: { drain_timeout: '30s' } });
-    serve = await startServe(stubs.config.path);
+    serve = await startServe(stubs.config.path, '--workers', workers);
     const port = serve.ports.listeners[0]!;
     const admin = serve.ports.admin;
     expect(await readyz(admin)).toBe('200 ready');
@@ -114,7 +115,7 @@ describe('switchyard serve drains on SIGTERM', () => {
     // It waited for the work (not the whole grace period), then stopped.
     expect(Date.now() - signalledAt).toBeLessThan(20_000);
     expect(stubs.local.requests.length + stubs.cloud.requests.length).toBe(STREAMS + 1);
-  }, 60_000);
+  }, 120_000);
 
   it('cuts what is still running when the grace period ends, or at a second SIGTERM', async () => {
     stubs = await startSeedStubs({ latencyMs: 20_000, router: { drain_timeout: '1s' } });

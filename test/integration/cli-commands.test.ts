@@ -178,7 +178,8 @@ describe('switchyard CLI', () => {
       ['--admin-port', 'the admin server (/healthz, /readyz, /metrics)', 'envoy.admin_port in the config, or pass --admin-port'],
     ])('%s: names the port, the listener and how to change it', async (flag, what, change) => {
       const ports = { '--listen-port': '0', '--grpc-port': '0', '--admin-port': '0', [flag]: String(busyPort) };
-      const run = await cli('serve', '--config', SEED_CONFIG_PATH, ...Object.entries(ports).flat());
+      // In this process: a cluster would fork the test runner's own command line.
+      const run = await cli('serve', '--config', SEED_CONFIG_PATH, '--workers', '1', ...Object.entries(ports).flat());
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`port ${busyPort} on `);
       expect(run.stderr).toContain(`is already in use: it is ${what}; change ${change}`);
