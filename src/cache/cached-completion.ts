@@ -21,7 +21,7 @@ export interface CacheEntry {
   readonly namespace: string;
   /** The last user message it answered. */
   readonly query: string;
-  /** The embedding of the query's content words (unit length). */
+  /** The embedding of the query with its speech repairs cut out (unit length). */
   readonly vector: Float32Array;
   /** Epoch milliseconds. */
   readonly expiresAt: number;

@@ -52,7 +52,8 @@ export async function scorePairs(embedder: Embedder, pairs: readonly LabelledPai
   const scored: ScoredPair[] = [];
   for (let start = 0; start < pairs.length; start += 64) {
     const part = pairs.slice(start, start + 64);
-    const [left, right] = await Promise.all([embedder.embed(part.map((p) => p.a)), embedder.embed(part.map((p) => p.b))]);
+    // Both sides as the cache embeds them: with their speech repairs cut out.
+    const [left, right] = await Promise.all([embedder.embed(part.map((p) => promptFacts(p.a).repaired)), embedder.embed(part.map((p) => promptFacts(p.b).repaired))]);
     for (const [i, pair] of part.entries()) {
       const cached = promptFacts(pair.a);
       const query = promptFacts(pair.b);

@@ -18,12 +18,20 @@ export interface PromptFacts {
   readonly contentStems: readonly string[];
   /** A lower-case surface word of each topic stem, for word-level similarity. */
   readonly contentWords: ReadonlyMap<string, string>;
+  /**
+   * The prompt with its speech repairs cut out ("what is, uh no, who is the king" → "who is the
+   * king"): the text the cache embeds, so a disfluent rewrite lands next to its fluent original.
+   */
+  readonly repaired: string;
 }
 
 interface Word {
   readonly text: string;
   readonly lower: string;
   readonly sentenceStart: boolean;
+  /** Offsets of the word in the normalised text. */
+  readonly start: number;
+  readonly end: number;
   /** A hesitation (um, uh) came just before: a following "no" is a repair, not a negation. */
   readonly afterFiller?: boolean;
 }
@@ -119,15 +127,39 @@ function wordsOf(text: string): Word[] {
   const words: Word[] = [];
   for (const match of text.matchAll(WORD)) {
     const sentenceStart = match.index === 0 || SENTENCE_END.test(text.slice(Math.max(0, match.index - 3), match.index));
-    words.push({ text: match[0], lower: match[0].toLowerCase(), sentenceStart });
+    words.push({ text: match[0], lower: match[0].toLowerCase(), sentenceStart, start: match.index, end: match.index + match[0].length });
   }
   return words;
+}
+
+/**
+ * The text of the kept words, each with the punctuation and spacing that followed it in the
+ * original, so "What is, uh no, who is the king?" reads "who is the king?". The text before the
+ * first word (an opening quote) stays. The original text, untouched, when nothing was removed (so
+ * the cache shares the vector the signals computed for it).
+ */
+function keptText(original: string, text: string, all: readonly Word[], kept: readonly Word[]): string {
+  if (kept.length === all.length) return original;
+  const parts = [text.slice(0, all[0]?.start ?? 0)];
+  // `kept` is a subsequence of `all`: one pointer finds each kept word's successor in the original.
+  let at = 0;
+  for (const [i, word] of kept.entries()) {
+    while (all[at]!.start < word.start) at += 1;
+    const next = all[at + 1];
+    const gap = next === undefined ? text.slice(word.end) : text.slice(word.end, next.start);
+    // The text between a kept word and a removed one ("is, ") is dropped unless it ends a sentence.
+    const following = kept[i + 1];
+    const joined = following === undefined || next?.start === following.start ? gap : gap.replace(/[^\s.!?]+/gu, '').replace(/\s+/gu, ' ') || ' ';
+    parts.push(word.text, joined);
+  }
+  return parts.join('').trim();
 }
 
 /** Reads the facts of a prompt; pure and fast (one pass over the words after repairs are removed). */
 export function promptFacts(text: string): PromptFacts {
   const normalised = text.normalize('NFKC').replace(INNER_APOSTROPHE, '$1$2');
-  const words = withoutRepairs(wordsOf(normalised));
+  const all = wordsOf(normalised);
+  const words = withoutRepairs(all);
   const numbers: string[] = [];
   for (const word of words) for (const match of word.text.matchAll(DIGITS)) numbers.push(normaliseNumber(match[0]));
   let negations = 0;
@@ -162,5 +194,6 @@ export function promptFacts(text: string): PromptFacts {
     }
   }
   const contrasts = new Map([...poles].map(([group, used]) => [group, [...used].sort().join(',')]));
-  return { numbers, negations, entities, contrasts, contentStems, contentWords };
+  const repaired = keptText(text, normalised, all, words);
+  return { numbers, negations, entities, contrasts, contentStems, contentWords, repaired };
 }

@@ -69,8 +69,9 @@ function normalisedWording(text: string): string {
 }
 
 /**
- * The semantic cache of one sidecar process. A lookup embeds the last user message once (the
- * vector the embedding and complexity signals already computed for it), searches the HNSW index within the request's namespace (see `cache-key.ts`),
+ * The semantic cache of one sidecar process. A lookup embeds the last user message once, with its
+ * speech repairs cut out (otherwise the vector the embedding and complexity signals already
+ * computed for it), searches the HNSW index within the request's namespace (see `cache-key.ts`),
  * checks each candidate above the decision's threshold with the near-miss guard, and serves the
  * first that passes. On a miss it coalesces identical concurrent requests and hands back a ticket
  * that writes the answer when the response completes. With the redis backend, entries are shared
@@ -127,7 +128,9 @@ export class SemanticCache {
   async lookup(request: CacheLookupRequest): Promise<CacheLookup> {
     if (!HAS_WORD.test(request.key.query)) return { kind: 'skip' };
     const facts = promptFacts(request.key.query);
-    const [vector] = await this.embedder.embed([request.key.query]);
+    // The repaired text is the query itself unless it holds a speech repair, so the vector is
+    // usually the one the signals already computed.
+    const [vector] = await this.embedder.embed([facts.repaired]);
     if (vector === undefined) return { kind: 'skip' };
 
     const hit = await this.findHit(request.key, facts, vector, request.policy.similarityThreshold);
