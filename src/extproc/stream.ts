@@ -9,6 +9,7 @@ import type { SemanticCache } from '../cache/semantic-cache.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.js';
+import type { ResponseBodyObserver } from './response-body-observer.js';
 import { immediateResponse } from './responses.js';
 import { RoutingStreamProcessor, type ChatRouter, type StreamProcessor } from './stream-processor.js';
 
@@ -50,6 +51,8 @@ export interface ExtProcCall {
   on(event: 'data', listener: (message: ProcessingRequest) => void): unknown;
   on(event: 'end' | 'cancelled', listener: () => void): unknown;
   on(event: 'error', listener: (error: grpc.ServiceError) => void): unknown;
+  /** Only in-process: the co-located gateway runs the observer on the response body it forwards. */
+  observeResponseBody?(observer: ResponseBodyObserver): void;
 }
 
 /**
@@ -77,6 +80,7 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
     ...(dependencies.responsesStore === undefined ? {} : { responsesStore: dependencies.responsesStore }),
     ...(dependencies.records === undefined ? {} : { records: dependencies.records }),
     ...(dependencies.tracer === undefined ? {} : { tracer: dependencies.tracer }),
+    ...(call.observeResponseBody === undefined ? {} : { observeResponseBody: (observer: ResponseBodyObserver) => call.observeResponseBody!(observer) }),
     extendMessageTimeout: (ms) => {
       if (finished || call.cancelled) return;
       const whole = Math.floor(ms);
