@@ -229,6 +229,34 @@ describe.each(EXT_PROC_TRANSPORTS)('faults: an upstream answer is accounted as w
     },
   ];
 
+  it('a stream the client cancels mid-way is still logged once, as cut, with no cost', async () => {
+    const upstream = await startScriptedUpstream((response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(CHUNK({ choices: [{ index: 0, delta: { content: 'the start' }, finish_reason: null }] }));
+    });
+    const stack = await startAccountingStack(upstream.port, transport);
+    try {
+      const requestId = `cancel-${Math.random()}`;
+      const abort = new AbortController();
+      const response = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ model: CLOUD_MODEL, messages: USER('Twelve characters'), stream: true }),
+        signal: abort.signal,
+      });
+      const reader = response.body!.getReader();
+      await reader.read();
+      abort.abort();
+      const record = await recordFor(stack.records, requestId);
+      expect(record).toMatchObject({ responsePath: 'error', reason: 'upstream_stream_cut', cost: null });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stack.records.filter((entry) => entry.requestId === requestId)).toHaveLength(1);
+    } finally {
+      await stack.close();
+      await upstream.close();
+    }
+  });
+
   it.each(cases)('$name', async ({ answer, stream, expected }) => {
     const upstream = await startScriptedUpstream(answer);
     const stack = await startAccountingStack(upstream.port, transport);
