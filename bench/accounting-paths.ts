@@ -31,6 +31,7 @@ import { startGateway, type Gateway } from '../src/gateway/http-gateway.js';
 import { createSilentLogger } from '../src/telemetry/logger.js';
 import { startStubUpstream } from '../src/upstream-stub/stub-upstream.js';
 import { loadConfigOrThrow, SEED_CONFIG_PATH } from '../test/helpers/config-fixture.js';
+import { sendChatRequests } from './chat-load.js';
 
 const VARIANTS = ['in-process, off', 'in-process, gateway reads', 'in-process, sidecar reads', 'grpc, off', 'grpc, sidecar reads'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -96,21 +97,6 @@ function childCpuMs(child: ChildProcess): Promise<number> {
   });
 }
 
-async function run(pool: Pool, body: string, concurrency: number, requests: number, latencies: number[]): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < requests) {
-      next += 1;
-      const t0 = performance.now();
-      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body });
-      await response.body.text();
-      if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -140,7 +126,7 @@ async function main(): Promise<void> {
   const tallies = new Map<string, Tally>();
   const loadBefore = os.loadavg()[0]!;
   for (const kind of Object.keys(BODIES) as Kind[]) {
-    for (const variant of VARIANTS) await run(pools.get(variant)!, BODIES[kind], 8, 300, []);
+    for (const variant of VARIANTS) await sendChatRequests(pools.get(variant)!, BODIES[kind], 8, 300);
     for (let r = 0; r < rounds; r += 1) {
       // Rotated order, so a machine-wide slowdown hits every variant alike.
       const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]!);
@@ -148,10 +134,10 @@ async function main(): Promise<void> {
         const key = `${kind}|${variant}`;
         const tally = tallies.get(key) ?? { latencies: [], throughputRequests: 0, throughputSeconds: 0, cpuMs: 0 };
         tallies.set(key, tally);
-        await run(pools.get(variant)!, BODIES[kind], 1, perRound, tally.latencies);
+        tally.latencies.push(...(await sendChatRequests(pools.get(variant)!, BODIES[kind], 1, perRound)).latencies);
         const cpuBefore = await childCpuMs(child);
         const started = performance.now();
-        await run(pools.get(variant)!, BODIES[kind], 32, perRound, []);
+        await sendChatRequests(pools.get(variant)!, BODIES[kind], 32, perRound);
         tally.throughputSeconds += (performance.now() - started) / 1000;
         tally.cpuMs += (await childCpuMs(child)) - cpuBefore;
         tally.throughputRequests += perRound;
