@@ -323,7 +323,16 @@ export class RoutingStreamProcessor implements StreamProcessor {
     // A response that never reached end_of_stream (aborted, reset, truncated) is not cached.
     this.stopCapture();
     this.closed = true;
-    if (!this.gatewayObserving) this.writeRequestLog();
+    if (!this.gatewayObserving) this.logAfterReply();
+  }
+
+  /**
+   * Writes the log line (and its metrics and spans) once the reply has gone out: the stream ends
+   * while the gateway still writes the response, and the line is not the client's to wait for.
+   */
+  private logAfterReply(): void {
+    const endedAt = performance.now();
+    setImmediate(() => this.writeRequestLog(endedAt));
   }
 
   /** Accounting run by the co-located gateway on the body it forwards; the stream may close before the body ends. */
@@ -332,7 +341,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const ended = (): void => {
       if (!this.gatewayObserving) return;
       this.gatewayObserving = false;
-      if (this.closed) this.writeRequestLog();
+      if (this.closed) this.logAfterReply();
     };
     return {
       rewrites: this.meter.rewritesResponse,
@@ -346,7 +355,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
   }
 
   /** The request's one `info` line, once, when its stream ends. */
-  private writeRequestLog(): void {
+  private writeRequestLog(endedAt: number): void {
     const outcome = this.outcome;
     if (outcome.logged || !this.requestHeaderValues.has(':path')) return;
     outcome.logged = true;
@@ -369,7 +378,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
       ...(prompt === undefined ? {} : { prompt }),
-      latencyMs: performance.now() - this.startedAt,
+      latencyMs: endedAt - this.startedAt,
       traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),
       ...this.meter.fields(outcome.status),
     };
