@@ -13,10 +13,10 @@ import { execFileSync, fork } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { startSingleStubStack } from '../test/helpers/single-stub-stack.js';
+import { sendChatRequests } from './chat-load.js';
 
 const CONCURRENCY_LEVELS = [1, 32] as const;
 const WARMUP_REQUESTS = 500;
@@ -44,24 +44,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function measure(pool: Pool, body: string, concurrency: number, requests: number): Promise<{ latencies: number[]; seconds: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < requests) {
-      next += 1;
-      const t0 = performance.now();
-      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body });
-      await response.body.text();
-      if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
-}
-
 async function main(): Promise<void> {
   const requestsArg = process.argv.indexOf('--requests');
   const requests = requestsArg === -1 ? 5000 : Number(process.argv[requestsArg + 1]);
@@ -74,8 +56,8 @@ async function main(): Promise<void> {
     const paths = [['direct', ports.stub, DIRECT_BODY], ['gateway', ports.gateway, BODY], ['gateway-in-process', ports.inProcess, BODY]] as const;
     for (const [name, port, body] of paths) {
       const pool = new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 });
-      await measure(pool, body, concurrency, WARMUP_REQUESTS);
-      const { latencies, seconds } = await measure(pool, body, concurrency, requests);
+      await sendChatRequests(pool, body, concurrency, WARMUP_REQUESTS);
+      const { latencies, seconds } = await sendChatRequests(pool, body, concurrency, requests);
       await pool.close();
       results.push({
         path: name,

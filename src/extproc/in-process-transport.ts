@@ -3,6 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { ExtProcClientCall, ExtProcStreamListener, ExtProcTransport } from '../gateway/ext-proc-transport.js';
 import type { ProcessingRequest, ProcessingRequestKind, ProcessingResponse } from './ext-proc-messages.js';
 import { wireProcessingResponse } from './in-process-wire.js';
+import type { ResponseBodyObserver } from './response-body-observer.js';
 import { serveExtProcStream, type ExtProcCall, type StreamDependencies } from './stream.js';
 
 /** What the sidecar does with each call: the same handler grpc-js is given for `Process`. */
@@ -29,6 +30,11 @@ export class InProcessServerCall extends EventEmitter implements ExtProcCall {
   end(): void {
     this.client.receiveStatus(GrpcStatus.OK, 'OK');
   }
+
+  /** The gateway runs `observer` on the response body instead of sending it here (see the observer). */
+  observeResponseBody(observer: ResponseBodyObserver): void {
+    this.client.responseBodyObserver = observer;
+  }
 }
 
 /**
@@ -43,6 +49,8 @@ class InProcessClientCall implements ExtProcClientCall {
   private statusReceived = false;
   /** The gateway half-closed or cancelled; the server reads nothing more. */
   private writesEnded = false;
+  /** Handed over by the server with its response-headers reply; taken once by the gateway. */
+  responseBodyObserver: ResponseBodyObserver | undefined;
 
   constructor(private readonly listener: ExtProcStreamListener) {}
 
@@ -63,6 +71,12 @@ class InProcessClientCall implements ExtProcClientCall {
     this.server.cancelled = true;
     this.server.emit('cancelled');
     this.receiveStatus(GrpcStatus.CANCELLED, 'Cancelled on client');
+  }
+
+  takeResponseBodyObserver(): ResponseBodyObserver | undefined {
+    const observer = this.responseBodyObserver;
+    this.responseBodyObserver = undefined;
+    return observer;
   }
 
   receiveReply(response: ProcessingResponse): void {

@@ -29,6 +29,7 @@ import { runInStage, stage } from '../telemetry/stage-span.js';
 import { traceIdOf } from '../telemetry/trace-context.js';
 import type { BodySendMode, HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
 import { readHeaderMap } from './header-map.js';
+import type { ResponseBodyObserver } from './response-body-observer.js';
 import { commonReply, headerMutation, immediateResponse } from './responses.js';
 
 /** One object per Envoy stream, one method per ext_proc phase; each returns the one reply. */
@@ -64,6 +65,8 @@ export interface StreamProcessorContext {
   readonly records?: RequestRecordSink;
   /** Traces requests (`observability.tracing`); none when absent. */
   readonly tracer?: RequestTracer;
+  /** Only with a co-located gateway (in-process transport): it runs this on the response body it forwards. */
+  readonly observeResponseBody?: (observer: ResponseBodyObserver) => void;
 }
 
 /** An upstream response being collected so a cache miss can be written once it completes. */
@@ -122,6 +125,9 @@ export class RoutingStreamProcessor implements StreamProcessor {
   private spans: RequestSpans | undefined;
   /** The request's stage timings: the trace's stages when sampled, else recorded for the metrics alone. */
   private stages: RecordedStage | undefined;
+  /** The co-located gateway is reading the response body for accounting: the log line waits for its end. */
+  private gatewayObserving = false;
+  private closed = false;
 
   constructor(context: StreamProcessorContext) {
     this.context = context;
@@ -214,12 +220,20 @@ export class RoutingStreamProcessor implements StreamProcessor {
     this.observeLatency(routed, headers, isEventStream, message.end_of_stream);
     const answer = message.end_of_stream ? undefined : this.answer?.headers(Number(headers.get(':status') ?? '0'), headers.get('content-type') ?? '');
     const configuredBodyMode = envoy.processingMode.responseBodyMode;
-    const accounting = this.meter.responseStarted(this.outcome.status ?? 0, isEventStream, message.end_of_stream || (configuredBodyMode === 'NONE' && !envoy.allowModeOverride));
-    // Only a cache write reads the response body. Without one, the body bypasses the sidecar
-    // (NONE): every STREAMED chunk would otherwise wait for a reply, adding a gRPC round trip to
-    // each SSE event. Body modes in a mode_override are absolute (unset = NONE), so the request
-    // mode is restated.
-    const readsBody = this.capture !== undefined || this.timing !== undefined || answer !== undefined || accounting;
+    const gateway = this.context.observeResponseBody;
+    // The body reaches the sidecar only in a body mode other than NONE; a co-located gateway sees it in any.
+    const bodyReachable = gateway !== undefined || configuredBodyMode !== 'NONE' || envoy.allowModeOverride;
+    const accounting = this.meter.responseStarted(this.outcome.status ?? 0, isEventStream, message.end_of_stream || !bodyReachable);
+    const sidecarReads = this.capture !== undefined || this.timing !== undefined || answer !== undefined;
+    // Accounting alone needs nothing the co-located gateway does not see: it reads the usage where
+    // the body passes, and the body stays out of the sidecar (no message per chunk).
+    const inGateway = accounting && !sidecarReads && gateway !== undefined && (envoy.allowModeOverride || configuredBodyMode === 'NONE');
+    if (inGateway) gateway(this.gatewayObserver());
+    // Otherwise only what reads the response body keeps it here. Without a reader the body
+    // bypasses the sidecar (NONE): every STREAMED chunk would otherwise wait for a reply, adding a
+    // gRPC round trip to each SSE event. Body modes in a mode_override are absolute (unset = NONE),
+    // so the request mode is restated.
+    const readsBody = sidecarReads || (accounting && !inGateway);
     const responseBodyMode: BodySendMode | undefined = !readsBody ? 'NONE' : (answer?.bodyMode ?? (isEventStream || configuredBodyMode === 'NONE' ? 'STREAMED' : undefined));
     const modeOverride =
       responseBodyMode !== undefined && envoy.allowModeOverride
@@ -308,11 +322,40 @@ export class RoutingStreamProcessor implements StreamProcessor {
   close(): void {
     // A response that never reached end_of_stream (aborted, reset, truncated) is not cached.
     this.stopCapture();
-    this.writeRequestLog();
+    this.closed = true;
+    if (!this.gatewayObserving) this.logAfterReply();
+  }
+
+  /**
+   * Writes the log line (and its metrics and spans) once the reply has gone out: the stream ends
+   * while the gateway still writes the response, and the line is not the client's to wait for.
+   */
+  private logAfterReply(): void {
+    const endedAt = performance.now();
+    setImmediate(() => this.writeRequestLog(endedAt));
+  }
+
+  /** Accounting run by the co-located gateway on the body it forwards; the stream may close before the body ends. */
+  private gatewayObserver(): ResponseBodyObserver {
+    this.gatewayObserving = true;
+    const ended = (): void => {
+      if (!this.gatewayObserving) return;
+      this.gatewayObserving = false;
+      if (this.closed) this.logAfterReply();
+    };
+    return {
+      rewrites: this.meter.rewritesResponse,
+      chunk: (body, endOfStream) => {
+        const replacement = this.meter.responseChunk(body, performance.now(), endOfStream);
+        if (endOfStream) ended();
+        return replacement;
+      },
+      abandon: ended,
+    };
   }
 
   /** The request's one `info` line, once, when its stream ends. */
-  private writeRequestLog(): void {
+  private writeRequestLog(endedAt: number): void {
     const outcome = this.outcome;
     if (outcome.logged || !this.requestHeaderValues.has(':path')) return;
     outcome.logged = true;
@@ -335,7 +378,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
       ...(prompt === undefined ? {} : { prompt }),
-      latencyMs: performance.now() - this.startedAt,
+      latencyMs: endedAt - this.startedAt,
       traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),
       ...this.meter.fields(outcome.status),
     };

@@ -9,6 +9,7 @@ import type { SemanticCache } from '../cache/semantic-cache.js';
 import type { RouterLogger } from '../telemetry/logger.js';
 import type { RouterMetrics } from '../telemetry/metrics.js';
 import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.js';
+import type { ResponseBodyObserver } from './response-body-observer.js';
 import { immediateResponse } from './responses.js';
 import { RoutingStreamProcessor, type ChatRouter, type StreamProcessor } from './stream-processor.js';
 
@@ -50,6 +51,8 @@ export interface ExtProcCall {
   on(event: 'data', listener: (message: ProcessingRequest) => void): unknown;
   on(event: 'end' | 'cancelled', listener: () => void): unknown;
   on(event: 'error', listener: (error: grpc.ServiceError) => void): unknown;
+  /** Only in-process: the co-located gateway runs the observer on the response body it forwards. */
+  observeResponseBody?(observer: ResponseBodyObserver): void;
 }
 
 /**
@@ -64,6 +67,8 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   metrics.streamOpened();
   const abort = new AbortController();
   let finished = false;
+  /** Messages received and not yet answered: routing work a cancel has to stop. */
+  let unanswered = 0;
   let pending: Promise<void> = Promise.resolve();
   const config = dependencies.store.current();
   const cache = dependencies.cacheFor(config);
@@ -77,6 +82,7 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
     ...(dependencies.responsesStore === undefined ? {} : { responsesStore: dependencies.responsesStore }),
     ...(dependencies.records === undefined ? {} : { records: dependencies.records }),
     ...(dependencies.tracer === undefined ? {} : { tracer: dependencies.tracer }),
+    ...(call.observeResponseBody === undefined ? {} : { observeResponseBody: (observer: ResponseBodyObserver) => call.observeResponseBody!(observer) }),
     extendMessageTimeout: (ms) => {
       if (finished || call.cancelled) return;
       const whole = Math.floor(ms);
@@ -85,16 +91,26 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   });
 
   const reply = async (message: ProcessingRequest): Promise<void> => {
-    if (finished) return;
-    const response = await answer(processor, message, logger, metrics);
-    if (response === undefined || finished || call.cancelled) return;
-    // After an ImmediateResponse Envoy sends nothing more and ignores anything we would say.
-    if (response.immediate_response !== undefined) finished = true;
-    call.write(response);
+    try {
+      if (finished) return;
+      const response = await answer(processor, message, logger, metrics);
+      if (response === undefined || finished || call.cancelled) return;
+      // After an ImmediateResponse Envoy sends nothing more and ignores anything we would say.
+      if (response.immediate_response !== undefined) finished = true;
+      call.write(response);
+    } finally {
+      unanswered -= 1;
+    }
+  };
+  // Envoy resets every stream after its last reply, so most ends find nothing left to stop; an
+  // abort would then only cost its event dispatch (tens of µs per stream).
+  const stopRouting = (): void => {
+    if (unanswered > 0) abort.abort(STREAM_ENDED);
   };
 
   call.on('data', (message: ProcessingRequest) => {
     if (message.request === 'request_headers') bindRequestId(logger, message);
+    unanswered += 1;
     pending = pending.then(() => reply(message));
   });
   call.on('end', () => {
@@ -108,12 +124,12 @@ export function serveExtProcStream(call: ExtProcCall, dependencies: StreamDepend
   call.on('cancelled', () => {
     finished = true;
     processor.close();
-    abort.abort(STREAM_ENDED);
+    stopRouting();
   });
   call.on('error', (error: grpc.ServiceError) => {
     finished = true;
     processor.close();
-    abort.abort(STREAM_ENDED);
+    stopRouting();
     if (error.code === grpc.status.CANCELLED) return;
     logger.warn({ err: error }, 'ext_proc stream failed');
   });

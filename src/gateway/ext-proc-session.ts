@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { EnvoySettings, ProcessingModeSettings } from '../config/runtime-config.js';
 import type { ProcessingRequest, ProcessingRequestKind } from '../extproc/ext-proc-messages.js';
+import type { ResponseBodyObserver } from '../extproc/response-body-observer.js';
 import type { ExtProcCounters } from './ext-proc-counters.js';
 import type { ExtProcClientCall, ExtProcStreamListener, ExtProcTransport } from './ext-proc-transport.js';
 import type { WireCommonResponse, WireImmediateResponse, WireProcessingResponse } from './ext-proc-wire.js';
@@ -73,6 +74,11 @@ export class ExtProcSession implements ExtProcStreamListener {
   /** False once processing is complete: nothing more will be sent on this stream. */
   get active(): boolean {
     return !this.complete;
+  }
+
+  /** The observer the sidecar handed over with its response-headers reply, once; undefined when none (always over gRPC). */
+  takeResponseBodyObserver(): ResponseBodyObserver | undefined {
+    return this.call?.takeResponseBodyObserver?.();
   }
 
   /** Sends one message and resolves with what became of it. */

@@ -3,6 +3,7 @@ import type { ExtProcClientTls } from '../config/runtime-config.js';
 import type { ProcessingRequest, ProcessingRequestKind } from '../extproc/ext-proc-messages.js';
 import { loadExtProcDefinitions } from '../extproc/envoy-protos.js';
 import { extProcChannelSecurity } from '../extproc/ext-proc-tls.js';
+import type { ResponseBodyObserver } from '../extproc/response-body-observer.js';
 import type { WireProcessingResponse } from './ext-proc-wire.js';
 
 /** What the gateway hears on one side stream. */
@@ -20,6 +21,8 @@ export interface ExtProcClientCall {
   end(): void;
   /** Reset: the server sees CANCELLED. */
   cancel(): void;
+  /** What a co-located sidecar asked the gateway to run on the response body (once); absent over gRPC. */
+  takeResponseBodyObserver?(): ResponseBodyObserver | undefined;
 }
 
 /**

@@ -132,6 +132,8 @@ export class GatewayExchange {
       this.sendLocalReply(errorReply('SY_ERR_INTERNAL', 'internal gateway error', 'gateway_internal_error'));
     } finally {
       this.session.close();
+      // An observer the body never reached (the exchange ended first) lets the sidecar log the request.
+      this.session.takeResponseBodyObserver()?.abandon();
     }
   }
 
@@ -353,10 +355,13 @@ export class GatewayExchange {
     const bodyMode = noBody || !this.session.active ? 'NONE' : this.session.mode.responseBodyMode;
     if (bodyMode === 'STREAMED') return this.streamResponseBody(headers, upstream.body);
     if (isBuffering(bodyMode)) return this.bufferResponseBody(headers, upstream.body, headersSent, bodyMode);
+    // A co-located sidecar that left the body here (NONE) for accounting alone reads it on the way.
+    const observer = this.session.takeResponseBodyObserver();
     this.session.close();
+    if (observer?.rewrites === true) headers.remove('content-length');
     this.writeHead(headers);
     try {
-      await forwardBody(upstream.body, this.response);
+      await forwardBody(upstream.body, this.response, observer);
     } catch (error) {
       this.onResponseStreamError(error);
     }

@@ -41,6 +41,11 @@ export class RequestMeter {
     return true;
   }
 
+  /** Whether responseChunk() may replace a chunk (so the body's content-length cannot stand). */
+  get rewritesResponse(): boolean {
+    return this.meter?.rewrites === true;
+  }
+
   /** One response body chunk; returns what the client gets instead when it differs. */
   responseChunk(body: Buffer, now: number, endOfStream: boolean): Buffer | undefined {
     return this.meter?.chunk(body, now, endOfStream);

@@ -85,6 +85,11 @@ export class ResponseUsageMeter {
     private readonly stripUsage: boolean,
   ) {}
 
+  /** Whether chunk() may return a replacement: only an event stream whose usage chunk is taken out. */
+  get rewrites(): boolean {
+    return this.eventStream && this.stripUsage;
+  }
+
   /** Takes one body chunk; returns what the client gets instead when it differs, else undefined. */
   chunk(body: Buffer, now: number, endOfStream: boolean): Buffer | undefined {
     if (this.ended) return undefined;

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
+import { inProcessSidecar } from '../../src/extproc/in-process-transport.js';
 import { startExtProcServer, type ExtProcServer } from '../../src/extproc/server.js';
 import { startGateway, type Gateway } from '../../src/gateway/http-gateway.js';
 import type { RequestLogEntry } from '../../src/telemetry/request-log.js';
@@ -10,6 +11,7 @@ import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/st
 import { loadConfigOrThrow, SEED_CONFIG_PATH } from '../helpers/config-fixture.js';
 import { CLOUD_MODEL, LOCAL_MODEL } from '../helpers/e2e-stack.js';
 import { captureLog } from '../helpers/log-capture.js';
+import { EXT_PROC_TRANSPORTS, type ExtProcTransportName } from '../conformance/gateway-harness.js';
 
 const USER = (content: string) => [{ role: 'user' as const, content }];
 /** Seed config prices: the cloud model is the most expensive, so it is the baseline. */
@@ -20,10 +22,16 @@ interface AccountingStack {
   readonly config: RuntimeConfig;
   readonly gatewayUrl: string;
   readonly records: RequestLogEntry[];
+  /** ext_proc messages the gateway has sent to the sidecar so far. */
+  messagesSent(): number;
   close(): Promise<void>;
 }
 
-async function startAccountingStack(upstreamPort: number): Promise<AccountingStack> {
+/**
+ * Over gRPC (Envoy's way, and `serve --sidecar`) the sidecar reads response bodies in STREAMED
+ * mode; in-process (`serve`) the gateway reads them and the body never reaches the sidecar.
+ */
+async function startAccountingStack(upstreamPort: number, transport: ExtProcTransportName): Promise<AccountingStack> {
   const config = await loadConfigOrThrow(SEED_CONFIG_PATH);
   const records: RequestLogEntry[] = [];
   const log = captureLog('warn');
@@ -33,7 +41,7 @@ async function startAccountingStack(upstreamPort: number): Promise<AccountingSta
   );
   const gateway: Gateway = await startGateway({
     listen: { address: '127.0.0.1', port: 0 },
-    sidecar: { address: '127.0.0.1', port: sidecar.port },
+    sidecar: transport === 'grpc' ? { address: '127.0.0.1', port: sidecar.port } : { inProcess: inProcessSidecar(sidecar.streamDependencies) },
     settings: config.envoy,
     clusterHeader: config.router.clusterHeader,
     clusters: () => clusters,
@@ -42,6 +50,7 @@ async function startAccountingStack(upstreamPort: number): Promise<AccountingSta
     config,
     gatewayUrl: `http://127.0.0.1:${gateway.port}`,
     records,
+    messagesSent: () => gateway.counters().stream_msgs_sent,
     async close() {
       await gateway.close();
       await sidecar.close();
@@ -74,7 +83,10 @@ function money(value: number | null | undefined): string {
   return (value ?? NaN).toFixed(12);
 }
 
-describe('usage and cost from a real OpenAI-format upstream (stub), through the built-in gateway', () => {
+/** request_headers, request_body, response_headers: all a request sends when its response body stays out of the sidecar. */
+const HEADERS_AND_REQUEST_BODY = 3;
+
+describe.each(EXT_PROC_TRANSPORTS)('usage and cost from a real OpenAI-format upstream (stub), through the built-in gateway over %s', (transport) => {
   let stub: StubUpstream;
   let stack: AccountingStack;
   let viaRouter: OpenAI;
@@ -82,7 +94,7 @@ describe('usage and cost from a real OpenAI-format upstream (stub), through the 
 
   beforeAll(async () => {
     stub = await startStubUpstream({ port: 0, model: 'stub' });
-    stack = await startAccountingStack(stub.port);
+    stack = await startAccountingStack(stub.port, transport);
     viaRouter = new OpenAI({ baseURL: `${stack.gatewayUrl}/v1`, apiKey: 'test', maxRetries: 0 });
     direct = new OpenAI({ baseURL: `http://127.0.0.1:${stub.port}/v1`, apiKey: 'test', maxRetries: 0 });
   });
@@ -94,7 +106,13 @@ describe('usage and cost from a real OpenAI-format upstream (stub), through the 
   it('asks the upstream for usage on a stream whose client did not, and the client gets exactly the stream it asked for', async () => {
     const request = { model: LOCAL_MODEL, messages: USER('Implement a queue class in TypeScript.'), stream: true as const };
     const routedChunks: unknown[] = [];
+    const sentBefore = stack.messagesSent();
     for await (const chunk of await viaRouter.chat.completions.create(request, { headers: { 'x-request-id': 'stream-no-usage' } })) routedChunks.push(chunk);
+    await recordFor(stack.records, 'stream-no-usage');
+    const sent = stack.messagesSent() - sentBefore;
+    // In-process the gateway strips the usage chunk itself; over gRPC every SSE chunk goes through the sidecar.
+    if (transport === 'in-process') expect(sent).toBe(HEADERS_AND_REQUEST_BODY);
+    else expect(sent).toBeGreaterThanOrEqual(HEADERS_AND_REQUEST_BODY + 2);
     const upstreamBody = JSON.parse(stub.requests.at(-1)!.body) as { stream_options?: unknown };
     expect(upstreamBody.stream_options).toEqual({ include_usage: true });
 
@@ -131,8 +149,10 @@ describe('usage and cost from a real OpenAI-format upstream (stub), through the 
   });
 
   it('prices a JSON answer from its usage at the routed model', async () => {
+    const sentBefore = stack.messagesSent();
     const completion = await viaRouter.chat.completions.create({ model: CLOUD_MODEL, messages: USER('What is 2+2?') }, { headers: { 'x-request-id': 'json-usage' } });
     const record = await recordFor(stack.records, 'json-usage');
+    expect(stack.messagesSent() - sentBefore).toBe(transport === 'in-process' ? HEADERS_AND_REQUEST_BODY : HEADERS_AND_REQUEST_BODY + 2);
     const usage = completion.usage!;
     expect(record).toMatchObject({ responsePath: 'upstream', promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, tokensEstimated: false });
     expect(money(record.cost)).toBe(money((usage.prompt_tokens * CLOUD.prompt + usage.completion_tokens * CLOUD.completion) / 1e6));
@@ -161,7 +181,7 @@ async function startScriptedUpstream(answer: (response: http.ServerResponse) => 
 const ANSWER = 'four words of answer';
 const CHUNK = (extra: object) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', ...extra })}\n\n`;
 
-describe('faults: an upstream answer is accounted as what it is', () => {
+describe.each(EXT_PROC_TRANSPORTS)('faults: an upstream answer is accounted as what it is, over %s', (transport) => {
   const cases: { name: string; answer: (response: http.ServerResponse) => void; stream: boolean; expected: Partial<RequestLogEntry> }[] = [
     {
       name: 'a JSON answer without usage is estimated from its text, and marked so',
@@ -209,9 +229,37 @@ describe('faults: an upstream answer is accounted as what it is', () => {
     },
   ];
 
+  it('a stream the client cancels mid-way is still logged once, as cut, with no cost', async () => {
+    const upstream = await startScriptedUpstream((response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(CHUNK({ choices: [{ index: 0, delta: { content: 'the start' }, finish_reason: null }] }));
+    });
+    const stack = await startAccountingStack(upstream.port, transport);
+    try {
+      const requestId = `cancel-${Math.random()}`;
+      const abort = new AbortController();
+      const response = await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ model: CLOUD_MODEL, messages: USER('Twelve characters'), stream: true }),
+        signal: abort.signal,
+      });
+      const reader = response.body!.getReader();
+      await reader.read();
+      abort.abort();
+      const record = await recordFor(stack.records, requestId);
+      expect(record).toMatchObject({ responsePath: 'error', reason: 'upstream_stream_cut', cost: null });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stack.records.filter((entry) => entry.requestId === requestId)).toHaveLength(1);
+    } finally {
+      await stack.close();
+      await upstream.close();
+    }
+  });
+
   it.each(cases)('$name', async ({ answer, stream, expected }) => {
     const upstream = await startScriptedUpstream(answer);
-    const stack = await startAccountingStack(upstream.port);
+    const stack = await startAccountingStack(upstream.port, transport);
     try {
       const requestId = `fault-${Math.random()}`;
       await fetch(`${stack.gatewayUrl}/v1/chat/completions`, {
