@@ -3,6 +3,7 @@ import type { InertParameter, SelectionAlgorithm, SelectionCandidate } from '../
 import type { Completion, JsonEdit, Looper, LooperOutcome, LooperTry } from './looper.js';
 import { answerText, callConcurrently, composedCompletion, failureNotes, reasoningText, summedUsage, triesOf, unstreamed, type CallResult } from './looper-answers.js';
 import { compileSynthesisTemplate, type ReferenceResponse } from './synthesis-template.js';
+import { seededRandom } from '../../seeded-random.js';
 
 type Distribution = 'weighted' | 'equal' | 'round_robin' | 'first_only';
 
@@ -63,18 +64,6 @@ Answer:
 {{end}}
 
 Weigh their reasoning, then write your own complete answer with clear reasoning.`;
-
-/** A reproducible uniform [0, 1) stream (mulberry32), so `shuffle_seed` gives the same order every time. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
