@@ -3,7 +3,7 @@
  * alone, and how often its cascade runs the sentence encoder, over the distinct prompts of eval/*.jsonl
  * (routing, safety and natural domain questions: everyday traffic plus attacks), each scored once per round
  * with a fresh encoder memo so no vector is reused:
- *   - base alone: models/jailbreak (the cheap model, always run first);
+ *   - base alone: models/jailbreak (the default model; the head runs its own grouped-split base first, of like cost);
  *   - head, cascaded: the encoder runs only when the base leaves the decision open (what the signal does);
  *   - head, encoder always: the encoder on every prompt (its full cost; same decisions up to the cascade's bounds).
  * Run: `npx tsx bench/jailbreak-cascade.ts [--rounds N]`; results go to bench/results/jailbreak-cascade.json.
@@ -16,7 +16,7 @@ import { BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR, BUNDLED_JAILBREAK_DIR, BUNDL
 import { UseLiteEmbedder } from '../src/classifiers/use-lite-embedder.js';
 import { WordVectorEmbedder } from '../src/classifiers/word-vector-embedder.js';
 import { JailbreakClassifier } from '../src/signals/jailbreak/jailbreak-classifier.js';
-import { JailbreakEncoderHead } from '../src/signals/jailbreak/jailbreak-encoder-head.js';
+import { JailbreakEncoderHead, jailbreakHeadBase } from '../src/signals/jailbreak/jailbreak-encoder-head.js';
 
 const RESULTS = fileURLToPath(new URL('./results/jailbreak-cascade.json', import.meta.url));
 const roundsFlag = process.argv.indexOf('--rounds');
@@ -34,9 +34,12 @@ const prompts = [
   ),
 ];
 
-const base = await JailbreakClassifier.load(BUNDLED_JAILBREAK_DIR, await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR));
+const wordVectors = await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR);
+const base = await JailbreakClassifier.load(BUNDLED_JAILBREAK_DIR, wordVectors);
+/** The head stacks on its own windowed model (trained on the grouped split), which the cascade runs first. */
+const headBase = await JailbreakClassifier.load(jailbreakHeadBase(BUNDLED_JAILBREAK_HEAD_DIR)!, wordVectors);
 /** A fresh encoder per round (no memo across rounds), so every prompt pays its embedding. */
-const headWithFreshEncoder = async (): Promise<JailbreakEncoderHead> => JailbreakEncoderHead.load(BUNDLED_JAILBREAK_HEAD_DIR, base, await UseLiteEmbedder.load(BUNDLED_ENCODER_DIR));
+const headWithFreshEncoder = async (): Promise<JailbreakEncoderHead> => JailbreakEncoderHead.load(BUNDLED_JAILBREAK_HEAD_DIR, headBase, await UseLiteEmbedder.load(BUNDLED_ENCODER_DIR));
 
 async function timed(score: (text: string) => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
