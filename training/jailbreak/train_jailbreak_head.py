@@ -61,9 +61,10 @@ from encoder_features import embed_cached  # noqa: E402
 from train_jailbreak import EDGY_BENIGN, EVERYDAY_BENIGN, HARMFUL_REQUESTS  # noqa: E402
 
 SEED = 5
-# (kind, hidden units, weight decay); chosen on validation.
-HEADS = (("linear", 0, 1e-3), ("mlp", 256, 1e-4), ("mlp", 256, 1e-3))
-EDGY_WEIGHTS = (1.0, 3.0)
+# (kind, hidden units, weight decay); chosen on validation. A first run also tried a linear head (wd 1e-3),
+# the 256-unit MLP at wd 1e-3 and edgy_weight 1: each lost on validation attack recall (MODEL_CARD.md).
+HEADS = (("mlp", 256, 1e-4), ("mlp", 512, 1e-4))
+EDGY_WEIGHTS = (3.0, 10.0)
 BASE_WEIGHTS = (0.5, 1.0)
 HEAD_WEIGHTS = (0.5, 1.0, 2.0, 4.0)
 HEAD_FLOORS = (0.0, 2.0, 1e6)  # 1e6: no floor
