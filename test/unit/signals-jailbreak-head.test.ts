@@ -45,8 +45,9 @@ const request = (text: string): RequestView => ({ lastUserText: text, messages: 
 
 describe('jailbreak encoder head (models/jailbreak-head)', () => {
   let head: JailbreakEncoderHead;
+  let base: JailbreakClassifier;
   beforeAll(async () => {
-    const base = await JailbreakClassifier.load(jailbreakHeadBase(BUNDLED_JAILBREAK_HEAD_DIR)!, await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR));
+    base = await JailbreakClassifier.load(jailbreakHeadBase(BUNDLED_JAILBREAK_HEAD_DIR)!, await WordVectorEmbedder.load(BUNDLED_EMBEDDER_DIR));
     head = await JailbreakEncoderHead.load(BUNDLED_JAILBREAK_HEAD_DIR, base, await UseLiteEmbedder.load(BUNDLED_ENCODER_DIR));
   });
 
@@ -90,8 +91,14 @@ describe('jailbreak encoder head (models/jailbreak-head)', () => {
     const exact = await head.exactScores(texts);
     expect(cascaded.map((s) => s >= t)).toEqual(exact.map((s) => s >= t));
     expect(head.scored - before.scored).toBe(texts.length);
-    // Everyday questions are settled by the n-gram model alone.
-    expect(head.encoded - before.encoded).toBeLessThan(texts.length);
+    // The encoder ran for exactly the texts whose base term plus the head term's range straddles the threshold.
+    const { switchyard_head: cfg } = JSON.parse(readFileSync(join(BUNDLED_JAILBREAK_HEAD_DIR, 'config.json'), 'utf8')) as {
+      switchyard_head: { base_weight: number; head_term_range: [number, number]; threshold_logit: number };
+    };
+    const clamp = (p: number): number => Math.min(1 - 1e-6, Math.max(1e-6, p));
+    const baseTerms = (await base.rawScores(texts)).map((p) => cfg.base_weight * Math.log(clamp(p) / (1 - clamp(p))));
+    const open = baseTerms.filter((z) => z + cfg.head_term_range[1] >= cfg.threshold_logit && z + cfg.head_term_range[0] < cfg.threshold_logit);
+    expect(head.encoded - before.encoded).toBe(open.length);
   });
 });
 
