@@ -7,7 +7,7 @@ import type { RuntimeConfig } from '../config/runtime-config.js';
 import { RouterError } from '../errors.js';
 import { MAX_JSON_DEPTH } from '../router/chat-request.js';
 import { errorReply } from '../router/error-reply.js';
-import { OFF_LOOP_JSON_BYTES, parseJsonOffLoop } from '../router/json-worker.js';
+import { OFF_LOOP_JSON_BYTES, parseCompactJsonOffLoop } from '../router/json-worker.js';
 import { errorFormatOfPath, matchApiPath, methodsServedAt, unknownPathMessage } from '../router/api-paths.js';
 import { listModelsReply, retrieveModelReply } from '../router/model-list.js';
 import type { routeChatCompletion } from '../router/route-request.js';
@@ -433,7 +433,10 @@ export class RoutingStreamProcessor implements StreamProcessor {
     let json: unknown;
     try {
       // The routed body can be megabytes: parse it where the router parses a large body, off the loop.
-      json = routed.body.length > OFF_LOOP_JSON_BYTES ? await parseJsonOffLoop(routed.body, MAX_JSON_DEPTH) : JSON.parse(routed.body.toString('utf8'));
+      const parsed = routed.body.length > OFF_LOOP_JSON_BYTES ? await parseCompactJsonOffLoop(routed.body, MAX_JSON_DEPTH) : { value: JSON.parse(routed.body.toString('utf8')) };
+      // Strings too long to bring onto the loop (a conversation over a megabyte): not looked up, not stored.
+      if ('longStrings' in parsed) return undefined;
+      json = parsed.value;
     } catch {
       return undefined;
     }

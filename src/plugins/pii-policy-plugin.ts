@@ -1,3 +1,4 @@
+import { conversationBytes } from '../signals/bounded-text.js';
 import { DEFAULT_PII_THRESHOLD } from '../signals/pii.js';
 import { loadNameAddressTagger } from '../signals/pii/name-address-tagger.js';
 import { RouterError } from '../errors.js';
@@ -29,12 +30,6 @@ export const PII_SCAN_LIMIT_BYTES = 1_048_576;
  */
 export const PII_TAGGING_BUDGET_CHARS = 16_384;
 
-function conversationBytes(texts: readonly string[]): number {
-  let bytes = 0;
-  for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
-  return bytes;
-}
-
 /**
  * Per-decision PII policy over every message: `allow` sends it on, `block` refuses with a 403
  * naming the types (never the values), `redact` replaces each entity with a typed placeholder
@@ -62,12 +57,12 @@ export const piiPolicyPlugin: DecisionPluginType<PiiPolicyConfiguration> = {
     return {
       async apply({ decision, request, trace }) {
         if (configuration.action === 'allow' || configuration.enabled === false) return {};
-        const texts = request.view.messages.map((m) => m.text);
-        const bytes = conversationBytes(texts);
+        const bytes = conversationBytes(request.view);
         if (bytes > PII_SCAN_LIMIT_BYTES) {
           const message = `decision "${decision}" scans messages for personal data up to ${PII_SCAN_LIMIT_BYTES} bytes of text; this conversation has ${bytes}`;
           return { reply: errorReply(new RouterError('SY_ERR_REQUEST_TOO_LARGE', message)) };
         }
+        const texts = request.view.messages.map((m) => m.text);
         const redaction = await planRedaction(texts, allowed, threshold, PII_TAGGING_BUDGET_CHARS);
         const flag: (readonly [string, string])[] = redaction.partlyTagged && untagged !== '' ? [['x-vsr-pii-untagged', untagged]] : [];
         if (redaction.types.length === 0) return flag.length === 0 ? {} : { responseHeaders: flag };

@@ -1,7 +1,8 @@
 import { RouterError } from '../errors.js';
 import type { ConversationMessage, RequestView } from '../signals/signal.js';
 import { jsonSyntaxErrorOffset } from './json-syntax-error.js';
-import { nestsDeeperThan, OFF_LOOP_JSON_BYTES, OffLoopJsonError, parseJsonOffLoop } from './json-worker.js';
+import { nestsDeeperThan, OFF_LOOP_JSON_BYTES, OffLoopJsonError, parseCompactJsonOffLoop, parseJsonOffLoop, type CompactJson, type SampledConversation } from './json-worker.js';
+import type { LongStrings } from './long-strings.js';
 
 /** A validated OpenAI chat completion request. */
 export interface ChatRequest {
@@ -10,6 +11,11 @@ export interface ChatRequest {
   readonly model: string;
   readonly stream: boolean;
   readonly view: RequestView;
+  /**
+   * Set when the body had strings too long to bring onto the event loop: `json` holds
+   * placeholders for them, and JSON written from it goes through `longStrings.splice`.
+   */
+  readonly longStrings?: LongStrings;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -40,17 +46,27 @@ function tooDeep(): RouterError {
   return new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
 }
 
+/** The RouterError for a parse the JSON worker refused. */
+function refusal(error: unknown): unknown {
+  if (!(error instanceof OffLoopJsonError)) return error;
+  if (error.tooDeep) return tooDeep();
+  if (error.refused) return new RouterError('SY_ERR_REQUEST_INVALID_JSON', `request body ${error.message}`);
+  return invalidJson(`: ${error.message}`, error);
+}
+
 /** The parsed body, checked for depth before it is parsed; a large body is parsed on the JSON worker, off the event loop. */
 export async function parseJson(body: Buffer): Promise<unknown> {
-  if (body.length > OFF_LOOP_JSON_BYTES) {
-    try {
-      return await parseJsonOffLoop(body, MAX_JSON_DEPTH);
-    } catch (error) {
-      if (!(error instanceof OffLoopJsonError)) throw error;
-      if (error.tooDeep) throw tooDeep();
-      throw invalidJson(`: ${error.message}`, error);
-    }
-  }
+  if (body.length > OFF_LOOP_JSON_BYTES) return parseJsonOffLoop(body, MAX_JSON_DEPTH).catch((error: unknown) => Promise.reject(refusal(error)));
+  return parseJsonOnLoop(body);
+}
+
+/** {@link parseJson} keeping a large body's long strings off the event loop (see parseCompactJsonOffLoop). */
+async function parseCompactJson(body: Buffer): Promise<CompactJson> {
+  if (body.length > OFF_LOOP_JSON_BYTES) return parseCompactJsonOffLoop(body, MAX_JSON_DEPTH).catch((error: unknown) => Promise.reject(refusal(error)));
+  return { value: parseJsonOnLoop(body) };
+}
+
+function parseJsonOnLoop(body: Buffer): unknown {
   if (nestsDeeperThan(body, MAX_JSON_DEPTH)) throw tooDeep();
   const text = body.toString('utf8');
   let json: unknown;
@@ -97,12 +113,19 @@ function parseMessages(messages: unknown): ConversationMessage[] {
   });
 }
 
+/** The view of a conversation the JSON worker sampled: the widest budget's samples, and each budget's for the pipeline. */
+function sampledView(sampled: SampledConversation, headers: ReadonlyMap<string, string>): RequestView {
+  const presampled = new Map(sampled.views.map(([budget, view]): [number, RequestView] => [budget, { ...view, headers }]));
+  const widest = presampled.get(Math.max(...presampled.keys()))!;
+  return { ...widest, conversationBytes: sampled.conversationBytes, presampled };
+}
+
 /**
  * Parses and checks a chat completion body and builds the view signals read. Throws a
  * RouterError (400) naming the offending field in `param`.
  */
 export async function parseChatRequest(body: Buffer, headers: ReadonlyMap<string, string>): Promise<ChatRequest> {
-  const json = await parseJson(body);
+  const { value: json, longStrings, sampled } = await parseCompactJson(body);
   if (!isRecord(json)) {
     throw new RouterError('SY_ERR_REQUEST_INVALID_FIELD', `request body must be a JSON object, got ${describe(json)}`);
   }
@@ -117,6 +140,8 @@ export async function parseChatRequest(body: Buffer, headers: ReadonlyMap<string
     json,
     model: json.model,
     stream: json.stream === true,
-    view: { lastUserText: lastUser?.text ?? '', messages, headers },
+    // A sampled conversation's texts above are placeholders: signals read the worker's samples.
+    view: sampled === undefined ? { lastUserText: lastUser?.text ?? '', messages, headers } : sampledView(sampled, headers),
+    ...(longStrings === undefined ? {} : { longStrings }),
   };
 }

@@ -136,6 +136,7 @@ async function upstreamBody(request: ChatRequest, body: Buffer, routing: Routing
     if (routing.reasoning !== undefined) json = applyReasoning({ ...json, model: routing.target.name }, routing.target.reasoningFamily, routing.reasoning);
     for (const edit of jsonEdits) json = edit(json);
     upstream = body.length > OFF_LOOP_JSON_BYTES ? await stringifyJsonOffLoop(json) : Buffer.from(JSON.stringify(json));
+    if (request.longStrings !== undefined) upstream = await request.longStrings.splice(upstream);
   }
   for (const effect of effects) if (effect.editBody !== undefined) upstream = await effect.editBody(upstream);
   return upstream;

@@ -13,6 +13,8 @@ import type { ConversationMessage, RequestView } from './signal.js';
 export const MODEL_TEXT_BUDGET = 4096;
 /** Keyword rules: cheap linear scans, so they read 16× more of a long prompt. */
 export const KEYWORD_TEXT_BUDGET = 65_536;
+/** Every budget an extractor declares: the JSON worker samples a conversation it keeps off the loop to each. */
+export const TEXT_BUDGETS: readonly number[] = [MODEL_TEXT_BUDGET, KEYWORD_TEXT_BUDGET];
 /** An older turn gets no view when less than this much budget is left: a few words are no evidence. */
 const MIN_TURN_BUDGET = 256;
 /** Samples between the head and the tail window of a long text. */
@@ -94,6 +96,8 @@ function boundedMessages(messages: readonly ConversationMessage[], budget: numbe
  * conversation, each within `budget`. The conversation is sampled only if the signal reads it.
  */
 export function boundedView(request: RequestView, budget: number): RequestView {
+  const presampled = request.presampled?.get(budget);
+  if (presampled !== undefined) return presampled;
   let messages: readonly ConversationMessage[] | undefined;
   return {
     headers: request.headers,
@@ -104,3 +108,23 @@ export function boundedView(request: RequestView, budget: number): RequestView {
     },
   };
 }
+
+/** UTF-8 size of every message's text of the conversation, samples or not. */
+export function conversationBytes(request: RequestView): number {
+  if (request.conversationBytes !== undefined) return request.conversationBytes;
+  let bytes = 0;
+  for (const message of request.messages) bytes += Buffer.byteLength(message.text, 'utf8');
+  return bytes;
+}
+
+/**
+ * The sampling above as plain JavaScript, defining `sampledText` and `boundedMessages`: the JSON
+ * worker (src/router/json-worker.ts) runs it on texts too large to bring onto the event loop, so
+ * a view it sends back is the one {@link boundedView} would make from the full text.
+ */
+export const BOUNDED_TEXT_SOURCE = [
+  `const MIDDLE_SAMPLES = ${MIDDLE_SAMPLES};`,
+  `const WORD_EDGE_SLACK = ${WORD_EDGE_SLACK};`,
+  `const MIN_TURN_BUDGET = ${MIN_TURN_BUDGET};`,
+  ...[isWhitespace, isLowSurrogate, wordStart, wordEnd, sampledText, boundedMessages].map(String),
+].join('\n');

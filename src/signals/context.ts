@@ -1,3 +1,4 @@
+import { conversationBytes } from './bounded-text.js';
 import { ruleError } from './rule-error.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
@@ -53,9 +54,7 @@ export function parseTokenSize(value: number | string): number {
  * about a quarter, which is in the noise of a size threshold.
  */
 export function estimateConversationTokens(request: RequestView): number {
-  let bytes = 0;
-  for (const message of request.messages) bytes += Buffer.byteLength(message.text, 'utf8');
-  return Math.ceil(bytes / 4);
+  return Math.ceil(conversationBytes(request) / 4);
 }
 
 interface CompiledContextRule {

@@ -12,6 +12,13 @@ export interface RequestView {
   readonly messages: readonly ConversationMessage[];
   /** Request headers, lower-case names, first value. */
   readonly headers: ReadonlyMap<string, string>;
+  /**
+   * Set when the texts above are samples (a conversation too large to bring onto the event loop,
+   * read on the JSON worker): the UTF-8 size of every message's full text.
+   */
+  readonly conversationBytes?: number;
+  /** Set with `conversationBytes`: the view at each text budget, sampled from the full texts (see bounded-text.ts). */
+  readonly presampled?: ReadonlyMap<number, RequestView>;
 }
 
 /** How a decision leaf names a signal: `${type}:${name}`, e.g. "keyword:coding_keywords". */
