@@ -44,7 +44,9 @@ export class ServeUnderTest {
 
   /** Starts `serve --config FILE` plus extra flags and waits for its ready line. */
   static async start(configPath: string, extraArgs: readonly string[] = []): Promise<ServeUnderTest> {
-    const args = ['--import', PROBE, CLI, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', '--workers', '1', ...extraArgs];
+    // CAMPAIGN_NODE_ARGS adds node flags to the process under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+    const nodeArgs = (process.env['CAMPAIGN_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+    const args = [...nodeArgs, '--import', PROBE, CLI, 'serve', '--config', configPath, '--grpc-port', '0', '--listen-port', '0', '--admin-port', '0', '--workers', '1', ...extraArgs];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, SWITCHYARD_LOG_LEVEL: process.env['SWITCHYARD_LOG_LEVEL'] ?? 'error' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
