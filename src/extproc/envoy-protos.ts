@@ -38,6 +38,14 @@ export function loadExtProcDefinitions(): ExtProcDefinitions {
   return cached;
 }
 
+/** The protobuf number of `field` in the ext_proc proto's message type `typeName` (full name). */
+export function extProcFieldNumber(typeName: string, field: string): number {
+  const type = extProcPackageDefinition()[typeName] as unknown as { type?: { field?: { name: string; number: number }[] } } | undefined;
+  const number = type?.type?.field?.find((entry) => entry.name === field)?.number;
+  if (number === undefined) throw new Error(`${typeName} has no field ${field}`);
+  return number;
+}
+
 let statusCodes: ReadonlyMap<string, number> | undefined;
 
 /** `envoy.type.v3.StatusCode` names → HTTP status numbers (`ImmediateResponse.status` uses that enum). */

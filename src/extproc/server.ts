@@ -9,10 +9,28 @@ import type { RequestRecordSink } from '../telemetry/request-log.js';
 import type { RequestTracer } from '../telemetry/request-tracing.js';
 import { PrometheusRouterMetrics, type RouterMetrics } from '../telemetry/metrics.js';
 import { loadExtProcDefinitions } from './envoy-protos.js';
+import type { ProcessingRequest, ProcessingResponse } from './ext-proc-messages.js';
+import { EncodedMessage, LargeBodyWriter, passingEncoded, processingResponseBodyPaths, type FieldStep } from './large-body-encoding.js';
 import { guardAgainstResetStorms } from './reset-storm-guard.js';
 import { extProcServerCredentials } from './ext-proc-tls.js';
 import { serveExtProcStream, type ConfigSource, type ExtProcCall, type StreamDependencies } from './stream.js';
 import type { ChatRouter } from './stream-processor.js';
+
+type GrpcExtProcCall = grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse | EncodedMessage>;
+
+/** A grpc-js call as a stream sees it, with its replies written through a {@link LargeBodyWriter}. */
+function withLargeBodyReplies(call: GrpcExtProcCall, serialize: (value: Readonly<Record<string, unknown>>) => Buffer, paths: readonly (readonly FieldStep[])[]): ExtProcCall {
+  const writer = new LargeBodyWriter(call, serialize, paths);
+  call.on('cancelled', () => writer.stop());
+  return {
+    get cancelled() {
+      return call.cancelled;
+    },
+    write: (response) => writer.write(response as unknown as Readonly<Record<string, unknown>>),
+    end: () => writer.end(),
+    on: (event: string, listener: (...args: unknown[]) => void) => call.on(event, listener),
+  } as ExtProcCall;
+}
 
 /** Options of {@link startExtProcServer}. */
 export interface ExtProcServerOptions {
@@ -85,8 +103,12 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     ...(options.records === undefined ? {} : { records: options.records }),
     ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
   };
-  server.addService(loadExtProcDefinitions().service, {
-    Process: (call: ExtProcCall) => serveExtProcStream(call, dependencies),
+  const service = loadExtProcDefinitions().service;
+  const process = service['Process']!;
+  // Replies with a large body are encoded without holding the event loop (large-body-encoding.ts).
+  const bodyPaths = processingResponseBodyPaths();
+  server.addService({ ...service, Process: { ...process, responseSerialize: passingEncoded(process.responseSerialize) } }, {
+    Process: (call: GrpcExtProcCall) => serveExtProcStream(withLargeBodyReplies(call, process.responseSerialize, bodyPaths), dependencies),
   });
   const health = new HealthImplementation({ '': 'SERVING', [EXT_PROC_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);

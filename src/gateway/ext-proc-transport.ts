@@ -3,6 +3,7 @@ import type { ExtProcClientTls } from '../config/runtime-config.js';
 import type { ProcessingRequest, ProcessingRequestKind } from '../extproc/ext-proc-messages.js';
 import { loadExtProcDefinitions } from '../extproc/envoy-protos.js';
 import { extProcChannelSecurity } from '../extproc/ext-proc-tls.js';
+import { EncodedMessage, LargeBodyWriter, passingEncoded, processingRequestBodyPaths } from '../extproc/large-body-encoding.js';
 import type { ResponseBodyObserver } from '../extproc/response-body-observer.js';
 import type { WireProcessingResponse } from './ext-proc-wire.js';
 
@@ -34,11 +35,6 @@ export interface ExtProcTransport {
   close(): void;
 }
 
-/** A grpc-js client of `envoy.service.ext_proc.v3.ExternalProcessor`. */
-interface ExtProcClient extends grpc.Client {
-  Process(): grpc.ClientDuplexStream<ProcessingRequest, WireProcessingResponse>;
-}
-
 /** Room for the protobuf framing around a body that fills the whole buffer limit. */
 const GRPC_MESSAGE_HEADROOM_BYTES = 64 * 1024;
 
@@ -53,24 +49,30 @@ export async function grpcExtProcTransport(
   tls: ExtProcClientTls | undefined,
 ): Promise<ExtProcTransport> {
   const messageLimit = bufferLimitBytes + GRPC_MESSAGE_HEADROOM_BYTES;
-  const { Client } = loadExtProcDefinitions();
+  const process = loadExtProcDefinitions().service['Process']!;
   const security = await extProcChannelSecurity(tls);
-  const client = new Client(grpcTarget(sidecar.address, sidecar.port), security.credentials, {
+  const client = new grpc.Client(grpcTarget(sidecar.address, sidecar.port), security.credentials, {
     ...security.options,
     'grpc.max_send_message_length': messageLimit,
     'grpc.max_receive_message_length': messageLimit,
-  }) as unknown as ExtProcClient;
+  });
+  const bodyPaths = processingRequestBodyPaths();
   return {
     open(listener) {
-      const call = client.Process();
+      // A large body is encoded without holding the event loop (large-body-encoding.ts).
+      const call = client.makeBidiStreamRequest(process.path, passingEncoded(process.requestSerialize), process.responseDeserialize) as grpc.ClientDuplexStream<ProcessingRequest | EncodedMessage, WireProcessingResponse>;
+      const writer = new LargeBodyWriter(call, process.requestSerialize, bodyPaths);
       call.on('data', (reply: WireProcessingResponse) => listener.onReply(reply));
       // grpc-js emits 'error' and then 'status' for a failed call; 'status' alone says it all.
       call.on('error', () => undefined);
       call.on('status', (status: grpc.StatusObject) => listener.onStatus(status.code, status.details));
       return {
-        write: (_kind, message) => void call.write(message),
-        end: () => void call.end(),
-        cancel: () => call.cancel(),
+        write: (_kind, message) => writer.write(message as unknown as Readonly<Record<string, unknown>>),
+        end: () => writer.end(),
+        cancel: () => {
+          writer.stop();
+          call.cancel();
+        },
       };
     },
     close: () => client.close(),
