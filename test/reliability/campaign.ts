@@ -6,6 +6,7 @@ import {
   FAST_SCALE,
   faultPhase,
   FULL_SCALE,
+  grpcHugePromptPhase,
   hugePromptPhase,
   loadPhase,
   resetStormPhase,
@@ -17,7 +18,8 @@ import { ServeUnderTest } from './serve-under-test.js';
 /**
  * The reliability campaign: runs `switchyard serve` (examples/default.yaml, every default
  * signal, the semantic cache on Redis) against local stubs on loopback and replays load, bad
- * inputs, faults, cancel storms, a 10 MB prompt and SIGTERM with requests in flight. Prints
+ * inputs, faults, cancel storms, a 10 MB prompt (in-process and over gRPC) and SIGTERM with
+ * requests in flight. Prints
  * the figures and exits 1 when a target is missed.
  *
  *   npx tsx test/reliability/campaign.ts [--fast]      (make reliability; needs `make build`)
@@ -47,6 +49,8 @@ export async function runCampaign(scale: CampaignScale, progress: (line: string)
       figures.push(...(await step(serve)).figures);
       progress(`  ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
+    progress('phase: 10 MB prompt over gRPC (serve --no-gateway + serve --sidecar)');
+    figures.push(...(await grpcHugePromptPhase(upstreams.config.path)).figures);
   } finally {
     await serve?.stop();
     await upstreams.close();
