@@ -60,7 +60,7 @@ export const FAST_SCALE: CampaignScale = {
   fuzzedStreams: 100,
   cancels: 3_000,
   healthyDuringCancels: 100,
-  stormBudgetMs: 40_000,
+  stormBudgetMs: 60_000,
   drainRequests: 12,
   drainStreams: 6,
   hugePromptWaitMs: 10_000,
