@@ -1,3 +1,6 @@
+/** The quality target RouteLLM's figures are quoted at: 95% of the strong model's accuracy. */
+export const QUALITY_TARGET = 0.95;
+
 /** One operating point: the share of prompts sent to the strong model and the accuracy it gives. */
 export interface CurvePoint {
   readonly strongShare: number;
@@ -50,4 +53,17 @@ export function operatingPoint(margins: readonly number[], weak: readonly number
     correct += toStrong ? strong[i]! : weak[i]!;
   });
   return { strongShare: strongCount / margins.length, accuracy: correct / margins.length, threshold };
+}
+
+/** The operating point with the smallest strong share whose accuracy reaches 95% of always-strong's. */
+export function pointAtQualityTarget(curve: readonly CurvePoint[], strong: readonly number[]): CurvePoint | undefined {
+  const strongAccuracy = strong.reduce((a, b) => a + b, 0) / strong.length;
+  return pointAtAccuracy(curve, QUALITY_TARGET * strongAccuracy);
+}
+
+/** Area under a curve over shares 0..1 (trapezoids): its accuracy averaged over every cost. */
+export function curveArea(curve: readonly CurvePoint[]): number {
+  let area = 0;
+  for (let i = 1; i < curve.length; i++) area += ((curve[i]!.strongShare - curve[i - 1]!.strongShare) * (curve[i]!.accuracy + curve[i - 1]!.accuracy)) / 2;
+  return area;
 }

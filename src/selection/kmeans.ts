@@ -1,6 +1,7 @@
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { trainedSelection, type TrainedKind, type TrainedParameters } from './trained-selector.js';
-import { dot, normalise } from './training-set.js';
+import { nearestCentroid, sphericalKMeans } from './spherical-kmeans.js';
+import { normalise } from './training-set.js';
 
 interface KmeansParameters extends TrainedParameters {
   readonly num_clusters?: number;
@@ -38,35 +39,8 @@ export const kmeansKind: TrainedKind<KmeansParameters, KmeansPayload> = {
   },
   train(set, parameters, random) {
     const clusters = Math.min(parameters.num_clusters ?? 8, set.features.length);
-    const length = set.features[0]!.length;
     const points = set.features.map((features) => normalise(Float32Array.from(features)));
-    // k-means++ seeding.
-    const centroids = new Float32Array(clusters * length);
-    centroids.set(points[Math.floor(random() * points.length)]!, 0);
-    const distance = new Float64Array(points.length).fill(Infinity);
-    for (let c = 1; c < clusters; c++) {
-      let total = 0;
-      points.forEach((point, i) => {
-        distance[i] = Math.min(distance[i]!, 1 - dot(point, 0, centroids, (c - 1) * length, length));
-        total += Math.max(distance[i]!, 0);
-      });
-      let target = random() * total;
-      let chosen = points.length - 1;
-      for (let i = 0; i < points.length; i++) if ((target -= Math.max(distance[i]!, 0)) <= 0) { chosen = i; break; }
-      centroids.set(points[chosen]!, c * length);
-    }
-    const assignment = new Int32Array(points.length);
-    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-      points.forEach((point, i) => (assignment[i] = nearest(centroids, clusters, length, point)));
-      const sums = new Float32Array(clusters * length);
-      points.forEach((point, i) => {
-        for (let j = 0; j < length; j++) sums[assignment[i]! * length + j]! += point[j]!;
-      });
-      for (let c = 0; c < clusters; c++) {
-        const centroid = normalise(sums.subarray(c * length, (c + 1) * length));
-        if (centroid.some((value) => value !== 0)) centroids.set(centroid, c * length);
-      }
-    }
+    const { centroids, assignment } = sphericalKMeans(points, clusters, ITERATIONS, random);
     const models = set.models.length;
     const overall = new Float64Array(models);
     set.outcomes.forEach((row) => row.forEach((value, m) => (overall[m]! += value / set.outcomes.length)));
@@ -84,24 +58,12 @@ export const kmeansKind: TrainedKind<KmeansParameters, KmeansPayload> = {
     const centroids = decodeFloats(payload.centroids);
     const quality = decodeFloats(payload.quality);
     const length = centroids.length / payload.clusters;
-    return (features) => {
-      const cluster = nearest(centroids, payload.clusters, length, normalise(Float32Array.from(features)));
-      return Float64Array.from(quality.subarray(cluster * payload.models, (cluster + 1) * payload.models));
+    return (features, out) => {
+      // The nearest unit centroid by dot product: scaling the query cannot change it, so it is not normalised.
+      const cluster = nearestCentroid(centroids, payload.clusters, length, features);
+      for (let m = 0; m < payload.models; m++) out[m] = quality[cluster * payload.models + m]!;
     };
   },
 };
-
-function nearest(centroids: Float32Array, clusters: number, length: number, point: Float32Array): number {
-  let best = 0;
-  let bestSimilarity = -Infinity;
-  for (let c = 0; c < clusters; c++) {
-    const similarity = dot(point, 0, centroids, c * length, length);
-    if (similarity > bestSimilarity) {
-      bestSimilarity = similarity;
-      best = c;
-    }
-  }
-  return best;
-}
 
 export const kmeansSelection = trainedSelection(kmeansKind);

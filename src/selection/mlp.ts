@@ -1,6 +1,6 @@
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { trainedSelection, type TrainedKind, type TrainedParameters } from './trained-selector.js';
-import { gaussian } from './training-set.js';
+import { dot, gaussian } from './training-set.js';
 
 interface MlpParameters extends TrainedParameters {
   readonly device?: 'cpu' | 'cuda' | 'metal';
@@ -106,25 +106,16 @@ export const mlpKind: TrainedKind<MlpParameters, MlpPayload> = {
     const w2 = decodeFloats(payload.w2);
     const b2 = decodeFloats(payload.b2);
     const hidden = new Float32Array(payload.hidden);
-    return (features) => {
+    return (features, out) => {
       forwardHidden(w1, b1, features, hidden);
-      const quality = new Float64Array(payload.models);
-      for (let m = 0; m < payload.models; m++) {
-        let z = b2[m]!;
-        for (let h = 0; h < payload.hidden; h++) z += w2[m * payload.hidden + h]! * hidden[h]!;
-        quality[m] = 1 / (1 + Math.exp(-z));
-      }
-      return quality;
+      for (let m = 0; m < payload.models; m++) out[m] = 1 / (1 + Math.exp(-(b2[m]! + dot(w2, m * payload.hidden, hidden, 0, payload.hidden))));
     };
   },
 };
 
 function forwardHidden(w1: Float32Array, b1: Float32Array, x: Float32Array, out: Float32Array): void {
-  const inputs = x.length;
   for (let h = 0; h < out.length; h++) {
-    let z = b1[h]!;
-    const base = h * inputs;
-    for (let k = 0; k < inputs; k++) z += w1[base + k]! * x[k]!;
+    const z = b1[h]! + dot(w1, h * x.length, x, 0, x.length);
     out[h] = z > 0 ? z : 0;
   }
 }

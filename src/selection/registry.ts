@@ -1,5 +1,6 @@
 import { automixSelection } from './automix.js';
 import { eloSelection } from './elo.js';
+import { ensembleSelection } from './ensemble.js';
 import { hybridSelection } from './hybrid.js';
 import { kmeansSelection } from './kmeans.js';
 import { knnSelection } from './knn.js';
@@ -27,6 +28,7 @@ export const SELECTION_ALGORITHMS = [
   kmeansSelection,
   svmSelection,
   mlpSelection,
+  ensembleSelection,
 ] as unknown as readonly SelectionAlgorithm[];
 
 /** The algorithm a type or alias names (`thompson` is `rl_driven`). */

@@ -50,25 +50,32 @@ function count(text: string, pattern: RegExp): number {
  * The features trained selectors read: the prompt's embedding (shared with the signals) and shape
  * features the normalised embedding cannot carry, which say much about how hard a problem is
  * (how long, how many numbers and how large, rates, fractions, percentages, decimals, sentences).
- * Each is log-scaled and divided to stay near 0..1 like the embedding's values.
+ * Each is log-scaled and divided to stay near 0..1 like the embedding's values. Written into
+ * `into` when given (a selector's own buffer, so routing allocates no feature vector).
  */
-export function selectorFeatures(embedding: Float32Array, text: string): Float32Array {
-  const features = new Float32Array(featureLength(embedding.length));
-  features.set(embedding);
-  const numbers = [...text.matchAll(NUMBER)].map((match) => Number(match[0].replaceAll(',', '')));
-  const largest = numbers.reduce((max, value) => (Number.isFinite(value) ? Math.max(max, value) : max), 0);
-  const shape = [
-    Math.log1p(text.length) / 8,
-    Math.log1p(numbers.length) / 3,
-    Math.log1p(new Set(numbers).size) / 3,
-    Math.log1p(largest) / 10,
-    numbers.filter((value) => value >= 100).length / 5,
-    Math.log1p(count(text, SENTENCE_END)) / 3,
-    Math.min(count(text, PERCENT), 3) / 3,
-    Math.min(count(text, FRACTION_WORDS), 3) / 3,
-    Math.min(count(text, DECIMAL), 3) / 3,
-    Math.min(count(text, RATE_WORDS), 5) / 5,
-  ];
-  features.set(shape.map((value) => value * SHAPE_WEIGHT), embedding.length);
-  return features;
+export function selectorFeatures(embedding: Float32Array, text: string, into: Float32Array = new Float32Array(featureLength(embedding.length))): Float32Array {
+  into.set(embedding);
+  let numbers = 0;
+  let large = 0;
+  let largest = 0;
+  const distinct = new Set<number>();
+  for (const match of text.matchAll(NUMBER)) {
+    const value = Number(match[0].replaceAll(',', ''));
+    numbers += 1;
+    distinct.add(value);
+    if (value >= 100) large += 1;
+    if (Number.isFinite(value)) largest = Math.max(largest, value);
+  }
+  const at = embedding.length;
+  into[at] = (Math.log1p(text.length) / 8) * SHAPE_WEIGHT;
+  into[at + 1] = (Math.log1p(numbers) / 3) * SHAPE_WEIGHT;
+  into[at + 2] = (Math.log1p(distinct.size) / 3) * SHAPE_WEIGHT;
+  into[at + 3] = (Math.log1p(largest) / 10) * SHAPE_WEIGHT;
+  into[at + 4] = (large / 5) * SHAPE_WEIGHT;
+  into[at + 5] = (Math.log1p(count(text, SENTENCE_END)) / 3) * SHAPE_WEIGHT;
+  into[at + 6] = (Math.min(count(text, PERCENT), 3) / 3) * SHAPE_WEIGHT;
+  into[at + 7] = (Math.min(count(text, FRACTION_WORDS), 3) / 3) * SHAPE_WEIGHT;
+  into[at + 8] = (Math.min(count(text, DECIMAL), 3) / 3) * SHAPE_WEIGHT;
+  into[at + 9] = (Math.min(count(text, RATE_WORDS), 5) / 5) * SHAPE_WEIGHT;
+  return into;
 }

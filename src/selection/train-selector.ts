@@ -1,11 +1,8 @@
 import type { Embedder } from '../classifiers/embedder.js';
-import { costQualityCurve, operatingPoint, pointAtAccuracy, type CurvePoint } from './cost-quality-curve.js';
-import { kmeansKind } from './kmeans.js';
-import { knnKind } from './knn.js';
-import { mlpKind } from './mlp.js';
+import { costQualityCurve, operatingPoint, pointAtAccuracy, QUALITY_TARGET, type CurvePoint } from './cost-quality-curve.js';
+import { SELECTION_ALGORITHMS } from './registry.js';
 import { selectorFeatures } from './selector-features.js';
-import { svmKind } from './svm.js';
-import type { TrainedKind, TrainedParameters, TrainedSelectorFile } from './trained-selector.js';
+import { isTrainedSelection, type QualityPredictor, type TrainedKind, type TrainedParameters, type TrainedSelectorFile } from './trained-selector.js';
 import { seededRandom } from '../seeded-random.js';
 import type { TrainingSet } from './training-set.js';
 
@@ -19,16 +16,10 @@ export interface SelectorExample {
   readonly outcomes: Readonly<Record<string, number>>;
 }
 
-/** The trainable kinds by name. */
-export const TRAINED_KINDS: Readonly<Record<string, TrainedKind<TrainedParameters, unknown>>> = {
-  knn: knnKind as unknown as TrainedKind<TrainedParameters, unknown>,
-  kmeans: kmeansKind as unknown as TrainedKind<TrainedParameters, unknown>,
-  svm: svmKind as unknown as TrainedKind<TrainedParameters, unknown>,
-  mlp: mlpKind as unknown as TrainedKind<TrainedParameters, unknown>,
-};
-
-/** The quality target RouteLLM's figures are quoted at: 95% of the strong model's accuracy. */
-export const QUALITY_TARGET = 0.95;
+/** The trainable kinds by name: the registered selection algorithms that read a trained file. */
+export const TRAINED_KINDS: Readonly<Record<string, TrainedKind<TrainedParameters, unknown>>> = Object.fromEntries(
+  SELECTION_ALGORITHMS.filter(isTrainedSelection).map((algorithm) => [algorithm.type, algorithm.trainedKind]),
+);
 
 /** Reads JSONL examples; a bad line throws naming its number. */
 export function parseExamples(text: string, file: string): SelectorExample[] {
@@ -67,10 +58,11 @@ export interface SplitReport {
 }
 
 /** Margins (strong − weak predicted quality) of examples under a predictor. */
-export function marginsOf(predict: (features: Float32Array) => Float64Array, features: readonly Float32Array[], weakSlot: number, strongSlot: number): number[] {
+export function marginsOf(predict: QualityPredictor, features: readonly Float32Array[], weakSlot: number, strongSlot: number): number[] {
+  const predicted = new Float64Array(Math.max(weakSlot, strongSlot) + 1);
   return features.map((f) => {
-    const q = predict(f);
-    return q[strongSlot]! - q[weakSlot]!;
+    predict(f, predicted);
+    return predicted[strongSlot]! - predicted[weakSlot]!;
   });
 }
 
@@ -127,12 +119,13 @@ export function trainSelector(
   const rows = (split: string): number[] => examples.flatMap((example, i) => (example.split === split ? [i] : []));
   const train = rows('train');
   if (train.length === 0) throw new Error('no rows with split "train"');
-  const set: TrainingSet = {
+  const setOf = (indices: readonly number[]): TrainingSet => ({
     models,
-    features: train.map((i) => features[i]!),
-    outcomes: train.map((i) => Float64Array.from(models, (model) => examples[i]!.outcomes[model] ?? 0)),
-  };
-  const { payload, training } = kind.train(set, { ...kind.defaults, ...parameters }, seededRandom(seed));
+    features: indices.map((i) => features[i]!),
+    outcomes: indices.map((i) => Float64Array.from(models, (model) => examples[i]!.outcomes[model] ?? 0)),
+  });
+  const val = rows('val');
+  const { payload, training } = kind.train(setOf(train), { ...kind.defaults, ...parameters }, seededRandom(seed), val.length === 0 ? undefined : setOf(val));
   const predict = kind.predictor(payload, { ...kind.defaults, ...parameters });
   const [weakModel, strongModel] = [models[0]!, models[models.length - 1]!];
   const evaluate = (indices: readonly number[], threshold: number): Record<string, SplitReport> => {
@@ -145,7 +138,6 @@ export function trainSelector(
     }
     return reports;
   };
-  const val = rows('val');
   const valAll = evaluate(val, 0).all!;
   const threshold = val.length === 0 ? 0 : Math.max(-1, Math.min(1, pointAtAccuracy(valAll.curve, QUALITY_TARGET * valAll.strongAccuracy)?.threshold ?? 0));
   const file: TrainedSelectorFile = {

@@ -22,8 +22,11 @@ export interface TrainedSelectorFile<Payload = unknown> {
   readonly payload: Payload;
 }
 
-/** Predicts each file model's probability of a good answer from a feature vector. */
-export type QualityPredictor = (features: Float32Array) => Float64Array;
+/**
+ * Writes each file model's predicted probability of a good answer into `out` (one slot per file
+ * model). Predictors hold their working buffers, so a prediction allocates nothing.
+ */
+export type QualityPredictor = (features: Float32Array, out: Float64Array) => void;
 
 /** Parameters every trained selector takes. */
 export interface TrainedParameters {
@@ -40,8 +43,11 @@ export interface TrainedKind<Parameters extends TrainedParameters, Payload> {
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly defaults: Readonly<Parameters>;
   predictor(payload: Payload, parameters: Parameters): QualityPredictor;
-  /** Learns a payload from training rows; `training` records the settings used (for the file and its card). */
-  train(set: TrainingSet, parameters: Parameters, random: () => number): { payload: Payload; training: Record<string, unknown> };
+  /**
+   * Learns a payload from training rows; `training` records the settings used (for the file and its
+   * card). `validation` is the val split, for kinds that choose among fitted parts (never test rows).
+   */
+  train(set: TrainingSet, parameters: Parameters, random: () => number, validation: TrainingSet | undefined): { payload: Payload; training: Record<string, unknown> };
   /** Predicted quality taken off per unit of relative price at run time (kmeans' efficiency_weight). */
   costWeight?(parameters: Parameters): number;
   /** A message when the config's parameters contradict how the file was trained. */
@@ -63,17 +69,27 @@ export function readTrainedSelector(path: string): TrainedSelectorFile {
 /**
  * The cheapest candidate whose predicted quality is within `threshold` of the best prediction:
  * RouteLLM's rule (strong model only when it is expected to be enough better), for any number of
- * models. Candidates are ordered by configured price, then by the file's order.
+ * models. `order` lists candidates by configured price, then by the file's order.
  */
-function chooseWithinMargin(candidates: readonly SelectionCandidate[], qualities: readonly number[], threshold: number, rank: readonly number[]): number {
-  const best = Math.max(...qualities);
-  const order = candidates.map((_, i) => i).sort((a, b) => candidates[a]!.relativeCost - candidates[b]!.relativeCost || rank[a]! - rank[b]!);
-  return order.find((i) => best - qualities[i]! <= threshold) ?? order[order.length - 1]!;
+function chooseWithinMargin(order: readonly number[], qualities: Float64Array, best: number, threshold: number): number {
+  for (const i of order) if (best - qualities[i]! <= threshold) return i;
+  return order[order.length - 1]!;
+}
+
+/** A selection algorithm that reads a trained file, with the kind that trains and reads it. */
+export interface TrainedSelection<Parameters extends TrainedParameters, Payload> extends SelectionAlgorithm<Parameters> {
+  readonly trainedKind: TrainedKind<Parameters, Payload>;
+}
+
+/** Whether a registered algorithm is a trained selector (`switchyard train-selector` can write its file). */
+export function isTrainedSelection(algorithm: SelectionAlgorithm): algorithm is TrainedSelection<TrainedParameters, unknown> & SelectionAlgorithm {
+  return 'trainedKind' in algorithm;
 }
 
 /** Turns a trained kind into a selection algorithm whose selector reads the file `pretrained_path` names. */
-export function trainedSelection<Parameters extends TrainedParameters, Payload>(kind: TrainedKind<Parameters, Payload>): SelectionAlgorithm<Parameters> {
+export function trainedSelection<Parameters extends TrainedParameters, Payload>(kind: TrainedKind<Parameters, Payload>): TrainedSelection<Parameters, Payload> {
   return {
+    trainedKind: kind,
     type: kind.kind,
     aliases: kind.aliases,
     parameterSchema: {
@@ -103,15 +119,25 @@ export function trainedSelection<Parameters extends TrainedParameters, Payload>(
       const predict = kind.predictor(file.payload as Payload, parameters);
       const threshold = parameters.threshold ?? file.threshold;
       const costWeight = kind.costWeight?.(parameters) ?? 0;
+      const order = context.candidates.map((_, i) => i).sort((a, b) => context.candidates[a]!.relativeCost - context.candidates[b]!.relativeCost || slots[a]! - slots[b]!);
+      // Working buffers, reused by every request: selection allocates nothing but its reason.
+      const features = new Float32Array(file.feature_length);
+      const predicted = new Float64Array(file.models.length);
+      const qualities = new Float64Array(slots.length);
       return {
         needsEmbedding: true,
         embedderDir: embedder.dir,
         select(request, candidates) {
           if (request.embedding === undefined) return { index: 0, reason: 'no embedding: first modelRef' };
-          const predicted = predict(selectorFeatures(request.embedding, request.text));
-          const qualities = slots.map((slot, i) => predicted[slot]! - costWeight * candidates[i]!.relativeCost);
-          const index = chooseWithinMargin(candidates, qualities, threshold, slots);
-          return { index, reason: `predicted quality ${short(qualities[index]!)} (best ${short(Math.max(...qualities))})` };
+          if (featureLength(request.embedding.length) !== file.feature_length) throw new Error(`the request embedding has ${request.embedding.length} values but "${path}" reads ${file.feature_length - featureLength(0)}`);
+          predict(selectorFeatures(request.embedding, request.text, features), predicted);
+          let best = -Infinity;
+          for (let i = 0; i < slots.length; i++) {
+            qualities[i] = predicted[slots[i]!]! - costWeight * candidates[i]!.relativeCost;
+            best = Math.max(best, qualities[i]!);
+          }
+          const index = chooseWithinMargin(order, qualities, best, threshold);
+          return { index, reason: `predicted quality ${short(qualities[index]!)} (best ${short(best)})` };
         },
       };
     },

@@ -5,6 +5,9 @@ import { BUNDLED_ENCODER_DIR } from '../../src/classifiers/bundled-models.js';
 import { loadConfigText } from '../../src/config/load.js';
 import type { RuntimeConfig } from '../../src/config/runtime-config.js';
 import { routeChatCompletion } from '../../src/router/route-request.js';
+import type { Embedder } from '../../src/classifiers/embedder.js';
+import { leaseEmbedder } from '../../src/signals/model-cache.js';
+import type { RecentEmbeddings } from '../../src/signals/recent-embeddings.js';
 import { cli } from '../helpers/run-cli.js';
 
 /** Prompts the strong model alone answers (maths) and prompts both answer (small talk). */
@@ -19,7 +22,7 @@ function examples(): string {
   return `${rows.join('\n')}\n`;
 }
 
-function configFor(file: string): string {
+function configFor(file: string, algorithm = `{type: "knn", knn: {pretrained_path: "${file}", k: 1}}`): string {
   return `version: v0.1
 providers:
   models:
@@ -31,14 +34,18 @@ decisions:
   - name: "general"
     rules: {type: "keyword", name: "any"}
     modelRefs: [{model: "weak", use_reasoning: false}, {model: "strong", use_reasoning: false}]
-    algorithm: {type: "knn", knn: {pretrained_path: "${file}", k: 1}}
+    algorithm: ${algorithm}
 `;
 }
 
-async function routedModel(config: RuntimeConfig, content: string): Promise<string | undefined> {
+async function routedSelection(config: RuntimeConfig, content: string): Promise<{ model: string; reason: string } | undefined> {
   const body = Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }));
   const result = await routeChatCompletion(config, body, new Map(), new AbortController().signal);
-  return result.kind === 'routed' ? result.trace.selection?.model : undefined;
+  return result.kind === 'routed' ? result.trace.selection : undefined;
+}
+
+async function routedModel(config: RuntimeConfig, content: string): Promise<string | undefined> {
+  return (await routedSelection(config, content))?.model;
 }
 
 describe('switchyard train-selector with the sentence encoder', () => {
@@ -92,5 +99,93 @@ describe('switchyard train-selector with the sentence encoder', () => {
     const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'knn', '--embedder', 'bert', '--out', path.join(dir, 'x.json'));
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('unknown selector embedder "bert" (known: embedder, use-lite)');
+  });
+});
+
+describe('an ensemble selector from switchyard train-selector', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'switchyard-ensemble-'));
+    await writeFile(path.join(dir, 'examples.jsonl'), examples());
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fits its members on train, weighs them on val, records both in the file and card, and routes', async () => {
+    const out = path.join(dir, 'demo-ensemble.json');
+    const run = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'ensemble', '--members', 'knn,mlp', '--k', '1', '--embedder', 'use-lite', '--out', out);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const file = JSON.parse(await readFile(out, 'utf8')) as { kind: string; payload: { members: { kind: string; weight: number }[] }; training: { candidates: string[]; weights: Record<string, number> } };
+    expect(file.kind).toBe('ensemble');
+    expect(file.training.candidates).toEqual(['knn', 'mlp']);
+    const members = file.payload.members;
+    expect(members.length).toBeGreaterThan(0);
+    expect(members.every((member) => ['knn', 'mlp'].includes(member.kind) && member.weight > 0)).toBe(true);
+    expect(members.reduce((sum, member) => sum + member.weight, 0)).toBeCloseTo(1, 9);
+    const card = await readFile(path.join(dir, 'demo-ensemble.md'), 'utf8');
+    expect(card).toContain('# Trained ensemble selector');
+    expect(card).toContain('"weights"');
+
+    const { config, diagnostics } = await loadConfigText(configFor(out, `{type: "ensemble", ensemble: {pretrained_path: "${out}"}}`), path.join(dir, 'config.yaml'), { env: {}, configDir: dir });
+    expect(diagnostics).toEqual([]);
+    try {
+      expect(await routedModel(config!, 'Solve the integral of x cubed times cosine of x')).toBe('strong');
+      expect(await routedModel(config!, 'Hello there, how are you this evening?')).toBe('weak');
+    } finally {
+      await config?.close();
+    }
+  });
+
+  it('refuses members it does not know and a set without val rows', async () => {
+    const unknown = await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'ensemble', '--members', 'knn,forest', '--out', path.join(dir, 'x.json'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('ensemble members must be among knn, kmeans, svm, mlp (got knn, forest)');
+    const noVal = path.join(dir, 'no-val.jsonl');
+    await writeFile(noVal, examples().replaceAll('"split":"val"', '"split":"train"'));
+    const run = await cli('train-selector', '--input', noVal, '--algorithm', 'ensemble', '--out', path.join(dir, 'y.json'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('an ensemble needs rows with split "val"');
+  });
+});
+
+describe('a trained selector reads the embedding the signals computed', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'switchyard-shared-embedding-'));
+    await writeFile(path.join(dir, 'examples.jsonl'), examples());
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('embeds a routed request text once for an embedding signal and the selector together', async () => {
+    const out = path.join(dir, 'demo-knn.json');
+    expect((await cli('train-selector', '--input', path.join(dir, 'examples.jsonl'), '--algorithm', 'knn', '--embedder', 'use-lite', '--out', out)).code).toBe(0);
+    const text = `${configFor(out)}signals:
+  embeddings: [{name: "maths", threshold: 0.5, candidates: ["Solve this equation", "Prove the theorem"]}]
+`.replace(/signals:\n  keywords: .*\n/, '').replace('rules: {type: "keyword", name: "any"}', 'rules: {type: "embedding", name: "maths"}');
+    const { config, diagnostics } = await loadConfigText(text, path.join(dir, 'config.yaml'), { env: {}, configDir: dir });
+    expect(diagnostics).toEqual([]);
+    // The encoder the signal and the selector share, its real inner model wrapped to count the texts it embeds.
+    const lease = await leaseEmbedder(BUNDLED_ENCODER_DIR);
+    const inner = (lease.model as RecentEmbeddings).inner;
+    const embed = inner.embed.bind(inner);
+    const embedded: string[] = [];
+    inner.embed = (texts: readonly string[]): ReturnType<Embedder['embed']> => {
+      embedded.push(...texts);
+      return embed(texts);
+    };
+    try {
+      const prompt = 'Solve the equation for the number of apples left after lunch';
+      const selection = await routedSelection(config!, prompt);
+      expect(selection?.reason).toMatch(/^predicted quality/);
+      expect(embedded.filter((seen) => seen === prompt)).toHaveLength(1);
+    } finally {
+      inner.embed = embed;
+      lease.release();
+      await config?.close();
+    }
   });
 });

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { Embedder } from '../../classifiers/embedder.js';
 import { leaseEmbedder, type ModelLease } from '../../signals/model-cache.js';
 import { selectorEmbedder } from '../../selection/selector-features.js';
-import { featuresOf, parseExamples, QUALITY_TARGET, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
+import { QUALITY_TARGET } from '../../selection/cost-quality-curve.js';
+import { featuresOf, parseExamples, trainSelector, type SplitReport, type TrainedSelector } from '../../selection/train-selector.js';
 import type { TrainedParameters } from '../../selection/trained-selector.js';
 import type { CliIo } from '../cli-io.js';
 
@@ -18,9 +19,13 @@ export interface TrainSelectorOptions {
   /** Only the examples of this source (e.g. gsm8k, for a math decision's own selector). */
   readonly source?: string;
   readonly k?: number;
+  /** knn: how many prototypes stand for the training prompts. */
+  readonly prototypes?: number;
   readonly clusters?: number;
   readonly kernel?: 'rbf' | 'linear';
   readonly gamma?: number;
+  /** ensemble: the member kinds fitted and weighed on val, separated by commas. */
+  readonly members?: string;
 }
 
 function percent(value: number | undefined): string {
@@ -55,7 +60,7 @@ ${[...reportRows('val', trained.reports.val!), ...reportRows('test', trained.rep
 `;
 }
 
-/** `switchyard train-selector`: trains a knn, kmeans, svm or mlp selector from a JSONL of prompts with per-model outcomes. */
+/** `switchyard train-selector`: trains a knn, kmeans, svm, mlp or ensemble selector from a JSONL of prompts with per-model outcomes. */
 export async function runTrainSelector(options: TrainSelectorOptions, io: CliIo): Promise<number> {
   let text: string;
   try {
@@ -76,6 +81,8 @@ export async function runTrainSelector(options: TrainSelectorOptions, io: CliIo)
     if (examples.length === 0) throw new Error(`no examples${options.source === undefined ? '' : ` of source "${options.source}"`} in ${options.input}`);
     const parameters: Record<string, unknown> = {
       ...(options.k === undefined ? {} : { k: options.k }),
+      ...(options.prototypes === undefined ? {} : { prototypes: options.prototypes }),
+      ...(options.members === undefined ? {} : { members: options.members.split(',').map((member) => member.trim()) }),
       ...(options.clusters === undefined ? {} : { num_clusters: options.clusters }),
       ...(options.kernel === undefined ? {} : { kernel: options.kernel }),
       ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
