@@ -16,7 +16,7 @@ import type { ModelTarget } from '../../src/config/runtime-config.js';
 import { accuracyAtShare, type CurvePoint } from '../../src/selection/cost-quality-curve.js';
 import { eloSelection, type EloParameters } from '../../src/selection/elo.js';
 import type { Feedback } from '../../src/selection/feedback.js';
-import { banditTable, posterior, rlDrivenSelection, type RlDrivenParameters } from '../../src/selection/rl-driven.js';
+import { rlDrivenSelection, type RlDrivenParameters } from '../../src/selection/rl-driven.js';
 import type { SelectionCandidate, SelectorBuildContext } from '../../src/selection/selection-algorithm.js';
 import { MemorySelectionState } from '../../src/selection/selection-state.js';
 import { LatencyWindows } from '../../src/selection/latency-windows.js';
@@ -41,6 +41,8 @@ const candidates: SelectionCandidate[] = [
 ];
 const categoryOf = (example: SelectorExample): string => example.category ?? example.source;
 const random = seededRandom(7);
+/** Draws of the policies while they are scored on test rows, apart from the replay's. */
+const scoringRandom = seededRandom(11);
 const stream = all.filter((example) => example.split === 'val').sort(() => random() - 0.5).slice(0, EVENTS);
 const test = all.filter((example) => example.split === 'test');
 const offline = JSON.parse(readFileSync(CURVES, 'utf8')) as Record<string, { curves: Record<string, CurvePoint[]>; shareAtTarget: Record<string, number | null> }>;
@@ -114,7 +116,7 @@ function runElo(costScaling: number): Checkpoint[] {
   const checkpoints: Checkpoint[] = [];
   stream.forEach((example, i) => {
     state.applyNow(eloSelection.learn!(parameters, outcomeFeedback(example, 'routellm'), () => 0));
-    if (CHECKPOINTS.includes(i + 1)) checkpoints.push(...evaluate(i + 1, (row) => (selector as { select: Function }).select({ decision: 'routellm', category: categoryOf(row), userId: undefined, text: row.prompt, embedding: undefined, random }, candidates).index));
+    if (CHECKPOINTS.includes(i + 1)) checkpoints.push(...evaluate(i + 1, (row) => (selector as { select: Function }).select({ decision: 'routellm', category: categoryOf(row), userId: undefined, text: row.prompt, embedding: undefined, random: scoringRandom }, candidates).index));
   });
   return checkpoints;
 }
@@ -128,14 +130,6 @@ function runBandit(costWeight: number): Checkpoint[] {
     if (selector === undefined) selectors.set(decision, (selector = rlDrivenSelection.create(parameters, context(state, decision)) as { select: Function }));
     return selector;
   };
-  const greedy = (row: SelectorExample): number => {
-    const table = banditTable(categoryOf(row));
-    const mean = (model: string): number => {
-      const { a, b } = posterior(state, table, model);
-      return a / (a + b);
-    };
-    return mean(STRONG) - costWeight * 1 > mean(WEAK) - costWeight * WEAK_COST ? 1 : 0;
-  };
   const checkpoints: Checkpoint[] = [];
   stream.forEach((example, i) => {
     const decision = categoryOf(example);
@@ -143,7 +137,11 @@ function runBandit(costWeight: number): Checkpoint[] {
     const model = chosen === 1 ? STRONG : WEAK;
     const feedback: Feedback = { decision, category: decision, userId: undefined, pair: undefined, rewards: [{ model, reward: example.outcomes[model]! }] };
     state.applyNow(rlDrivenSelection.learn!(parameters, feedback, () => 0));
-    if (CHECKPOINTS.includes(i + 1)) checkpoints.push(...evaluate(i + 1, greedy));
+    // Scored as it serves: each test request gets its own Thompson draw (from a separate random
+    // stream, so scoring does not change the replay), not the posterior means.
+    if (CHECKPOINTS.includes(i + 1)) {
+      checkpoints.push(...evaluate(i + 1, (row) => selectorOf(categoryOf(row)).select({ decision: categoryOf(row), category: categoryOf(row), userId: undefined, text: row.prompt, embedding: undefined, random: scoringRandom }, candidates).index as number));
+    }
   });
   return checkpoints;
 }

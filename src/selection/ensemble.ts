@@ -8,6 +8,8 @@ import { trainedSelection, type QualityPredictor, type TrainedKind, type Trained
 interface EnsembleParameters extends TrainedParameters {
   /** Training only (`switchyard train-selector --members`): the kinds fitted and weighed on val. */
   readonly members?: readonly string[];
+  /** Training options of the member kinds (k, prototypes, num_clusters…), passed on to each. */
+  readonly [memberOption: string]: unknown;
 }
 
 interface EnsembleMember {

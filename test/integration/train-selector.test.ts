@@ -131,8 +131,9 @@ describe('an ensemble selector from switchyard train-selector', () => {
     const { config, diagnostics } = await loadConfigText(configFor(out, `{type: "ensemble", ensemble: {pretrained_path: "${out}"}}`), path.join(dir, 'config.yaml'), { env: {}, configDir: dir });
     expect(diagnostics).toEqual([]);
     try {
-      expect(await routedModel(config!, 'Solve the integral of x cubed times cosine of x')).toBe('strong');
-      expect(await routedModel(config!, 'Hello there, how are you this evening?')).toBe('weak');
+      // The val rows its weights and threshold were chosen on: the threshold separates them.
+      expect(await routedModel(config!, HARD[4]!)).toBe('strong');
+      expect(await routedModel(config!, EASY[4]!)).toBe('weak');
     } finally {
       await config?.close();
     }
