@@ -1,7 +1,7 @@
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { trainedSelection, type TrainedKind, type TrainedParameters } from './trained-selector.js';
-import { nearestCentroid, sphericalKMeans } from './spherical-kmeans.js';
-import { normalise } from './training-set.js';
+import { sphericalKMeans } from './spherical-kmeans.js';
+import { multiply, normalise } from './training-set.js';
 
 interface KmeansParameters extends TrainedParameters {
   readonly num_clusters?: number;
@@ -57,10 +57,12 @@ export const kmeansKind: TrainedKind<KmeansParameters, KmeansPayload> = {
   predictor(payload) {
     const centroids = decodeFloats(payload.centroids);
     const quality = decodeFloats(payload.quality);
-    const length = centroids.length / payload.clusters;
+    const similarities = new Float32Array(payload.clusters);
     return (features, out) => {
       // The nearest unit centroid by dot product: scaling the query cannot change it, so it is not normalised.
-      const cluster = nearestCentroid(centroids, payload.clusters, length, features);
+      multiply(centroids, features, similarities);
+      let cluster = 0;
+      for (let c = 1; c < payload.clusters; c++) if (similarities[c]! > similarities[cluster]!) cluster = c;
       for (let m = 0; m < payload.models; m++) out[m] = quality[cluster * payload.models + m]!;
     };
   },

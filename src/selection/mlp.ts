@@ -1,6 +1,6 @@
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { trainedSelection, type TrainedKind, type TrainedParameters } from './trained-selector.js';
-import { dot, gaussian } from './training-set.js';
+import { dot, gaussian, multiply } from './training-set.js';
 
 interface MlpParameters extends TrainedParameters {
   readonly device?: 'cpu' | 'cuda' | 'metal';
@@ -114,8 +114,9 @@ export const mlpKind: TrainedKind<MlpParameters, MlpPayload> = {
 };
 
 function forwardHidden(w1: Float32Array, b1: Float32Array, x: Float32Array, out: Float32Array): void {
+  multiply(w1, x, out);
   for (let h = 0; h < out.length; h++) {
-    const z = b1[h]! + dot(w1, h * x.length, x, 0, x.length);
+    const z = b1[h]! + out[h]!;
     out[h] = z > 0 ? z : 0;
   }
 }

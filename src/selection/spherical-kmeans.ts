@@ -48,7 +48,7 @@ export function sphericalKMeans(points: readonly Float32Array[], clusters: numbe
 }
 
 /** The centroid with the largest dot product with `point`. */
-export function nearestCentroid(centroids: Float32Array, clusters: number, length: number, point: Float32Array): number {
+function nearestCentroid(centroids: Float32Array, clusters: number, length: number, point: Float32Array): number {
   let best = 0;
   let bestSimilarity = -Infinity;
   for (let c = 0; c < clusters; c++) {

@@ -1,6 +1,6 @@
 import { decodeFloats, encodeFloats } from './float-codec.js';
 import { trainedSelection, type TrainedKind, type TrainedParameters } from './trained-selector.js';
-import { dot, gaussian } from './training-set.js';
+import { dot, gaussian, multiply } from './training-set.js';
 
 interface SvmParameters extends TrainedParameters {
   readonly kernel?: 'rbf' | 'linear';
@@ -121,7 +121,8 @@ export const svmKind: TrainedKind<SvmParameters, SvmPayload> = {
 /** The random Fourier features of `features` for the RBF kernel, written into `out` (one per phase). */
 function lift(features: Float32Array, frequencies: Float32Array, phases: Float32Array, out: Float32Array = new Float32Array(phases.length)): Float32Array {
   const scale = Math.sqrt(2 / phases.length);
-  for (let i = 0; i < phases.length; i++) out[i] = scale * Math.cos(dot(frequencies, i * features.length, features, 0, features.length) + phases[i]!);
+  multiply(frequencies, features, out);
+  for (let i = 0; i < phases.length; i++) out[i] = scale * Math.cos(out[i]! + phases[i]!);
   return out;
 }
 
