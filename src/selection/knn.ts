@@ -10,7 +10,7 @@ interface KnnParameters extends TrainedParameters {
 }
 
 interface KnnPayload {
-  /** Random projection (projected × feature length), so a search touches 64 numbers per prototype. */
+  /** Random projection (projected × feature length), so a search touches 32 numbers per prototype. */
   readonly projected: number;
   readonly projection: string;
   /** Unit-length prototypes in the projected space, row after row. */
@@ -24,7 +24,12 @@ interface KnnPayload {
   readonly k: number;
 }
 
-const PROJECTED_DIMENSIONS = 64;
+/**
+ * Dimensions of the random projection: 32 halve the request's cost against 64, and on MMLU's val
+ * split the ensemble built on them sent fewer prompts to the strong model (42.2% against 43.7%),
+ * though knn alone sent more (50.1% against 47.6%).
+ */
+const PROJECTED_DIMENSIONS = 32;
 /**
  * Prototypes standing for the training prompts. A scan of all 9,188 MMLU training prompts took
  * 0.8 ms of CPU per request; 256 prototypes keep the search within the 0.1 ms selection budget.
