@@ -34,7 +34,7 @@ export function splitOf(id: string): PairSplit {
 }
 
 function paws(): [string, LabelledPair][] {
-  return readFileSync(`${DATA}paws-wiki/dev.tsv`, 'utf8').split('\n').filter(Boolean)
+  return readFileSync(`${DATA}paws-wiki/dev.tsv`, 'utf8').split('\n').slice(1).filter(Boolean)
     .map((line) => line.split('\t'))
     .map(([id, a, b, label]) => [`paws:${id}`, { a: a!, b: b!, label: label?.trim() === '1' ? 'paraphrase' : 'near-miss' }]);
 }
