@@ -11,7 +11,7 @@ export const FUNCTION_WORDS: ReadonlySet<string> = new Set(
   then there these they this those through to too under until up us very was we were what whats whatever which while whom
   will with would you your yours yourself yourselves
   please pls kindly tell explain explanation describe show give know want need help like wondering curious question
-  hi hello hey thanks thank quick quickly way ways mean anyone somebody someone something really actually basically
+  ask asking rather hi hello hey thanks thank quick quickly way ways mean anyone somebody someone something really actually basically
   im ive id youre dont doesnt isnt arent cant wont s t d ll m re ve`
     .split(/\s+/)
     .filter((word) => word.length > 0),
@@ -88,3 +88,16 @@ const CONTRAST_POLES: readonly (readonly (readonly string[])[])[] = [
 export const CONTRAST_GROUPS: ReadonlyMap<string, { readonly group: number; readonly pole: number }> = new Map(
   CONTRAST_POLES.flatMap((poles, group) => poles.flatMap((words, pole) => words.map((word) => [word, { group, pole }] as const))),
 );
+
+/**
+ * Words that announce a correction inside a question ("ceded to Spain ugh should say France", "the
+ * Chinese actually the Samuron"): hesitations, apologies, "I mean", "make that". Not "or" nor
+ * "not": "France or Spain" and "Jaws, not Jaws 2" ask something else than either part.
+ */
+export const CORRECTION_CUES: ReadonlySet<string> = new Set([
+  ...FILLER_WORDS, 'uhm', 'err', 'umm', 'doh', 'shoot', 'darn', 'whoops', 'oops', 'oh', 'no', 'nope', 'nay', 'sorry', 'actually', 'mean', 'meant', 'rather',
+  'wait', 'instead', 'say', 'guess', 'correction',
+]);
+
+/** Cue words that need the next word to announce a correction ("make that", "scratch that"). */
+export const CORRECTION_CUE_PAIRS: ReadonlyMap<string, string> = new Map([['make', 'that'], ['scratch', 'that'], ['forget', 'that'], ['change', 'that'], ['better', 'yet']]);

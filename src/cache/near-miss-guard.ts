@@ -1,4 +1,5 @@
 import { cosineSimilarity, type Embedder } from '../classifiers/embedder.js';
+import { withAlignedRepairs } from './aligned-repair.js';
 import type { PromptFacts } from './prompt-facts.js';
 
 /** Why two similar prompts must not share an answer. */
@@ -109,9 +110,10 @@ export async function unmatchedWordCoverage(query: PromptFacts, cached: PromptFa
  * similarity from the encoder at least `wordSimilarity`, or a shared 5-letter prefix). So an extra
  * or swapped word that says the same thing ("capital city", "painter"/"painted") passes, and a
  * different object ("sort"/"reverse") or an added qualifier ("what physical issue caused…") does
- * not. Returns the first reason found, or undefined when the hit may be served.
+ * not. A speech repair that the other prompt locates is cut first (`withAlignedRepairs`). Returns the first reason found, or undefined when the hit may be served.
  */
-export async function nearMissReason(query: PromptFacts, cached: PromptFacts, matching: WordMatching): Promise<NearMissReason | undefined> {
+export async function nearMissReason(asked: PromptFacts, stored: PromptFacts, matching: WordMatching): Promise<NearMissReason | undefined> {
+  const { query, cached } = withAlignedRepairs(asked, stored);
   const structural = structuralReason(query, cached);
   if (structural !== undefined) return structural;
   return (await unmatchedWordCoverage(query, cached, matching.embedder)) >= matching.wordSimilarity ? undefined : 'content-word';

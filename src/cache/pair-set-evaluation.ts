@@ -3,6 +3,7 @@ import type { Embedder } from '../classifiers/embedder.js';
 import { cosineSimilarity } from '../classifiers/embedder.js';
 import { structuralReason, unmatchedWordCoverage, type NearMissReason } from './near-miss-guard.js';
 import { promptFacts } from './prompt-facts.js';
+import { withAlignedRepairs } from './aligned-repair.js';
 
 /** One labelled pair: would the cached answer for `a` be right for `b`? */
 export interface LabelledPair {
@@ -55,8 +56,7 @@ export async function scorePairs(embedder: Embedder, pairs: readonly LabelledPai
     // Both sides as the cache embeds them: with their speech repairs cut out.
     const [left, right] = await Promise.all([embedder.embed(part.map((p) => promptFacts(p.a).repaired)), embedder.embed(part.map((p) => promptFacts(p.b).repaired))]);
     for (const [i, pair] of part.entries()) {
-      const cached = promptFacts(pair.a);
-      const query = promptFacts(pair.b);
+      const { query, cached } = withAlignedRepairs(promptFacts(pair.b), promptFacts(pair.a));
       const structural = structuralReason(query, cached);
       scored.push({
         ...pair,

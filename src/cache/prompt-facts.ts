@@ -23,15 +23,22 @@ export interface PromptFacts {
    * king"): the text the cache embeds, so a disfluent rewrite lands next to its fluent original.
    */
   readonly repaired: string;
+  /** The prompt after Unicode normalisation, before repairs are cut: `words` index into it. */
+  readonly normalised: string;
+  /** Every word of `normalised`, hesitations and repair words included, for aligning two prompts. */
+  readonly words: readonly PromptWord[];
 }
 
-interface Word {
+/** A word of a prompt, where it stands in the normalised text. */
+export interface PromptWord {
   readonly text: string;
   readonly lower: string;
-  readonly sentenceStart: boolean;
-  /** Offsets of the word in the normalised text. */
   readonly start: number;
   readonly end: number;
+}
+
+interface Word extends PromptWord {
+  readonly sentenceStart: boolean;
   /** A hesitation (um, uh) came just before: a following "no" is a repair, not a negation. */
   readonly afterFiller?: boolean;
 }
@@ -195,5 +202,5 @@ export function promptFacts(text: string): PromptFacts {
   }
   const contrasts = new Map([...poles].map(([group, used]) => [group, [...used].sort().join(',')]));
   const repaired = keptText(text, normalised, all, words);
-  return { numbers, negations, entities, contrasts, contentStems, contentWords, repaired };
+  return { numbers, negations, entities, contrasts, contentStems, contentWords, repaired, normalised, words: all };
 }
