@@ -4,46 +4,94 @@ import { promptFacts, type PromptFacts, type PromptWord } from './prompt-facts.j
 /** Words after which "or" opens a correction ("or rather", "or I mean", "or who was"), not a choice. */
 const OR_CORRECTS_BEFORE: ReadonlySet<string> = new Set([...CORRECTION_CUES, ...WH_WORDS, 'i', 'let', 'make']);
 
-/** Length of the correction cue at `i` (1, or 2 for "make that"), or 0. */
-function cueAt(words: readonly PromptWord[], i: number): number {
-  const word = words[i]!.lower;
-  const next = words[i + 1]?.lower;
-  if (CORRECTION_CUES.has(word)) return 1;
-  if (word === 'or') return next !== undefined && OR_CORRECTS_BEFORE.has(next) ? 1 : 0;
-  return next !== undefined && CORRECTION_CUE_PAIRS.get(word) === next ? 2 : 0;
+/** Longest prompt (in words) read for a repair: speech is short, and the search below is cubic. */
+const MAX_WORDS = 200;
+/** How far before the first differing word a replaced part may start ("What literature did … no what literature did"). */
+const MAX_EARLIER_START = 8;
+
+/**
+ * Which words are correction cues: the cue words, "or" before one of them or a question word,
+ * "make that"-style pairs, and "not", "that", "but" that continue a cue ("no not Irish but",
+ * "nope not that").
+ */
+function correctionCues(words: readonly PromptWord[]): boolean[] {
+  const cue: boolean[] = [];
+  for (const [i, { lower }] of words.entries()) {
+    const next = words[i + 1]?.lower;
+    const previous = cue[i - 1] === true;
+    cue.push(
+      CORRECTION_CUES.has(lower) ||
+        (lower === 'or' && next !== undefined && OR_CORRECTS_BEFORE.has(next)) ||
+        (next !== undefined && CORRECTION_CUE_PAIRS.get(lower) === next) ||
+        (i > 0 && CORRECTION_CUE_PAIRS.get(words[i - 1]!.lower) === lower) ||
+        ((lower === 'not' || lower === 'that') && previous) ||
+        (lower === 'but' && words.slice(Math.max(0, i - 3), i).some((w, k, near) => w.lower === 'not' && cue[i - near.length + k] === true)),
+    );
+  }
+  return cue;
+}
+
+/** Words of one list missing from the other, counted with repeats, both ways. */
+function wordDistance(a: readonly string[], b: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const w of a) counts.set(w, (counts.get(w) ?? 0) + 1);
+  for (const w of b) counts.set(w, (counts.get(w) ?? 0) - 1);
+  let distance = 0;
+  for (const count of counts.values()) distance += Math.abs(count);
+  return distance;
 }
 
 /**
- * `disfluent` read against `fluent`: where the two differ, a span of `disfluent` that starts with
- * replaced words and runs through a correction cue ("What territory was ceded to [Spain ugh should
- * say] France?", "What [happens no] tell me what is …") is cut, and the text after the cue stays.
- * The span starts where the prompts stop sharing words (a stuttered word, "what what", does not
- * count) and ends at the last cue before the words they share again at the end; a cue that ends the
- * prompt ("… the ctenophora rather?") is cut alone. Undefined when there is no such span:
- * no cue where they differ, no replaced word before it ("Is there no cure" is a negation, not a
- * repair), or nothing after it. The cached prompt says where a repair is, so no parser is needed.
+ * `disfluent` read against `fluent`: a span of `disfluent` that holds replaced words and runs
+ * through a correction cue ("What territory was ceded to [Spain ugh should say] France?", "What
+ * [happens no] tell me what is …") is cut, and the text after the cue stays. The span covers the
+ * first word where the prompts differ (a stuttered word, "what what", does not count) and ends
+ * after a cue before the words they share again at the end; of the possible spans, the one whose
+ * cut leaves the words closest to the fluent prompt's is taken ("What drove residents or [who was
+ * responsible] rather for …" keeps the bracketed part). A cue that ends the prompt ("… the
+ * ctenophora rather?") is cut alone, and so is a "not X" after the cut naming only cut words
+ * ("… to Japan not China?"). Undefined when there is no such span: no cue where they differ, no
+ * replaced word before it ("Is there no cure" is a negation, not a repair), nothing after it, or
+ * a prompt longer than MAX_WORDS. The cached prompt says where a repair is, so no parser is needed.
  */
 export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): string | undefined {
   const d = disfluent.words.filter((w, i, all) => i === 0 || w.lower !== all[i - 1]!.lower);
-  const f = fluent.words;
-  if (d.length === 0) return undefined;
+  const f = fluent.words.map((w) => w.lower);
+  if (d.length === 0 || d.length > MAX_WORDS || f.length > MAX_WORDS) return undefined;
+  const lower = d.map((w) => w.lower);
   let prefix = 0;
-  while (prefix < d.length && prefix < f.length && d[prefix]!.lower === f[prefix]!.lower) prefix += 1;
+  while (prefix < d.length && prefix < f.length && lower[prefix] === f[prefix]) prefix += 1;
   let suffix = 0;
-  while (suffix < d.length - prefix && suffix < f.length - prefix && d[d.length - 1 - suffix]!.lower === f[f.length - 1 - suffix]!.lower) suffix += 1;
+  while (suffix < d.length - prefix && suffix < f.length - prefix && lower[d.length - 1 - suffix] === f[f.length - 1 - suffix]) suffix += 1;
+  const cue = correctionCues(d);
   // A cue that ends the prompt follows its correction: it goes, and so does nothing else.
-  const last = cueAt(d, d.length - 1) === 1 && d.length - 1 > prefix ? d.length - 1 : d.length;
-  let first = -1;
-  let cutEnd = -1;
-  for (let i = prefix; i < Math.min(last, d.length - suffix); i++) {
-    const length = cueAt(d, i);
-    if (length === 0) continue;
-    if (first === -1) first = i;
-    cutEnd = i + length;
+  const last = cue[d.length - 1] === true && d.length - 1 > prefix ? d.length - 1 : d.length;
+  let best: { start: number; cutEnd: number; distance: number } | undefined;
+  for (let i = prefix + 1; i < Math.min(last, d.length - suffix); i++) {
+    if (!cue[i] || cue[i + 1] === true || i + 1 >= last) continue;
+    for (let start = prefix; start >= Math.max(0, prefix - MAX_EARLIER_START); start--) {
+      if (cue[start]) break;
+      const distance = wordDistance([...lower.slice(0, start), ...lower.slice(i + 1, last)], f);
+      if (best === undefined || distance < best.distance || (distance === best.distance && i + 1 > best.cutEnd)) best = { start, cutEnd: i + 1, distance };
+    }
   }
-  if (first <= prefix || cutEnd >= last) return undefined;
-  const kept = disfluent.normalised.slice(0, d[prefix]!.start) + disfluent.normalised.slice(d[cutEnd]!.start, last < d.length ? d[last]!.start : undefined);
-  return last < d.length ? kept.trimEnd() + disfluent.normalised.slice(d[last]!.end) : kept;
+  if (best === undefined) return undefined;
+  const cut = new Set(lower.slice(best.start, best.cutEnd));
+  const kept = [...d.slice(0, best.start), ...d.slice(best.cutEnd, last)];
+  const negated = kept.findIndex((w, k) => w.lower === 'not' && k >= best.start && kept[k + 1] !== undefined && cut.has(kept[k + 1]!.lower));
+  if (negated !== -1) {
+    let end = negated + 1;
+    while (end < kept.length && end - negated <= 3 && cut.has(kept[end]!.lower)) end += 1;
+    kept.splice(negated, end - negated);
+  }
+  const text = disfluent.normalised;
+  const parts: string[] = [];
+  for (const [k, word] of kept.entries()) {
+    const next = kept[k + 1];
+    const joined = next !== undefined && d.indexOf(next) === d.indexOf(word) + 1 ? text.slice(word.end, next.start) : ' ';
+    parts.push(word.text, next === undefined ? text.slice(d[d.length - 1]!.end) : joined);
+  }
+  return parts.join('').trim();
 }
 
 /**
