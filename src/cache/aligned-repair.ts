@@ -99,7 +99,6 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
  * (`alignedRepair`) is read without its replaced words.
  */
 export function withAlignedRepairs(query: PromptFacts, cached: PromptFacts): { query: PromptFacts; cached: PromptFacts } {
-  if (process.env.NOALIGN) return { query, cached };
   const queryRepaired = alignedRepair(query, cached);
   const cachedRepaired = queryRepaired === undefined ? alignedRepair(cached, query) : undefined;
   return {
