@@ -1,7 +1,8 @@
 /**
  * Semantic-cache lookup latency at 1k and 10k entries (p50/p99, embedding excluded and included;
  * the bundled sentence encoder, models/use-lite), memory per entry, and the hit / wrong-answer rates
- * on the labelled pair set at the defaults (per-source figures: eval/cache-pairs.ts).
+ * on the labelled pair set at the defaults (per-source figures: eval/cache-pairs.ts), and the
+ * guard's rule cost per candidate (µs).
  * Run: `npx tsx bench/cache-lookup.ts [--sizes 1000,10000,100000] [--ef-search 64]`.
  * Writes bench/results/cache-lookup.json.
  */
@@ -11,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SIMILARITY_THRESHOLD, DEFAULT_WORD_SIMILARITY } from '../src/cache/default-threshold.js';
 import { LocalCacheIndex } from '../src/cache/local-cache-index.js';
-import { nearMissReason } from '../src/cache/near-miss-guard.js';
+import { withAlignedRepairs } from '../src/cache/aligned-repair.js';
+import { nearMissReason, structuralReason } from '../src/cache/near-miss-guard.js';
 import { evaluateThreshold, readPairSet, scorePairs } from '../src/cache/pair-set-evaluation.js';
 import { promptFacts } from '../src/cache/prompt-facts.js';
 import { BUNDLED_EMBEDDER_DIR, BUNDLED_ENCODER_DIR } from '../src/classifiers/bundled-models.js';
@@ -129,7 +131,28 @@ async function main(): Promise<void> {
   const sweep = [0.6, 0.7, 0.75, 0.8, 0.85, 0.9].map((threshold) => evaluateThreshold(scored, threshold, DEFAULT_WORD_SIMILARITY));
   const atDefault = evaluateThreshold(scored, DEFAULT_SIMILARITY_THRESHOLD, DEFAULT_WORD_SIMILARITY);
   console.log(JSON.stringify({ pairSet: atDefault }));
-  const output = { machine: `${process.platform} ${process.arch}, node ${process.version}`, hnsw: HNSW, lookups: results, pairSet: { atDefault, sweep } };
+  // The guard's rule part per candidate (the cached prompt read, repairs aligned, facts compared;
+  // word similarity excluded): on the pair set as is, and with each query made disfluent
+  // ("<other question> no sorry <query>") so the repair search runs.
+  const ruleMicros = (rows: readonly { a: string; b: string }[]): { p50: number; p99: number } => {
+    const times: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      for (const { a, b } of rows) {
+        const start = performance.now();
+        const { query, cached } = withAlignedRepairs(promptFacts(b), promptFacts(a));
+        structuralReason(query, cached);
+        times.push((performance.now() - start) * 1000);
+      }
+    }
+    const { p50, p99 } = summary(times);
+    return { p50: Number(p50.toFixed(1)), p99: Number(p99.toFixed(1)) };
+  };
+  const guardMicrosPerCandidate = {
+    pairSet: ruleMicros(pairs),
+    disfluent: ruleMicros(pairs.map(({ a, b }, i) => ({ a: b, b: `${pairs[(i + 1) % pairs.length]!.a} no sorry ${b}` }))),
+  };
+  console.log(JSON.stringify({ guardMicrosPerCandidate }));
+  const output = { machine: `${process.platform} ${process.arch}, node ${process.version}`, hnsw: HNSW, lookups: results, pairSet: { atDefault, sweep }, guardMicrosPerCandidate };
   await writeFile(path.join(ROOT, 'bench', 'results', 'cache-lookup.json'), `${JSON.stringify(output, null, 2)}\n`);
 }
 
