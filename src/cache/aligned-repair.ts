@@ -50,7 +50,8 @@ function wordDistance(a: readonly string[], b: readonly string[]): number {
  * cut leaves the words closest to the fluent prompt's is taken ("What drove residents or [who was
  * responsible] rather for …" keeps the bracketed part). A cue that ends the prompt ("… the
  * ctenophora rather?") is cut alone, and so is a "not X" after the cut naming only cut words
- * ("… to Japan not China?"). Undefined when there is no such span: no cue where they differ, no
+ * ("… to Japan not China?"). A correction that ends the prompt may instead replace a short part
+ * before the cue ("When did [Hu Sihui] die no Wei Yilin?" → "When did Wei Yilin die?"). Undefined when there is no such span: no cue where they differ, no
  * replaced word before it ("Is there no cure" is a negation, not a repair), nothing after it, or
  * a prompt longer than MAX_WORDS. The cached prompt says where a repair is, so no parser is needed.
  */
@@ -66,19 +67,33 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
   const cue = correctionCues(d);
   // A cue that ends the prompt follows its correction: it goes, and so does nothing else.
   const last = cue[d.length - 1] === true && d.length - 1 > prefix ? d.length - 1 : d.length;
-  let best: { start: number; cutEnd: number; distance: number } | undefined;
+  // Candidates: the replaced part [start, end) and the correction that replaces it, which follows
+  // the cue chain ending at i; either the correction runs on after the cue (end is the chain's
+  // start: "ceded to [Spain ugh should say] France") or it ends the prompt and replaces a short part
+  // earlier on ("When did [Hu Sihui] die no Wei Yilin?").
+  // Ties go to the later cue ("no no sorry": the last one ends the repair), then to the first candidate.
+  let best: { kept: PromptWord[]; cut: ReadonlySet<string>; distance: number; cue: number } | undefined;
+  const consider = (kept: PromptWord[], cut: readonly PromptWord[], cue: number): void => {
+    const distance = wordDistance(kept.map((w) => w.lower), f);
+    if (best === undefined || distance < best.distance || (distance === best.distance && cue > best.cue)) best = { kept, cut: new Set(cut.map((w) => w.lower)), distance, cue };
+  };
   for (let i = prefix + 1; i < Math.min(last, d.length - suffix); i++) {
     if (!cue[i] || cue[i + 1] === true || i + 1 >= last) continue;
+    let chain = i;
+    while (chain > 0 && cue[chain - 1]) chain -= 1;
+    const correction = d.slice(i + 1, last);
     for (let start = prefix; start >= Math.max(0, prefix - MAX_EARLIER_START); start--) {
       if (cue[start]) break;
-      const distance = wordDistance([...lower.slice(0, start), ...lower.slice(i + 1, last)], f);
-      if (best === undefined || distance < best.distance || (distance === best.distance && i + 1 > best.cutEnd)) best = { start, cutEnd: i + 1, distance };
+      consider([...d.slice(0, start), ...correction], d.slice(start, i + 1), i);
+      if (last < d.length - suffix || correction.length > MAX_EARLIER_START) continue;
+      for (let end = start + 1; end < Math.min(chain, start + MAX_EARLIER_START); end++) {
+        consider([...d.slice(0, start), ...correction, ...d.slice(end, chain)], d.slice(start, end), i);
+      }
     }
   }
   if (best === undefined) return undefined;
-  const cut = new Set(lower.slice(best.start, best.cutEnd));
-  const kept = [...d.slice(0, best.start), ...d.slice(best.cutEnd, last)];
-  const negated = kept.findIndex((w, k) => w.lower === 'not' && k >= best.start && kept[k + 1] !== undefined && cut.has(kept[k + 1]!.lower));
+  const { kept, cut } = best;
+  const negated = kept.findIndex((w, k) => w.lower === 'not' && kept[k + 1] !== undefined && cut.has(kept[k + 1]!.lower) && !d.slice(0, prefix).includes(w));
   if (negated !== -1) {
     let end = negated + 1;
     while (end < kept.length && end - negated <= 3 && cut.has(kept[end]!.lower)) end += 1;

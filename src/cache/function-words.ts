@@ -96,8 +96,8 @@ export const CONTRAST_GROUPS: ReadonlyMap<string, { readonly group: number; read
  */
 export const CORRECTION_CUES: ReadonlySet<string> = new Set([
   ...FILLER_WORDS, 'uhm', 'err', 'umm', 'doh', 'shoot', 'darn', 'whoops', 'oops', 'oh', 'no', 'nope', 'nay', 'sorry', 'actually', 'mean', 'meant', 'rather',
-  'wait', 'instead', 'say', 'guess', 'correction',
+  'wait', 'instead', 'say', 'guess', 'correction', 'wow', 'dang', 'eh', 'bah', 'ooh', 'oof', 'gosh', 'geez', 'maybe', 'nevermind', 'alternatively', 'rephrase',
 ]);
 
 /** Cue words that need the next word to announce a correction ("make that", "scratch that"). */
-export const CORRECTION_CUE_PAIRS: ReadonlyMap<string, string> = new Map([['make', 'that'], ['scratch', 'that'], ['forget', 'that'], ['change', 'that'], ['better', 'yet']]);
+export const CORRECTION_CUE_PAIRS: ReadonlyMap<string, string> = new Map([['make', 'that'], ['scratch', 'that'], ['forget', 'that'], ['change', 'that'], ['better', 'yet'], ['never', 'mind']]);
