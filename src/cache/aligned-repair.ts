@@ -41,13 +41,18 @@ function wordDistance(a: readonly string[], b: readonly string[]): number {
   return distance;
 }
 
+/** Adjacent word pairs, so the closest cut also keeps the fluent prompt's word order. */
+function bigrams(words: readonly string[]): string[] {
+  return words.slice(1).map((w, i) => `${words[i]!} ${w}`);
+}
+
 /**
  * `disfluent` read against `fluent`: a span of `disfluent` that holds replaced words and runs
  * through a correction cue ("What territory was ceded to [Spain ugh should say] France?", "What
  * [happens no] tell me what is …") is cut, and the text after the cue stays. The span covers the
  * first word where the prompts differ (a stuttered word, "what what", does not count) and ends
  * after a cue before the words they share again at the end; of the possible spans, the one whose
- * cut leaves the words closest to the fluent prompt's is taken ("What drove residents or [who was
+ * cut leaves the words and word pairs closest to the fluent prompt's is taken ("What drove residents or [who was
  * responsible] rather for …" keeps the bracketed part). A cue that ends the prompt ("… the
  * ctenophora rather?") is cut alone, and so is a "not X" after the cut naming only cut words
  * ("… to Japan not China?"). A correction that ends the prompt may instead replace a short part
@@ -65,16 +70,18 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
   let suffix = 0;
   while (suffix < d.length - prefix && suffix < f.length - prefix && lower[d.length - 1 - suffix] === f[f.length - 1 - suffix]) suffix += 1;
   const cue = correctionCues(d);
+  const fluentBigrams = bigrams(f);
   // A cue that ends the prompt follows its correction: it goes, and so does nothing else.
   const last = cue[d.length - 1] === true && d.length - 1 > prefix ? d.length - 1 : d.length;
   // Candidates: the replaced part [start, end) and the correction that replaces it, which follows
   // the cue chain ending at i; either the correction runs on after the cue (end is the chain's
   // start: "ceded to [Spain ugh should say] France") or it ends the prompt and replaces a short part
-  // earlier on ("When did [Hu Sihui] die no Wei Yilin?").
+  // earlier on, with no other cue in between ("When did [Hu Sihui] die no Wei Yilin?").
   // Ties go to the later cue ("no no sorry": the last one ends the repair), then to the first candidate.
   let best: { kept: PromptWord[]; cut: ReadonlySet<string>; distance: number; cue: number } | undefined;
   const consider = (kept: PromptWord[], cut: readonly PromptWord[], cue: number): void => {
-    const distance = wordDistance(kept.map((w) => w.lower), f);
+    const words = kept.map((w) => w.lower);
+    const distance = wordDistance(words, f) + wordDistance(bigrams(words), fluentBigrams);
     if (best === undefined || distance < best.distance || (distance === best.distance && cue > best.cue)) best = { kept, cut: new Set(cut.map((w) => w.lower)), distance, cue };
   };
   for (let i = prefix + 1; i < Math.min(last, d.length - suffix); i++) {
@@ -86,7 +93,8 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
       if (cue[start]) break;
       consider([...d.slice(0, start), ...correction], d.slice(start, i + 1), i);
       if (last < d.length - suffix || correction.length > MAX_EARLIER_START) continue;
-      for (let end = start + 1; end < Math.min(chain, start + MAX_EARLIER_START); end++) {
+      for (let end = start + 1; end < Math.min(chain, start + MAX_EARLIER_START) && !cue[end - 1]; end++) {
+        if (cue.slice(end, chain).includes(true)) continue;
         consider([...d.slice(0, start), ...correction, ...d.slice(end, chain)], d.slice(start, end), i);
       }
     }

@@ -13,9 +13,9 @@ describe('aligned repair (a speech repair located against the cached prompt)', (
     expect(repair('What territory was ceded to Spain ugh should say France?', 'What territory was ceded to France?')).toBe('What territory was ceded to France?');
     expect(repair('What was the Irish title of the book no not Irish but the Italian title?', 'What was the Italian title of the book?')).toBe('What was the the Italian title?');
     expect(repair('What major crop was brought to China from the west or rather to Japan not China?', 'What major crop was brought to Japan from the west?')).toBe(
-      // The correction that ends the question also drops "from the west": the guard then refuses it.
-      'What major crop was brought to Japan?',
+      'What major crop was brought to Japan from the west?',
     );
+    expect(repair('When did Hu Sihui die no Wei Yilin?', 'When did Wei Yilin die?')).toBe('When did Wei Yilin die?');
     expect(repair('What drove residents or who was responsible rather for the new projects?', 'Who was responsible for the new projects?')).toBe(
       'who was responsible rather for the new projects?',
     );
