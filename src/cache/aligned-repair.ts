@@ -4,8 +4,10 @@ import { promptFacts, type PromptFacts, type PromptWord } from './prompt-facts.j
 /** Words after which "or" opens a correction ("or rather", "or I mean", "or who was"), not a choice. */
 const OR_CORRECTS_BEFORE: ReadonlySet<string> = new Set([...CORRECTION_CUES, ...WH_WORDS, 'i', 'let', 'make']);
 
-/** Longest prompt (in words) read for a repair: speech is short, and the search below is cubic. */
-const MAX_WORDS = 200;
+/** Longest prompt (in words) read for a repair: spoken questions are short, and the search below is cubic. */
+const MAX_WORDS = 64;
+/** At most this many cue chains are tried as the end of the repair (the search stays well under a millisecond). */
+const MAX_CUES = 6;
 /** How far before the first differing word a replaced part may start ("What literature did … no what literature did"). */
 const MAX_EARLIER_START = 8;
 
@@ -84,8 +86,10 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
     const distance = wordDistance(words, f) + wordDistance(bigrams(words), fluentBigrams);
     if (best === undefined || distance < best.distance || (distance === best.distance && cue > best.cue)) best = { kept, cut: new Set(cut.map((w) => w.lower)), distance, cue };
   };
-  for (let i = prefix + 1; i < Math.min(last, d.length - suffix); i++) {
+  let chains = 0;
+  for (let i = prefix + 1; i < Math.min(last, d.length - suffix) && chains < MAX_CUES; i++) {
     if (!cue[i] || cue[i + 1] === true || i + 1 >= last) continue;
+    chains += 1;
     let chain = i;
     while (chain > 0 && cue[chain - 1]) chain -= 1;
     const correction = d.slice(i + 1, last);

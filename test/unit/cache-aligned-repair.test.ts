@@ -25,7 +25,7 @@ describe('aligned repair (a speech repair located against the cached prompt)', (
     expect(repair('Is there no cure for HIV?', 'Is there a cure for HIV?')).toBeUndefined();
     expect(repair('What is the capital of France or Spain?', 'What is the capital of Spain?')).toBeUndefined();
     expect(repair('Who directed Jaws, not Jaws 2?', 'Who directed Jaws 2?')).toBeUndefined();
-    expect(repair(`${'word '.repeat(300)}Spain no France`, `${'word '.repeat(300)}France`)).toBeUndefined();
+    expect(repair(`${'word '.repeat(100)}Spain no France`, `${'word '.repeat(100)}France`)).toBeUndefined();
   });
 });
 
