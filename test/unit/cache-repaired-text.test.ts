@@ -52,6 +52,8 @@ describe('SemanticCache with a speech repair', () => {
   it.each([
     ['Who wrote Hamlet?', 'How much did Macbeth cost no I mean who wrote Hamlet?'],
     ['Who is the king of Spain?', 'What is, uh no, who is the king of Spain?'],
+    // Found only against the cached prompt (aligned-repair.ts); the guard refused it before ("entity").
+    ['What territory was ceded to France?', 'What territory was ceded to Spain ugh should say France?'],
   ])('serves %j to its disfluent rewrite at the default threshold', async (original, disfluent) => {
     const first = await lookup(original);
     expect(first.kind).toBe('miss');
