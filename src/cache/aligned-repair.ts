@@ -73,12 +73,14 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
   while (suffix < d.length - prefix && suffix < f.length - prefix && lower[d.length - 1 - suffix] === f[f.length - 1 - suffix]) suffix += 1;
   const cue = correctionCues(d);
   const fluentBigrams = bigrams(f);
+  const fluentSet = new Set(f);
   // A cue that ends the prompt follows its correction: it goes, and so does nothing else.
   const last = cue[d.length - 1] === true && d.length - 1 > prefix ? d.length - 1 : d.length;
   // Candidates: the replaced part [start, end) and the correction that replaces it, which follows
   // the cue chain ending at i; either the correction runs on after the cue (end is the chain's
   // start: "ceded to [Spain ugh should say] France") or it ends the prompt and replaces a short part
-  // earlier on, with no other cue in between ("When did [Hu Sihui] die no Wei Yilin?").
+  // earlier on, with no other cue in between, where the replaced words are not the fluent prompt's
+  // and the words between them and the cue are ("When did [Hu Sihui] die no Wei Yilin?").
   // Ties go to the later cue ("no no sorry": the last one ends the repair), then to the first candidate.
   let best: { kept: PromptWord[]; cut: ReadonlySet<string>; distance: number; cue: number } | undefined;
   const consider = (kept: PromptWord[], cut: readonly PromptWord[], cue: number): void => {
@@ -98,7 +100,8 @@ export function alignedRepair(disfluent: PromptFacts, fluent: PromptFacts): stri
       consider([...d.slice(0, start), ...correction], d.slice(start, i + 1), i);
       if (last < d.length - suffix || correction.length > MAX_EARLIER_START) continue;
       for (let end = start + 1; end < Math.min(chain, start + MAX_EARLIER_START) && !cue[end - 1]; end++) {
-        if (cue.slice(end, chain).includes(true)) continue;
+        // The replaced words are not the fluent prompt's, and the words kept around them are.
+        if (cue.slice(end, chain).includes(true) || fluentSet.has(lower[end - 1]!) || lower.slice(end, chain).some((w) => !fluentSet.has(w))) continue;
         consider([...d.slice(0, start), ...correction, ...d.slice(end, chain)], d.slice(start, end), i);
       }
     }
