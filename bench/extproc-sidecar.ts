@@ -18,7 +18,7 @@ import { execFileSync, fork } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { loadExtProcDefinitions } from '../src/extproc/envoy-protos.js';
 import { ConfigStore } from '../src/config/watch.js';
-import { startExtProcServer } from '../src/extproc/server.js';
+import { EXT_PROC_SERVER_OPTIONS, startExtProcServer } from '../src/extproc/server.js';
 import { createSilentLogger } from '../src/telemetry/logger.js';
 import { loadConfigOrThrow, SEED_CONFIG_PATH } from '../test/helpers/config-fixture.js';
 import { envoyHeaderMap, ExtProcTestClient, requestHeadersMessage } from '../test/helpers/extproc-client.js';
@@ -34,6 +34,8 @@ const PROMPTS = [
 
 interface LevelResult {
   readonly concurrency: number;
+  /** The server process's CPU time (user + system) per request, in µs. */
+  readonly cpu_us_per_request: number;
   readonly requests: number;
   readonly p50_ms: number;
   readonly p99_ms: number;
@@ -50,7 +52,7 @@ const FLOOR_FLAG = '--floor';
  * sidecar adds is its latency minus this one.
  */
 async function serveFloor(): Promise<void> {
-  const server = new grpc.Server();
+  const server = new grpc.Server(EXT_PROC_SERVER_OPTIONS);
   server.addService(loadExtProcDefinitions().service, {
     Process: (call: grpc.ServerDuplexStream<Record<string, unknown>, Record<string, unknown>>) => {
       call.on('data', (message: Record<string, unknown>) => {
@@ -65,14 +67,28 @@ async function serveFloor(): Promise<void> {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   process.send!({ port });
-  process.once('message', () => server.tryShutdown(() => process.disconnect()));
+  onStop(() => server.tryShutdown(() => process.disconnect()));
+}
+
+/**
+ * Child side of the IPC: 'cpu' asks for the process's CPU time so far (µs), anything else stops it.
+ * CPU time per request is the figure a loaded machine disturbs least (latency and req/s move
+ * with every other process; the work a request costs does not).
+ */
+function onStop(stop: () => void): void {
+  process.on('message', (message: unknown) => {
+    if (message === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send!({ cpuMicros: usage.user + usage.system });
+    } else stop();
+  });
 }
 
 async function serveSidecar(): Promise<void> {
   const store = new ConfigStore(await loadConfigOrThrow(SEED_CONFIG_PATH));
   const server = await startExtProcServer({ address: '127.0.0.1', port: 0, store, logger: createSilentLogger() });
   process.send!({ port: server.port });
-  process.once('message', () => {
+  onStop(() => {
     void server.close().then(() => store.current().close()).then(() => process.disconnect());
   });
 }
@@ -97,26 +113,32 @@ async function oneRequest(client: ExtProcTestClient, index: number, routed: bool
 interface Sample {
   readonly latencies: number[];
   readonly seconds: number;
+  /** The server process's CPU time over the sample, µs. */
+  readonly cpuMicros: number;
 }
 
-async function runRequests(client: ExtProcTestClient, concurrency: number, requests: number, routed: boolean): Promise<Sample> {
+async function runRequests(target: Target, concurrency: number, requests: number): Promise<Sample> {
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = await target.cpuMicros();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < requests) latencies.push(await oneRequest(client, next++, routed));
+      while (next < requests) latencies.push(await oneRequest(target.client, next++, target.routed));
     }),
   );
-  return { latencies, seconds: (performance.now() - started) / 1000 };
+  const seconds = (performance.now() - started) / 1000;
+  return { latencies, seconds, cpuMicros: (await target.cpuMicros()) - cpuBefore };
 }
 
 function levelResult(concurrency: number, samples: readonly Sample[]): LevelResult {
   const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
   const seconds = samples.reduce((sum, sample) => sum + sample.seconds, 0);
   const at = (q: number): number => round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+  const cpuMicros = samples.reduce((sum, sample) => sum + sample.cpuMicros, 0);
   return {
     concurrency,
+    cpu_us_per_request: Math.round(cpuMicros / latencies.length),
     requests: latencies.length,
     p50_ms: at(0.5),
     p99_ms: at(0.99),
@@ -133,6 +155,8 @@ function round(ms: number): number {
 interface Target {
   readonly client: ExtProcTestClient;
   readonly routed: boolean;
+  /** The child's CPU time so far, µs. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -143,6 +167,11 @@ async function startTarget(flag: string): Promise<Target> {
   return {
     client,
     routed: flag === SIDECAR_FLAG,
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        child.once('message', (message: { cpuMicros: number }) => resolve(message.cpuMicros));
+        child.send('cpu');
+      }),
     async stop() {
       client.close();
       child.send('stop');
@@ -160,7 +189,7 @@ async function measureInterleaved(requests: number): Promise<{ sidecar: LevelRes
   const sidecar = await startTarget(SIDECAR_FLAG);
   const floor = await startTarget(FLOOR_FLAG);
   try {
-    for (const target of [sidecar, floor]) await runRequests(target.client, 16, WARMUP_REQUESTS, target.routed);
+    for (const target of [sidecar, floor]) await runRequests(target, 16, WARMUP_REQUESTS);
     const results = { sidecar: [] as LevelResult[], floor: [] as LevelResult[] };
     const perRound = Math.ceil(requests / ROUNDS);
     for (const concurrency of CONCURRENCY_LEVELS) {
@@ -169,7 +198,7 @@ async function measureInterleaved(requests: number): Promise<{ sidecar: LevelRes
         const order = round % 2 === 0 ? (['sidecar', 'floor'] as const) : (['floor', 'sidecar'] as const);
         for (const name of order) {
           const target = name === 'sidecar' ? sidecar : floor;
-          samples[name].push(await runRequests(target.client, concurrency, perRound, target.routed));
+          samples[name].push(await runRequests(target, concurrency, perRound));
         }
       }
       results.sidecar.push(levelResult(concurrency, samples.sidecar));
@@ -186,12 +215,12 @@ async function main(): Promise<void> {
   const flag = process.argv.indexOf('--requests');
   const requests = flag === -1 ? 10_000 : Number(process.argv[flag + 1]);
   const { sidecar: results, floor } = await measureInterleaved(requests);
-  console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s   floor p50   floor p99   floor req/s   of floor');
+  console.log('concurrency  requests   p50 ms   p99 ms   max ms    req/s   floor p50   floor p99   floor req/s   of floor   CPU µs/req   floor CPU µs/req');
   const ofFloor = results.map((r, i) => round(r.requests_per_second / floor[i]!.requests_per_second));
   results.forEach((r, i) => {
     const f = floor[i]!;
     console.log(
-      `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}  ${f.p50_ms.toFixed(3).padStart(10)}  ${f.p99_ms.toFixed(3).padStart(10)}  ${String(f.requests_per_second).padStart(12)}  ${(100 * ofFloor[i]!).toFixed(0).padStart(8)}%`,
+      `${String(r.concurrency).padStart(11)}  ${String(r.requests).padStart(8)}  ${r.p50_ms.toFixed(3).padStart(7)}  ${r.p99_ms.toFixed(3).padStart(7)}  ${r.max_ms.toFixed(3).padStart(7)}  ${String(r.requests_per_second).padStart(7)}  ${f.p50_ms.toFixed(3).padStart(10)}  ${f.p99_ms.toFixed(3).padStart(10)}  ${String(f.requests_per_second).padStart(12)}  ${(100 * ofFloor[i]!).toFixed(0).padStart(8)}%  ${String(r.cpu_us_per_request).padStart(11)}  ${String(f.cpu_us_per_request).padStart(17)}`,
     );
   });
   const report = {

@@ -97,19 +97,30 @@ function processingMode(mode: Loose): WireProcessingMode | null {
 export function wireProcessingResponse(reply: object): WireProcessingResponse {
   const loose = reply as Record<string, unknown>;
   const timeout = loose['override_message_timeout'] as Loose;
-  const base = {
+  // Built field by field rather than spread with a computed key: this runs for every message of
+  // every in-process request, and the spread form costs a dictionary-mode copy each time.
+  const wire: { -readonly [K in keyof WireProcessingResponse]: WireProcessingResponse[K] } = {
     mode_override: processingMode(loose['mode_override'] as Loose),
     override_message_timeout: timeout == null ? null : { seconds: String(timeout['seconds'] ?? 0), nanos: Number(timeout['nanos'] ?? 0) },
   };
   for (const kind of COMMON_KINDS) {
     const member = loose[kind] as Loose;
-    if (member != null) return { ...base, response: kind, [kind]: { response: commonResponse(member['response'] as Loose) } };
+    if (member == null) continue;
+    wire.response = kind;
+    wire[kind] = { response: commonResponse(member['response'] as Loose) };
+    return wire;
   }
   for (const kind of TRAILER_KINDS) {
     const member = loose[kind] as Loose;
-    if (member != null) return { ...base, response: kind, [kind]: { header_mutation: headerMutation(member['header_mutation'] as Loose) } };
+    if (member == null) continue;
+    wire.response = kind;
+    wire[kind] = { header_mutation: headerMutation(member['header_mutation'] as Loose) };
+    return wire;
   }
   const immediate = loose['immediate_response'] as Loose;
-  if (immediate != null) return { ...base, response: 'immediate_response', immediate_response: immediateResponse(immediate) };
-  return base;
+  if (immediate != null) {
+    wire.response = 'immediate_response';
+    wire.immediate_response = immediateResponse(immediate);
+  }
+  return wire;
 }

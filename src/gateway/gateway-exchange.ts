@@ -19,7 +19,7 @@ import { applyHeaderMutation, HeaderMutationError } from './header-mutation-rule
 import { errorReply, immediateReply, type LocalReply } from './local-reply.js';
 import type { RouteTable } from './route-table.js';
 import { streamBodyThroughProcessor } from './streamed-body.js';
-import { UpstreamError, type UpstreamPool, type UpstreamResponse } from './upstream-pool.js';
+import { UpstreamCancel, UpstreamError, type UpstreamPool, type UpstreamResponse } from './upstream-pool.js';
 
 /** What every exchange of one gateway shares. */
 export interface ExchangeContext {
@@ -88,7 +88,7 @@ function localAsUpstream(reply: LocalReply): UpstreamResponse {
  * upstream call) → ext_proc encoder (response headers, body per mode) → client.
  */
 export class GatewayExchange {
-  private readonly abort = new AbortController();
+  private readonly upstreamCancel = new UpstreamCancel();
   private readonly session: ExtProcSession;
   private readonly headers: HeaderList;
   /** The route cache's key: the headers when the route was first looked up (before ext_proc). */
@@ -147,7 +147,7 @@ export class GatewayExchange {
     if (this.finished) return;
     if (cause === 'client') this.context.metrics.clientCancelled();
     this.finished = true;
-    this.abort.abort();
+    this.upstreamCancel.cancel();
     this.session.abandon();
   }
 
@@ -311,7 +311,7 @@ export class GatewayExchange {
         path: this.headers.get(':path') ?? '/',
         headers: upstreamHeaders,
         body,
-        signal: this.abort.signal,
+        cancel: this.upstreamCancel,
       });
     } catch (error) {
       if (this.finished) return undefined;
@@ -413,7 +413,7 @@ export class GatewayExchange {
 
   private writeHead(headers: HeaderList): void {
     const status = Number(headers.get(':status') ?? '200');
-    this.response.writeHead(status, headers.regular().flatMap((entry) => [entry.name, entry.value]));
+    this.response.writeHead(status, headers.regularFlat());
   }
 
   /** The upstream failed after the response started: nothing can be said any more, reset (§2.10). */
@@ -422,7 +422,7 @@ export class GatewayExchange {
     this.context.logger.warn({ requestId: this.requestId, error: (error as Error).message }, 'response stream failed');
     this.context.metrics.upstreamFailure('reset_mid_stream');
     this.finished = true;
-    this.abort.abort();
+    this.upstreamCancel.cancel();
     this.session.close();
     this.response.destroy();
   }
@@ -454,14 +454,14 @@ export class GatewayExchange {
     const reply = origin === 'gateway' ? this.inClientFormat(made) : made;
     if (origin === 'gateway') this.context.metrics.localReply(reply.status, reply.details);
     this.finished = true;
-    this.abort.abort();
+    this.upstreamCancel.cancel();
     this.session.close();
     this.context.logger.debug({ requestId: this.requestId, status: reply.status, details: reply.details }, 'local reply');
     if (this.response.headersSent) {
       this.response.destroy();
       return;
     }
-    const headers = reply.headers.regular().flatMap((entry) => [entry.name, entry.value]);
+    const headers = reply.headers.regularFlat();
     headers.push('content-length', String(reply.body.length));
     // An unread request body would otherwise be drained from the client after the reply.
     if (!this.request.complete) headers.push('connection', 'close');

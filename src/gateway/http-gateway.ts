@@ -56,7 +56,7 @@ export interface Gateway {
 
 /** A local reply written straight to the response, before any exchange starts (connection closed after). */
 function writeLocalReply(response: http.ServerResponse, reply: LocalReply): void {
-  const headers = reply.headers.regular().flatMap((entry) => [entry.name, entry.value]);
+  const headers = reply.headers.regularFlat();
   headers.push('content-length', String(reply.body.length), 'connection', 'close');
   response.writeHead(reply.status, headers).end(reply.body);
 }

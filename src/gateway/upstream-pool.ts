@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Readable } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
 import type { CircuitBreakerSettings } from '../config/runtime-config.js';
 import type { ErrorCode } from '../errors.js';
 import type { UpstreamFailureKind } from '../telemetry/metrics.js';
@@ -18,7 +18,7 @@ export interface UpstreamRequest {
   /** Regular headers only, in order; Host is set from the cluster. */
   readonly headers: readonly HeaderEntry[];
   readonly body: Buffer | Readable | null;
-  readonly signal: AbortSignal;
+  readonly cancel: UpstreamCancel;
 }
 
 export interface UpstreamResponse {
@@ -91,6 +91,104 @@ function wireHeaders(headers: readonly HeaderEntry[], host: string): string[] {
   return flat;
 }
 
+/**
+ * Cancels one upstream call: what an AbortController did here, without an AbortSignal (an
+ * EventTarget) and its listeners per request. The exchange cancels when the client goes away or a
+ * local reply ends it; a cancel before the call starts stops it from being sent.
+ */
+export class UpstreamCancel {
+  private cancelled = false;
+  private onCancel: (() => void) | undefined;
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.onCancel?.();
+  }
+
+  /** Runs `stop` on cancel (at once when already cancelled). */
+  bind(stop: () => void): void {
+    if (this.cancelled) stop();
+    else this.onCancel = stop;
+  }
+}
+
+/** Shared, so a cancelled call does not pay for an Error and its stack trace. */
+const CANCELLED = Object.assign(new Error('upstream request cancelled'), { code: 'UND_ERR_ABORTED' });
+
+/**
+ * One upstream call on undici's dispatch handler, as undici's own `request()` runs it but without
+ * its AbortSignal wiring and body class: headers are read straight from the raw list (latin1,
+ * so every byte survives), the body is a plain Readable with the socket's backpressure.
+ */
+class UpstreamCall implements Dispatcher.DispatchHandler {
+  private abortDispatch: ((error?: Error) => void) | undefined;
+  private resumeSocket: (() => void) | undefined;
+  private body: Readable | undefined;
+  private complete = false;
+  /** Cancelled while still queued for a connection: stopped as soon as undici hands over its abort. */
+  private cancelled = false;
+
+  constructor(
+    cancel: UpstreamCancel,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly release: () => void,
+  ) {
+    cancel.bind(() => {
+      this.cancelled = true;
+      this.abortDispatch?.(CANCELLED);
+    });
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    if (this.cancelled) abort(CANCELLED);
+    else this.abortDispatch = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // 1xx informational heads are not forwarded (Envoy drops 100-continue towards the client too).
+    if (statusCode < 200) return true;
+    this.resumeSocket = resume;
+    const headers = new HeaderList();
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString('latin1').toLowerCase();
+      if (!HOP_BY_HOP.has(name)) headers.add(name, rawHeaders[i + 1]!.toString('latin1'));
+    }
+    const body = new Readable({
+      read: () => this.resumeSocket?.(),
+      destroy: (error, callback) => {
+        // The consumer gave up on the body (client gone, local reply): stop reading the upstream.
+        if (!this.complete) this.abortDispatch?.(error ?? CANCELLED);
+        callback(error);
+      },
+    });
+    body.once('close', this.release);
+    this.body = body;
+    this.resolve({ status: statusCode, headers, body });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.body?.push(chunk) ?? true;
+  }
+
+  onComplete(): void {
+    this.complete = true;
+    this.body?.push(null);
+  }
+
+  onError(error: Error): void {
+    this.complete = true;
+    if (this.body === undefined) {
+      this.release();
+      this.reject(classifyUpstreamError(error));
+    } else {
+      this.body.destroy(error);
+    }
+  }
+}
+
 /** Envoy's default thresholds, for callers that set none. */
 const ENVOY_DEFAULT_BREAKERS: CircuitBreakerSettings = { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 };
 
@@ -119,9 +217,13 @@ export class UpstreamPool {
   ) {}
 
   /** Sends the request; rejects with UpstreamError when no response headers arrive or a breaker is open. */
-  async request(target: ClusterTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
+  request(target: ClusterTarget, request: UpstreamRequest): Promise<UpstreamResponse> {
     const cluster = this.poolFor(target);
-    this.admit(cluster);
+    try {
+      this.admit(cluster);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     cluster.active += 1;
     let released = false;
     const release = (): void => {
@@ -129,27 +231,22 @@ export class UpstreamPool {
       released = true;
       cluster.active -= 1;
     };
-    try {
-      const response = await cluster.pool.request({
-        method: request.method,
+    return new Promise((resolve, reject) => {
+      const call = new UpstreamCall(request.cancel, resolve, reject, release);
+      const options: Dispatcher.DispatchOptions = {
+        method: request.method as Dispatcher.HttpMethod,
         path: request.path,
         headers: wireHeaders(request.headers, target.hostname),
         body: request.body,
-        signal: request.signal,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
-      });
-      const responseHeaders = new HeaderList();
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name)) continue;
-        for (const one of Array.isArray(value) ? value : [value]) responseHeaders.add(name, one);
+      };
+      try {
+        cluster.pool.dispatch(options, call);
+      } catch (error) {
+        call.onError(error as Error);
       }
-      response.body.once('close', release);
-      return { status: response.statusCode, headers: responseHeaders, body: response.body };
-    } catch (error) {
-      release();
-      throw classifyUpstreamError(error);
-    }
+    });
   }
 
   /** Envoy's circuit-breaker check: requests beyond the connections wait, and both counts are capped. */

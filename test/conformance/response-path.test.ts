@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { headerPairs, kindOf, replyPlan, setHeader } from '../helpers/scripted-extproc-server.js';
-import { chatBody, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, waitFor, type Harness } from './gateway-harness.js';
+import { CLUSTER_HEADER, chatBody, routedBodyReply, EXT_PROC_TRANSPORTS, harnessOver, waitFor, type Harness } from './gateway-harness.js';
 
 describe.each(EXT_PROC_TRANSPORTS)('response path (§3 E) and cancellation over %s', (transport) => {
   const startHarness = harnessOver(transport);
@@ -103,5 +105,33 @@ describe.each(EXT_PROC_TRANSPORTS)('response path (§3 E) and cancellation over 
     request.destroy();
     await waitFor(() => harness!.upstream.requests[0]!.aborted);
     await expect(harness.extproc.streams[0]!.ended).resolves.toBe('half-closed');
+  });
+
+  // Header values are bytes (Envoy passes them through untouched); the gateway once decoded the
+  // upstream's as UTF-8 and wrote them back as latin1, so a non-ASCII value reached the client
+  // changed (or, past U+00FF, failed the request with a 500).
+  it('an upstream response header with UTF-8 bytes reaches the sidecar and the client byte for byte', async () => {
+    const value = Buffer.from('café ✓', 'utf8');
+    const upstream = http.createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json', 'x-note': value.toString('latin1') }).end('{}');
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    try {
+      harness = await startHarness(
+        replyPlan({ request_body: () => ({ request_body: { response: { header_mutation: { set_headers: [setHeader(CLUSTER_HEADER, 'bytes')] }, clear_route_cache: true } } }) }),
+        { clusters: { bytes: { baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, hostname: 'bytes.internal' } } },
+      );
+      const response = await harness.request({ body: chatBody() });
+      expect(response.status).toBe(200);
+      const received = response.rawHeaders[response.rawHeaders.findIndex((name) => name.toLowerCase() === 'x-note') + 1]!;
+      expect(Buffer.from(received, 'latin1')).toEqual(value);
+      const responseHeaders = harness.extproc.streams[0]!.received.find((message) => kindOf(message) === 'response_headers');
+      expect(headerPairs(responseHeaders).find(([name]) => name === 'x-note')?.[1]).toBe(value.toString('latin1'));
+    } finally {
+      upstream.closeAllConnections();
+      upstream.close();
+    }
   });
 });
