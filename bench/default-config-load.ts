@@ -7,8 +7,9 @@
  * For each: requests/s and the serve process tree's on-CPU milliseconds per request (utime + stime
  * from /proc, the figure that survives a shared machine). `--cpu-prof DIR` writes the serve
  * process's V8 profiles there (one per traffic kind) and prints where its CPU went by stage.
+ * SWITCHYARD_INFERENCE_THREADS=0 in the environment runs inference on the event loop (the comparison).
  * Run: `npx tsx bench/default-config-load.ts [--seconds 15] [--workers 1] [--cpu-prof DIR]`; results go to
- * bench/results/default-config-load[-w<N>].json.
+ * bench/results/default-config-load[-w<N>][-threads0].json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { parse, stringify } from 'yaml';
+import { inferenceThreadCount } from '../src/classifiers/inference-threads.js';
 import { startStubUpstream } from '../src/upstream-stub/stub-upstream.js';
 import { cpuByStage } from './cpu-profile-stages.js';
 
@@ -31,7 +33,7 @@ const SECONDS = Number(flag('seconds') ?? 15);
 const WORKERS = Number(flag('workers') ?? 1);
 const PROFILE_DIR = flag('cpu-prof');
 const CONCURRENCY = 32;
-const RESULTS = join(ROOT, 'bench', 'results', `default-config-load${WORKERS === 1 ? '' : `-w${WORKERS}`}.json`);
+const RESULTS = join(ROOT, 'bench', 'results', `default-config-load${WORKERS === 1 ? '' : `-w${WORKERS}`}${inferenceThreadCount() === 0 ? '-threads0' : ''}.json`);
 
 const EVAL_TEXTS = readFileSync(join(ROOT, 'eval', 'routing.jsonl'), 'utf8')
   .split('\n')
@@ -155,7 +157,7 @@ try {
       const cpuBefore = treeCpuMs(child.pid!);
       const run = await drive(pool, body, SECONDS);
       const cpuMs = treeCpuMs(child.pid!) - cpuBefore;
-      const row = { traffic: kind, workers: WORKERS, concurrency: CONCURRENCY, requests: run.requests, errors: run.errors, requests_per_second: Math.round(run.requests / run.seconds), p50_ms: run.p50, p99_ms: run.p99, cpu_ms_per_request: Math.round((cpuMs / run.requests) * 1000) / 1000 };
+      const row = { traffic: kind, workers: WORKERS, inference_threads: inferenceThreadCount(), concurrency: CONCURRENCY, requests: run.requests, errors: run.errors, requests_per_second: Math.round(run.requests / run.seconds), p50_ms: run.p50, p99_ms: run.p99, cpu_ms_per_request: Math.round((cpuMs / run.requests) * 1000) / 1000 };
       rows.push(row);
       console.log(JSON.stringify(row));
     } finally {

@@ -5,7 +5,7 @@ import { parseCalibration, scaleLogits, type Calibration } from './calibration.j
 import type { Embedder } from './embedder.js';
 import { int64Ids, ngramKeyHashes, sparseBucketCounts, type SparseBuckets } from './domain-sparse-features.js';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
-import { openOnnxSession } from './onnx-session.js';
+import { openOnnxSession, ZERO_PADDED_ROWS, type ModelSession } from './onnx-session.js';
 import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
 import { fnv1a, tokenize } from './text-features.js';
 
@@ -36,7 +36,7 @@ function positiveInteger(value: unknown, what: string): number {
 export class FeatureClassifier implements TextClassifier {
   private constructor(
     readonly labels: readonly string[],
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly buckets: number,
     private readonly embedder: Embedder,
     private readonly sparse: SparseBuckets | undefined,
@@ -54,7 +54,8 @@ export class FeatureClassifier implements TextClassifier {
       wordBuckets: positiveInteger(features.sparse.word_buckets, `${configPath}: switchyard_features.sparse.word_buckets`),
       charBuckets: positiveInteger(features.sparse.char_buckets, `${configPath}: switchyard_features.sparse.char_buckets`),
     };
-    const session = await openOnnxSession(join(dir, 'model.onnx'));
+    // Concurrent requests' runs stack by rows; a zero weight (or count) makes a padded id count for nothing.
+    const session = await openOnnxSession(join(dir, 'model.onnx'), ZERO_PADDED_ROWS);
     const calibration = parseCalibration(config.calibration, configPath);
     return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder, sparse, calibration);
   }
