@@ -5,7 +5,8 @@
  *   - distinct: the 298 prompts of eval/routing.jsonl in turn, each request's text made unique by a
  *     round number, so no memo of earlier texts (encoder, signal results, semantic cache) answers it.
  * For each: requests/s and the serve process tree's on-CPU milliseconds per request (utime + stime
- * from /proc, the figure that survives a shared machine). `--cpu-prof DIR` writes the serve
+ * from /proc, the figure that survives a shared machine), and with one worker its main thread's
+ * (the event loop's) share of them. `--cpu-prof DIR` writes the serve
  * process's V8 profiles there (one per traffic kind) and prints where its CPU went by stage.
  * SWITCHYARD_INFERENCE_THREADS=0 in the environment runs inference on the event loop (the comparison).
  * Run: `npx tsx bench/default-config-load.ts [--seconds 15] [--workers 1] [--cpu-prof DIR]`; results go to
@@ -86,6 +87,13 @@ function treeCpuMs(pid: number): number {
   return total;
 }
 
+/** utime + stime of a process's main thread (its event loop), in ms. */
+function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function requestBody(text: string): string {
   return JSON.stringify({
     model: 'auto',
@@ -155,9 +163,11 @@ try {
       }
       await drive(pool, body, Math.min(5, SECONDS / 3));
       const cpuBefore = treeCpuMs(child.pid!);
+      const loopBefore = mainThreadCpuMs(child.pid!);
       const run = await drive(pool, body, SECONDS);
       const cpuMs = treeCpuMs(child.pid!) - cpuBefore;
-      const row = { traffic: kind, workers: WORKERS, inference_threads: inferenceThreadCount(), concurrency: CONCURRENCY, requests: run.requests, errors: run.errors, requests_per_second: Math.round(run.requests / run.seconds), p50_ms: run.p50, p99_ms: run.p99, cpu_ms_per_request: Math.round((cpuMs / run.requests) * 1000) / 1000 };
+      const loopMs = mainThreadCpuMs(child.pid!) - loopBefore;
+      const row = { traffic: kind, workers: WORKERS, inference_threads: inferenceThreadCount(), concurrency: CONCURRENCY, requests: run.requests, errors: run.errors, requests_per_second: Math.round(run.requests / run.seconds), p50_ms: run.p50, p99_ms: run.p99, cpu_ms_per_request: Math.round((cpuMs / run.requests) * 1000) / 1000, event_loop_cpu_ms_per_request: WORKERS === 1 ? Math.round((loopMs / run.requests) * 1000) / 1000 : undefined };
       rows.push(row);
       console.log(JSON.stringify(row));
     } finally {
