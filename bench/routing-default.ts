@@ -166,7 +166,9 @@ for (const conversation of [codeReview(50_000), longConversation(200_000)]) {
 }
 
 /** A 10 MB prompt under the 16 MiB body limit: answered (routed or refused) in bounded time. */
-const huge = Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: sourceText(10_000_000) }] }));
+const hugeText = sourceText(10_000_000);
+const hugeOf = (run: number): Buffer => Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: `(${run}) ${hugeText}` }] }));
+const huge = hugeOf(run++);
 const hugeTimes: number[] = [];
 let hugeStatus = '';
 let hugeBlock = 0;
@@ -175,7 +177,7 @@ for (let i = 0; i < 5; i++) {
   hugeBlock = Math.max(
     hugeBlock,
     await longestLoopBlock(async () => {
-      const result = await routeChatCompletion(config, huge, new Map(), abort);
+      const result = await routeChatCompletion(config, i === 0 ? huge : hugeOf(run++), new Map(), abort);
       hugeStatus = result.kind === 'immediate' ? String(result.status) : result.kind;
     }),
   );
