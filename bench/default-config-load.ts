@@ -107,8 +107,10 @@ function requestBody(text: string): string {
 }
 
 /** Closed loop at CONCURRENCY for SECONDS; `body(i)` is the i-th request. 200 and 403 (a blocked jailbreak) count; other statuses are tallied as errors. */
+/** Request numbers are never reused (warm-up included), so a distinct prompt is never sent twice. */
+let next = 0;
+
 async function drive(pool: Pool, body: (i: number) => string, seconds: number): Promise<{ requests: number; errors: Record<string, number>; seconds: number; p50: number; p99: number }> {
-  let next = 0;
   const latencies: number[] = [];
   const errors = new Map<number, number>();
   const started = performance.now();
@@ -153,7 +155,7 @@ try {
     try {
       for (let waited = 0; ; waited += 250) {
         try {
-          const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: body(0) });
+          const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: body(next++) });
           await response.body.text();
           break;
         } catch (error) {
