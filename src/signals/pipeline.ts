@@ -241,7 +241,8 @@ export async function createSignalPipeline(
     async evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet> {
       const viewOf = boundedViews(request);
       // Types whose results for this exact text are remembered answer at once; the others take turns.
-      const memoKeys = built.map((entry) => entry.memo?.keyOf(viewOf(entry.extractor.textBudget)));
+      const digests = new Map<string, string>();
+      const memoKeys = built.map((entry) => entry.memo?.keyOf(viewOf(entry.extractor.textBudget), digests));
       const remembered = built.map((entry, i) => (memoKeys[i] === undefined ? undefined : entry.memo!.recall(memoKeys[i]!)));
       const turns = extractorTurns(remembered.filter((results) => results === undefined).length);
       let turn = 0;

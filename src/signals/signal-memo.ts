@@ -35,9 +35,15 @@ export class SignalMemo {
     private readonly capacity = SIGNAL_MEMO_ENTRIES,
   ) {}
 
-  /** The digest that names `request`'s text for this signal type. */
-  keyOf(request: RequestView): string {
-    return createHash('sha256').update(this.memoKey(request)).digest('base64');
+  /**
+   * The digest that names `request`'s text for this signal type. Pass one `digests` map for the types
+   * of one request: most read the same last user message, which is then hashed once.
+   */
+  keyOf(request: RequestView, digests: Map<string, string> = new Map()): string {
+    const text = this.memoKey(request);
+    let digest = digests.get(text);
+    if (digest === undefined) digests.set(text, (digest = createHash('sha256').update(text).digest('base64')));
+    return digest;
   }
 
   recall(key: string): readonly SignalResult[] | undefined {
