@@ -88,11 +88,14 @@ function conversationView(conversation: Conversation): RequestView {
 }
 
 /**
- * Runs `fn` with a fresh run number each time: callers make every request's text distinct, so the
- * sentence encoder's memo of recent texts never answers for it and each run pays for one embedding.
+ * Runs `fn` with a fresh run number each time: callers make every request's text distinct, so neither
+ * the sentence encoder's memo of recent texts nor the signal memo answers for it and each run pays
+ * for one embedding and every model.
  */
+/** Run numbers are never reused, across signal types and sizes: no memo of recent texts may answer a run. */
+let run = 0;
+
 async function percentiles(fn: (run: number) => Promise<unknown>, runs = RUNS, warmup = WARMUP): Promise<{ p50: number; p99: number }> {
-  let run = 0;
   for (let i = 0; i < warmup; i++) await fn(run++);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -142,21 +145,30 @@ async function longestLoopBlock(fn: () => Promise<unknown>): Promise<number> {
   return Math.round(histogram.max / 1e4) / 100;
 }
 
+/** The conversation with the run number in front of its last message, so every run is a new text. */
+function numbered(conversation: Conversation, run: number): Conversation {
+  const messages = conversation.messages.map((m, i) => (i === conversation.messages.length - 1 ? { ...m, content: `(${run}) ${m.content}` } : m));
+  return { label: conversation.label, messages };
+}
+
 for (const conversation of [codeReview(50_000), longConversation(200_000)]) {
   const request = conversationView(conversation);
+  const requestOf = (run: number): RequestView => conversationView(numbered(conversation, run));
+  const bodyOf = (run: number): Buffer => Buffer.from(JSON.stringify({ model: 'auto', messages: numbered(conversation, run).messages }));
   const row: Record<string, unknown> = { tokens: estimateConversationTokens(request), prompt: conversation.label };
-  for (const [type, pipeline] of pipelines) row[type] = await percentiles(() => pipeline.evaluate(request, abort), LONG_RUNS, 3);
-  row['all signals'] = await percentiles(() => config.signals.evaluate(request, abort), LONG_RUNS, 3);
-  const body = Buffer.from(JSON.stringify({ model: 'auto', messages: conversation.messages }));
-  row['whole request'] = await percentiles(() => routeChatCompletion(config, body, request.headers, abort), LONG_RUNS, 3);
-  const result = await routeChatCompletion(config, body, request.headers, abort);
+  for (const [type, pipeline] of pipelines) row[type] = await percentiles((run) => pipeline.evaluate(requestOf(run), abort), LONG_RUNS, 3);
+  row['all signals'] = await percentiles((run) => config.signals.evaluate(requestOf(run), abort), LONG_RUNS, 3);
+  row['whole request'] = await percentiles((run) => routeChatCompletion(config, bodyOf(run), request.headers, abort), LONG_RUNS, 3);
+  const result = await routeChatCompletion(config, bodyOf(run++), request.headers, abort);
   row['decision'] = result.kind === 'immediate' ? `${result.status}` : result.kind === 'routed' ? result.trace.decision : result.kind;
-  row['longest loop block ms'] = await longestLoopBlock(() => routeChatCompletion(config, body, request.headers, abort));
+  row['longest loop block ms'] = await longestLoopBlock(() => routeChatCompletion(config, bodyOf(run++), request.headers, abort));
   rows.push(row);
 }
 
 /** A 10 MB prompt under the 16 MiB body limit: answered (routed or refused) in bounded time. */
-const huge = Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: sourceText(10_000_000) }] }));
+const hugeText = sourceText(10_000_000);
+const hugeOf = (run: number): Buffer => Buffer.from(JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: `(${run}) ${hugeText}` }] }));
+const huge = hugeOf(run++);
 const hugeTimes: number[] = [];
 let hugeStatus = '';
 let hugeBlock = 0;
@@ -165,7 +177,7 @@ for (let i = 0; i < 5; i++) {
   hugeBlock = Math.max(
     hugeBlock,
     await longestLoopBlock(async () => {
-      const result = await routeChatCompletion(config, huge, new Map(), abort);
+      const result = await routeChatCompletion(config, i === 0 ? huge : hugeOf(run++), new Map(), abort);
       hugeStatus = result.kind === 'immediate' ? String(result.status) : result.kind;
     }),
   );

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { parseCalibration, scaleLogits, type Calibration } from './calibration.js';
 import type { Embedder } from './embedder.js';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
-import { openOnnxSession } from './onnx-session.js';
+import { openOnnxSession, ZERO_PADDED_ROWS, type ModelSession } from './onnx-session.js';
 import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
 
 /** config.json of an encoder head, as training/train_domain_head.py writes it. */
@@ -34,7 +34,7 @@ export interface BaseProbabilities {
 export class EncoderHeadClassifier implements TextClassifier {
   private constructor(
     readonly labels: readonly string[],
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly encoder: Embedder,
     private readonly base: BaseProbabilities | undefined,
     private readonly calibration: Calibration,
@@ -51,7 +51,8 @@ export class EncoderHeadClassifier implements TextClassifier {
     const needsBase = config.switchyard_head.base_model !== undefined;
     if (needsBase && base === undefined) throw new Error(`${configPath}: the head blends ${config.switchyard_head.base_model}, which was not given`);
     if (needsBase && base!.labels.join('\n') !== labels.join('\n')) throw new Error(`${configPath}: the base model's labels differ from the head's`);
-    const session = await openOnnxSession(join(dir, 'model.onnx'));
+    // Concurrent requests' vectors stack by rows into one run.
+    const session = await openOnnxSession(join(dir, 'model.onnx'), ZERO_PADDED_ROWS);
     return new EncoderHeadClassifier(labels, session, encoder, needsBase ? base : undefined, parseCalibration(config.calibration, configPath));
   }
 

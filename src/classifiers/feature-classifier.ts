@@ -5,7 +5,7 @@ import { parseCalibration, scaleLogits, type Calibration } from './calibration.j
 import type { Embedder } from './embedder.js';
 import { int64Ids, ngramKeyHashes, sparseBucketCounts, type SparseBuckets } from './domain-sparse-features.js';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
-import { openOnnxSession } from './onnx-session.js';
+import { openOnnxSession, ZERO_PADDED_ROWS, type ModelSession } from './onnx-session.js';
 import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
 import { fnv1a, tokenize } from './text-features.js';
 
@@ -23,6 +23,23 @@ interface FeatureClassifierConfig {
 
 const EMPTY_TEXT_KEY_HASHES = Uint32Array.of(fnv1a('u:'));
 
+/** How many recent texts keep their n-gram key hashes: the domain and difficulty models featurise the same request text. */
+const RECENT_TEXTS = 64;
+/** Longer texts (offline tools on whole documents) are not kept: the bound is on memory too. */
+const MAX_REMEMBERED_CHARS = 16_384;
+const recentKeyHashes = new Map<string, Uint32Array>();
+
+/** The hashed word uni- and bigram keys of `text`, tokenised and hashed once for every feature classifier. */
+function textKeyHashes(text: string): Uint32Array {
+  let hashes = recentKeyHashes.get(text);
+  if (hashes === undefined) {
+    hashes = ngramKeyHashes(tokenize(text));
+    if (text.length <= MAX_REMEMBERED_CHARS) recentKeyHashes.set(text, hashes);
+    if (recentKeyHashes.size > RECENT_TEXTS) recentKeyHashes.delete(recentKeyHashes.keys().next().value!);
+  }
+  return hashes;
+}
+
 function positiveInteger(value: unknown, what: string): number {
   if (!Number.isInteger(value) || (value as number) <= 0) throw new Error(`${what} must be a positive integer`);
   return value as number;
@@ -36,7 +53,7 @@ function positiveInteger(value: unknown, what: string): number {
 export class FeatureClassifier implements TextClassifier {
   private constructor(
     readonly labels: readonly string[],
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly buckets: number,
     private readonly embedder: Embedder,
     private readonly sparse: SparseBuckets | undefined,
@@ -54,7 +71,8 @@ export class FeatureClassifier implements TextClassifier {
       wordBuckets: positiveInteger(features.sparse.word_buckets, `${configPath}: switchyard_features.sparse.word_buckets`),
       charBuckets: positiveInteger(features.sparse.char_buckets, `${configPath}: switchyard_features.sparse.char_buckets`),
     };
-    const session = await openOnnxSession(join(dir, 'model.onnx'));
+    // Concurrent requests' runs stack by rows; a zero weight (or count) makes a padded id count for nothing.
+    const session = await openOnnxSession(join(dir, 'model.onnx'), ZERO_PADDED_ROWS);
     const calibration = parseCalibration(config.calibration, configPath);
     return new FeatureClassifier(labelsFromId2Label(config.id2label, configPath), session, buckets, embedder, sparse, calibration);
   }
@@ -73,7 +91,7 @@ export class FeatureClassifier implements TextClassifier {
   }
 
   private async logits(text: string): Promise<Float32Array> {
-    const keyHashes = ngramKeyHashes(tokenize(text));
+    const keyHashes = textKeyHashes(text);
     // The model was trained with an empty text mapped to the single key "u:".
     const bagHashes = keyHashes.length > 0 ? keyHashes : EMPTY_TEXT_KEY_HASHES;
     const ids = int64Ids(bagHashes, (hash) => hash % this.buckets);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { assertModelFolder, labelsFromId2Label } from './model-folder.js';
-import { openOnnxSession } from './onnx-session.js';
+import { openOnnxSession, type ModelSession } from './onnx-session.js';
 import { rankLabels, type LabelScore, type TextClassifier } from './text-classifier.js';
 
 /** Longest input fed to a user's model when its config names no limit. */
@@ -17,7 +17,7 @@ const DEFAULT_MAX_TOKENS = 512;
 export class HfClassifier implements TextClassifier {
   private constructor(
     readonly labels: readonly string[],
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly tokenizer: Tokenizer,
     private readonly maxTokens: number,
   ) {}

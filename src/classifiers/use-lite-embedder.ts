@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Embedder } from './embedder.js';
 import { assertModelFolder } from './model-folder.js';
-import { openOnnxSession } from './onnx-session.js';
+import { openOnnxSession, type ModelSession } from './onnx-session.js';
 import { SentencePieceTokenizer, type VocabularyEntry } from './sentence-piece-tokenizer.js';
 
 /** config.json of a sentence-encoder folder, as written by training/encoder/export_onnx.py. */
@@ -50,7 +50,7 @@ export class UseLiteEmbedder implements Embedder {
 
   private constructor(
     private readonly config: SentenceEncoderConfig,
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly tokenizer: SentencePieceTokenizer,
   ) {
     this.dimensions = config.dimensions;

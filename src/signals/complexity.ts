@@ -4,6 +4,7 @@ import { leaseRuleEmbedders, promptVectors, type EmbedderRule } from './rule-emb
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey } from './signal-memo.js';
 
 /** Example prompts of one side of a complexity rule. */
 export interface ComplexityExamples {
@@ -105,6 +106,7 @@ export const complexitySignalPlugin: SignalPlugin<ComplexityRule> = {
     return {
       type: 'complexity',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: lastUserTextKey,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const vectors = await promptVectors(compiled, request.lastUserText);
         const results: SignalResult[] = [];

@@ -6,6 +6,7 @@ import { ruleError } from './rule-error.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey } from './signal-memo.js';
 
 /** One `signals.difficulty[]` rule. */
 export interface DifficultyRule extends SignalPolicyFields {
@@ -66,6 +67,7 @@ export const difficultySignalPlugin: SignalPlugin<DifficultyRule> = {
     return {
       type: 'difficulty',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: lastUserTextKey,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const text = request.lastUserText;
         const hardProbability = new Map<TextClassifier, number>(

@@ -5,6 +5,7 @@ import { compileClassifierRules } from './rule-classifiers.js';
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey } from './signal-memo.js';
 
 /** One `signals.domains[]` rule (Athena §1.3 field names). */
 export interface DomainRule extends SignalPolicyFields {
@@ -71,6 +72,7 @@ export const domainSignalPlugin: SignalPlugin<DomainRule> = {
     return {
       type: 'domain',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: lastUserTextKey,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const text = request.lastUserText;
         const ranked = new Map<TextClassifier, readonly LabelScore[]>(

@@ -4,6 +4,7 @@ import { leaseRuleEmbedders, promptVectors, type EmbedderRule } from './rule-emb
 import type { RequestView, SignalBuildContext, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey } from './signal-memo.js';
 
 /** How a rule folds the similarities to its candidates into one score. */
 export type AggregationMethod = 'mean' | 'max' | 'any';
@@ -79,6 +80,7 @@ export const embeddingSignalPlugin: SignalPlugin<EmbeddingRule> = {
     return {
       type: 'embedding',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: lastUserTextKey,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const vectors = await promptVectors(compiled, request.lastUserText);
         return compiled.map((rule) => {

@@ -10,6 +10,7 @@ import { leaseEmbedder, type ModelLease } from './model-cache.js';
 import type { RequestView, SignalBuildContext, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey, userTurnsKey } from './signal-memo.js';
 
 /** One `signals.jailbreak[]` rule (Athena §1.3 field names). */
 export interface JailbreakRule extends SignalPolicyFields {
@@ -133,6 +134,7 @@ export const jailbreakSignalPlugin: SignalPlugin<JailbreakRule> = {
       close: release,
       type: 'jailbreak',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: compiled.some((rule) => rule.includeHistory) ? userTurnsKey : lastUserTextKey,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         return Promise.all(
           compiled.map(async (rule): Promise<SignalResult> => {

@@ -2,6 +2,7 @@ import { getLIDModel } from 'fasttext.wasm.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey } from './signal-memo.js';
 
 /** One `signals.language[]` rule: `name` is the ISO-639-1 code it matches ("en", "zh"). */
 export interface LanguageRule extends SignalPolicyFields {
@@ -62,6 +63,7 @@ export const languageSignalPlugin: SignalPlugin<LanguageRule> = {
     return {
       type: 'language',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: lastUserTextKey,
       async extract(request: RequestView): Promise<readonly SignalResult[]> {
         const { code, confidence } = await identifyLanguage(request.lastUserText);
         return rules.map((rule) => {

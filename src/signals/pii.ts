@@ -5,6 +5,7 @@ import type { PiiEntity } from './pii/pii-entity.js';
 import type { RequestView, SignalExtractor, SignalPlugin, SignalResult } from './signal.js';
 import { SIGNAL_POLICY_PROPERTIES, type SignalPolicyFields } from './signal-policy.js';
 import { MODEL_TEXT_BUDGET } from './bounded-text.js';
+import { lastUserTextKey, userTurnsKey } from './signal-memo.js';
 
 /** One `signals.pii[]` rule (Athena §1.3 field names). */
 export interface PiiRule extends SignalPolicyFields {
@@ -48,6 +49,7 @@ export const piiSignalPlugin: SignalPlugin<PiiRule> = {
     return {
       type: 'pii',
       textBudget: MODEL_TEXT_BUDGET,
+      memoKey: rules.some((rule) => rule.include_history === true) ? userTurnsKey : lastUserTextKey,
       async extract(request: RequestView, abort: AbortSignal): Promise<readonly SignalResult[]> {
         // The view is within the text budget already; the budget here only lets the tagger read all of it.
         const budget: TaggingBudget = { left: Number.POSITIVE_INFINITY, exhausted: false };

@@ -16,6 +16,7 @@ import type {
   SignalSet,
 } from './signal.js';
 import { signalPolicy, type SignalErrorPolicy, type SignalPolicyFields } from './signal-policy.js';
+import { signalMemoFor, type SignalMemo } from './signal-memo.js';
 
 interface BuiltExtractor {
   readonly extractor: SignalExtractor;
@@ -23,6 +24,8 @@ interface BuiltExtractor {
   readonly policies: ReadonlyMap<string, SignalErrorPolicy>;
   /** The longest timeout any of its rules allows: the type runs once for all its rules. */
   readonly timeoutMs: number;
+  /** Results of recent texts, for an extractor that declares a `memoKey`. */
+  readonly memo: SignalMemo | undefined;
 }
 
 function ruleName(rule: unknown, pointer: string): string {
@@ -53,7 +56,8 @@ async function buildExtractor(
     }
   });
   if (used.length === 0) return undefined;
-  return { extractor: await plugin.create(used, context), policies, timeoutMs: context.timeouts === 'ignore' ? Number.POSITIVE_INFINITY : timeoutMs };
+  const extractor = await plugin.create(used, context);
+  return { extractor, policies, timeoutMs: context.timeouts === 'ignore' ? Number.POSITIVE_INFINITY : timeoutMs, memo: signalMemoFor(extractor) };
 }
 
 /** Thrown into an extractor's abort signal and reported when it overruns its timeout. */
@@ -236,8 +240,24 @@ export async function createSignalPipeline(
     types: built.map((entry) => entry.extractor.type),
     async evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet> {
       const viewOf = boundedViews(request);
-      const turns = extractorTurns(built.length);
-      const perExtractor = await Promise.all(built.map((entry, i) => stage('signal', { 'switchyard.signal.type': entry.extractor.type }, () => runExtractor(entry, viewOf, abort, turns[i]!))));
+      // Types whose results for this exact text are remembered answer at once; the others take turns.
+      const digests = new Map<string, string>();
+      const memoKeys = built.map((entry) => entry.memo?.keyOf(viewOf(entry.extractor.textBudget), digests));
+      const remembered = built.map((entry, i) => (memoKeys[i] === undefined ? undefined : entry.memo!.recall(memoKeys[i]!)));
+      const turns = extractorTurns(remembered.filter((results) => results === undefined).length);
+      let turn = 0;
+      const perExtractor = await Promise.all(
+        built.map((entry, i) => {
+          const known = remembered[i];
+          if (known !== undefined) return known;
+          const myTurn = turns[turn++]!;
+          return stage('signal', { 'switchyard.signal.type': entry.extractor.type }, async () => {
+            const results = await runExtractor(entry, viewOf, abort, myTurn);
+            if (memoKeys[i] !== undefined) entry.memo!.remember(memoKeys[i]!, results);
+            return results;
+          });
+        }),
+      );
       const failed = failurePolicyError(built, perExtractor);
       if (failed !== undefined) throw failed;
       const signals = new Map<SignalId, SignalResult>();

@@ -53,6 +53,12 @@ export interface SignalExtractor {
    * that only count bytes or read headers.
    */
   readonly textBudget?: number;
+  /**
+   * Everything of the (bounded) request its results depend on, as one string, for an extractor whose
+   * results are a pure function of the text (model-backed signals): the pipeline then reuses the
+   * results for a text seen recently (signal-memo.ts). Absent: the extractor runs on every request.
+   */
+  memoKey?(request: RequestView): string;
   /** Evaluates every rule of this type and reports each, matched or not. */
   extract(request: RequestView, abort: AbortSignal): readonly SignalResult[] | Promise<readonly SignalResult[]>;
 }

@@ -13,6 +13,8 @@ import { createSignalPipeline } from '../../src/signals/pipeline.js';
 import type { RecentEmbeddings } from '../../src/signals/recent-embeddings.js';
 import type { RequestView, SignalId } from '../../src/signals/signal.js';
 import { createSilentLogger } from '../../src/telemetry/logger.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { fileURLToPath } from 'node:url';
 
 const SETTINGS: SemanticCacheSettings = {
   enabled: true,
@@ -56,6 +58,28 @@ describe('UseLiteEmbedder', () => {
       lease.release();
       await cache.close();
       await pipeline.close?.();
+    }
+  });
+
+  it('embeds each request of examples/default.yaml once for all its consumers (embedding, complexity, domain head, cache)', async () => {
+    const config = (await loadConfigFile(fileURLToPath(new URL('../../examples/default.yaml', import.meta.url)), { env: {} })).config!;
+    const cache = await SemanticCache.create({ settings: SETTINGS, logger: createSilentLogger(), count: () => undefined });
+    const lease = await leaseEmbedder(BUNDLED_ENCODER_DIR);
+    try {
+      const encoder = (lease.model as RecentEmbeddings).inner as UseLiteEmbedder;
+      const prompts = ['Prove that there are infinitely many primes of the form 4k+3.', 'What is a good name for a grey cat?', 'Translate "where is the station" into German.'];
+      for (const text of prompts) {
+        const before = encoder.runs;
+        const signals = await config.signals.evaluate({ lastUserText: text, messages: [{ role: 'user', text }], headers: new Map() }, new AbortController().signal);
+        expect(signals.get('domain:math')?.error).toBeUndefined();
+        const lookup = await cache.lookup({ key: cacheKeyOf({ messages: [{ role: 'user', content: text }] }, 'm')!, policy: { similarityThreshold: 0.7, ttlSeconds: 60 }, waitMs: 0, signal: new AbortController().signal });
+        if (lookup.kind === 'miss') lookup.ticket.abandon();
+        expect(encoder.runs - before).toBe(1);
+      }
+    } finally {
+      lease.release();
+      await cache.close();
+      await config.close();
     }
   });
 

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { calibrateProbability, parseCalibration, type Calibration } from '../../classifiers/calibration.js';
 import type { Embedder } from '../../classifiers/embedder.js';
 import { assertModelFolder } from '../../classifiers/model-folder.js';
-import { openOnnxSession } from '../../classifiers/onnx-session.js';
+import { openOnnxSession, type ModelSession } from '../../classifiers/onnx-session.js';
 import { normalizeForDetection } from '../../router/text-normalization.js';
 import { jailbreakFeatureIds, scoringWindows } from './jailbreak-features.js';
 
@@ -43,7 +43,7 @@ function positiveInteger(value: unknown, what: string): number {
  */
 export class JailbreakClassifier {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly embedder: Embedder,
     private readonly buckets: number,
     private readonly windowTokens: number,

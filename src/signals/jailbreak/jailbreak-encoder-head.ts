@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Embedder } from '../../classifiers/embedder.js';
 import { assertModelFolder } from '../../classifiers/model-folder.js';
-import { openOnnxSession } from '../../classifiers/onnx-session.js';
+import { openOnnxSession, type ModelSession } from '../../classifiers/onnx-session.js';
 import type { JailbreakClassifier } from './jailbreak-classifier.js';
 
 /** config.json of the jailbreak encoder head, as training/jailbreak/train_jailbreak_head.py writes it. */
@@ -81,7 +81,7 @@ export class JailbreakEncoderHead {
   readonly recommendedThreshold: number;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ModelSession,
     private readonly base: JailbreakClassifier,
     private readonly encoder: Embedder,
     private readonly head: JailbreakHeadConfig['switchyard_head'],
