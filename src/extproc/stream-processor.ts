@@ -377,6 +377,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
+      ...(trace?.reasoningEffort === undefined ? {} : { reasoningEffort: trace.reasoningEffort }),
+      ...(trace?.piiTypes === undefined ? {} : { piiTypes: trace.piiTypes }),
       ...(prompt === undefined ? {} : { prompt }),
       latencyMs: endedAt - this.startedAt,
       traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),
@@ -453,6 +455,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
           ? {}
           : { onWait: () => this.context.extendMessageTimeout!(overrideMs) }),
       })));
+      if (lookup.kind !== 'skip') this.context.metrics.cacheLookedUp(routed.trace.decision ?? 'none', lookup.kind);
       if (lookup.kind === 'miss') this.capture = { ticket: lookup.ticket, chunks: [], bytes: 0, eventStream: false };
       if (lookup.kind !== 'hit') return undefined;
       const options = (json as { stream_options?: { include_usage?: unknown } | null }).stream_options;

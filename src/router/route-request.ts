@@ -39,14 +39,16 @@ function modelTarget(config: RuntimeConfig, name: string): ModelTarget {
  * Matched rule names per signal type (in evaluation order; types without a match are left out),
  * and the rules that failed, so the transport edge can log and count them.
  */
-function summarizeSignals(signals: SignalSet): Pick<RoutingTrace, 'signals' | 'signalErrors'> {
+function summarizeSignals(signals: SignalSet): Pick<RoutingTrace, 'signals' | 'signalErrors' | 'piiTypes'> {
   const matched: Record<string, string[]> = {};
   const failures: SignalFailure[] = [];
+  let piiTypes: Record<string, readonly string[]> | undefined;
   for (const result of signals.values()) {
     if (result.matched) (matched[result.type] ??= []).push(result.name);
+    if (result.matched && result.type === 'pii' && result.entityTypes !== undefined) (piiTypes ??= {})[result.name] = result.entityTypes;
     if (result.error !== undefined && result.error !== MISSING_IDENTITY) failures.push({ signal: `${result.type}:${result.name}`, error: result.error });
   }
-  return failures.length === 0 ? { signals: matched } : { signals: matched, signalErrors: failures };
+  return { signals: matched, ...(failures.length === 0 ? {} : { signalErrors: failures }), ...(piiTypes === undefined ? {} : { piiTypes }) };
 }
 
 /** An authz binding could not tell who is asking: the request is refused rather than routed as anyone. */
@@ -87,6 +89,7 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
       decision: outcome?.decision.name ?? null,
       model: target.name,
       reasoning: reasoning.enabled,
+      reasoningEffort: reasoning.effort,
       blocked: false,
       ...summarizeSignals(signals),
       // Nothing backed a default fallback, so it reports no confidence.
@@ -258,7 +261,7 @@ async function route(
       async prepare(candidate, selection, edit) {
         const { ref, target } = compiled.candidates[candidate]!;
         const reasoning = reasoningFor(config, ref, target);
-        const trace = { ...routing.trace, model: target.name, reasoning: reasoning.enabled, selection };
+        const trace = { ...routing.trace, model: target.name, reasoning: reasoning.enabled, reasoningEffort: reasoning.effort, selection };
         const endpoint = endpointOf(target, random);
         const withEdit = edit === undefined ? effects : [...effects, { editJson: edit }];
         return { endpoint, routed: await routedRequest(config, request, body, headers, { ...routing, target, reasoning, trace }, withEdit, endpoint) };

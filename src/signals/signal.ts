@@ -37,6 +37,8 @@ export interface SignalResult {
   readonly threshold?: number;
   /** A classifier's best labels with their probabilities, highest first. Read by explanations. */
   readonly topLabels?: readonly { readonly label: string; readonly score: number }[];
+  /** The entity types behind a match (the PII types a rule denied), sorted; for `llm_pii_violations_total{pii_type}`. */
+  readonly entityTypes?: readonly string[];
   /** Set when the extractor failed; the rule then does not match and the failure is reported. */
   readonly error?: string;
 }

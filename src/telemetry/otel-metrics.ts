@@ -45,7 +45,7 @@ function reportingExporter(inner: PushMetricExporter, failures: ExportFailures):
 /**
  * Per-request metrics on the OpenTelemetry SDK, fed by each request's record: Athena's names
  * (`llm_model_requests_total`, token and cost counters, TTFT/TPOT/completion latency, routing
- * latency, decision, reasoning and cache-hit counts, errors by reason) so Athena's dashboards keep
+ * latency, decision and reasoning counts, errors by reason) so Athena's dashboards keep
  * working, Switchyard's savings, and the GenAI semantic-convention instruments. Served as
  * Prometheus text on the admin `/metrics` and pushed over OTLP/HTTP when an endpoint is set.
  * Labels are configured names and fixed reasons only (model, decision, currency, reason): no
@@ -75,7 +75,6 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly reasoningDecisions: Counter;
   private readonly reasoningTemplateUsage: Counter;
   private readonly reasoningEffortUsage: Counter;
-  private readonly cacheHits: Counter;
   private readonly signalExtractions: Counter;
   private readonly signalLatency: Histogram;
   private readonly signalMatches: Counter;
@@ -130,10 +129,9 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.tpot = histogram('llm_model_tpot_seconds', 'Time per output token after the first, by model.', '', SECONDS);
     this.routingLatency = histogram('llm_model_routing_latency_seconds', 'Signals, decision and rewrite of one request.', '', ROUTING_SECONDS);
     this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
-    this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model and whether reasoning was switched on.');
+    this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model, whether reasoning was switched on, and the effort routing chose (asked for when on; "none" for a named model).');
     this.reasoningTemplateUsage = counter('llm_reasoning_template_usage', 'Upstream requests the router switched reasoning on for, by reasoning family and the parameter it wrote.');
     this.reasoningEffortUsage = counter('llm_reasoning_effort_usage', 'Reasoning efforts the router wrote upstream, by reasoning family (reasoning_effort families only).');
-    this.cacheHits = counter('llm_cache_plugin_hits', 'Requests answered from the semantic cache, by decision.');
     this.signalExtractions = counter('llm_signal_extraction', 'Signal evaluations by signal type.');
     this.signalLatency = histogram('llm_signal_extraction_latency_seconds', 'Time to evaluate the rules of one signal type for one request.', '', ROUTING_SECONDS);
     this.signalMatches = counter('llm_signal_match', 'Signal rules that matched, by signal type and configured rule name.');
@@ -143,7 +141,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.pluginErrors = counter('llm_plugin_execution_errors', 'Decision plug-in runs that threw, by plug-in type.');
     this.pluginLatency = histogram('llm_plugin_execution_latency_seconds', 'Time one decision plug-in took, by plug-in type.', '', ROUTING_SECONDS);
     this.cacheOperationLatency = histogram('llm_cache_operation_duration_seconds', 'Semantic cache lookup and write time, by operation.', '', ROUTING_SECONDS);
-    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by model (Athena\'s label), rule name and what became of the request (response_path).');
+    this.piiViolations = counter('llm_pii_violations', 'PII rule matches, one per denied PII type, by model and pii_type (Athena\'s labels), rule name and what became of the request (response_path).');
     this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by model, rule name and what became of the request (response_path).');
     this.genAiTokens = histogram('gen_ai.client.token.usage', 'GenAI semconv: tokens used per operation, by gen_ai.token.type.', '{token}', GEN_AI_TOKENS);
     this.genAiDuration = histogram('gen_ai.client.operation.duration', 'GenAI semconv: duration of the chat operation as the router saw it.', 's', GEN_AI_DURATION);
@@ -192,21 +190,23 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     for (const [signalType, names] of Object.entries(entry.signals ?? {})) {
       for (const name of names) {
         this.signalMatches.add(1, { signal_type: signalType, signal_name: name });
-        if (signalType === 'pii') this.piiViolations.add(1, { model, signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'pii') {
+          // One count per denied type, as Athena counts; the types are the detector's fixed set.
+          for (const piiType of entry.piiTypes?.[name] ?? ['unknown']) this.piiViolations.add(1, { model, signal_name: name, pii_type: piiType, response_path: entry.responsePath });
+        }
         if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { model, signal_name: name, response_path: entry.responsePath });
       }
     }
     this.requests.add(1, { model, decision, response_path: entry.responsePath });
     this.decisionMatches.add(1, { decision_name: decision });
     if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });
-    if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning) });
+    if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning), effort: entry.reasoningEffort ?? 'none' });
     // A cache hit was routed (and its body rewritten) but never sent: its template went nowhere.
     const applied = entry.responsePath === 'cache' ? undefined : entry.reasoningApplied;
     if (applied !== undefined) {
       this.reasoningTemplateUsage.add(1, { family: applied.family, param: applied.parameter });
       if (applied.effort !== undefined) this.reasoningEffortUsage.add(1, { family: applied.family, effort: applied.effort });
     }
-    if (entry.responsePath === 'cache') this.cacheHits.add(1, { decision_name: decision });
     if (entry.reason !== null && entry.reason !== undefined) this.errors.add(1, { model, reason: entry.reason });
     const genAi: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
     if (entry.latencyMs !== null) {
