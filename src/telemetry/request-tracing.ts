@@ -209,6 +209,11 @@ export class RequestTracer {
     return new RequestSpans(new OtelStageSpan(this.tracer, span));
   }
 
+  /** Exports the spans waiting in the batch now (benches attribute the export's cost to the traced requests). */
+  async flush(): Promise<void> {
+    await this.provider.forceFlush().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await this.provider.shutdown().catch(() => undefined);
   }
