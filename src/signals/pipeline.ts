@@ -1,4 +1,4 @@
-import { stage } from '../telemetry/stage-span.js';
+import { stage, type StageSpan } from '../telemetry/stage-span.js';
 import { performance } from 'node:perf_hooks';
 import { RouterError } from '../errors.js';
 import { boundedView } from './bounded-text.js';
@@ -234,10 +234,10 @@ export async function createSignalPipeline(
 
   return {
     types: built.map((entry) => entry.extractor.type),
-    async evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet> {
+    async evaluate(request: RequestView, abort: AbortSignal, stages?: StageSpan): Promise<SignalSet> {
       const viewOf = boundedViews(request);
       const turns = extractorTurns(built.length);
-      const perExtractor = await Promise.all(built.map((entry, i) => stage('signal', { 'switchyard.signal.type': entry.extractor.type }, () => runExtractor(entry, viewOf, abort, turns[i]!))));
+      const perExtractor = await Promise.all(built.map((entry, i) => stage(stages, 'signal', { 'switchyard.signal.type': entry.extractor.type }, () => runExtractor(entry, viewOf, abort, turns[i]!))));
       const failed = failurePolicyError(built, perExtractor);
       if (failed !== undefined) throw failed;
       const signals = new Map<SignalId, SignalResult>();
