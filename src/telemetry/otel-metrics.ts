@@ -42,6 +42,18 @@ function reportingExporter(inner: PushMetricExporter, failures: ExportFailures):
   };
 }
 
+/** A model's GenAI semconv attributes: the operation's, and those of its input and output token counts. */
+interface GenAiAttributes {
+  readonly operation: Attributes;
+  readonly input: Attributes;
+  readonly output: Attributes;
+}
+
+function genAiAttributesOf(model: string): GenAiAttributes {
+  const operation = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
+  return { operation, input: { ...operation, 'gen_ai.token.type': 'input' }, output: { ...operation, 'gen_ai.token.type': 'output' } };
+}
+
 /**
  * Per-request metrics on the OpenTelemetry SDK, fed by each request's record: Athena's names
  * (`llm_model_requests_total`, token and cost counters, TTFT/TPOT/completion latency, routing
@@ -89,6 +101,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly genAiTokens: Histogram;
   private readonly genAiDuration: Histogram;
   private readonly genAiTtft: Histogram;
+  /** The GenAI attribute sets of each model, made once: the model names are the config's. */
+  private readonly genAiAttributes = new Map<string, GenAiAttributes>();
 
   constructor(options: OtelMetricsOptions) {
     this.prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -208,7 +222,9 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
       if (applied.effort !== undefined) this.reasoningEffortUsage.add(1, { family: applied.family, effort: applied.effort });
     }
     if (entry.reason !== null && entry.reason !== undefined) this.errors.add(1, { model, reason: entry.reason });
-    const genAi: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
+    let genAiAttributes = this.genAiAttributes.get(model);
+    if (genAiAttributes === undefined) this.genAiAttributes.set(model, (genAiAttributes = genAiAttributesOf(model)));
+    const genAi = genAiAttributes.operation;
     if (entry.latencyMs !== null) {
       const seconds = entry.latencyMs / 1000;
       if (entry.responsePath === 'upstream') this.completionLatency.record(seconds, { model });
@@ -226,8 +242,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.completionTokens.add(entry.completionTokens, { model, estimated });
     this.promptTokensPerRequest.record(entry.promptTokens, { model });
     this.completionTokensPerRequest.record(entry.completionTokens, { model });
-    this.genAiTokens.record(entry.promptTokens, { ...genAi, 'gen_ai.token.type': 'input' });
-    this.genAiTokens.record(entry.completionTokens, { ...genAi, 'gen_ai.token.type': 'output' });
+    this.genAiTokens.record(entry.promptTokens, genAiAttributes.input);
+    this.genAiTokens.record(entry.completionTokens, genAiAttributes.output);
     if (entry.ttftMs != null) {
       this.ttft.record(entry.ttftMs / 1000, { model });
       this.genAiTtft.record(entry.ttftMs / 1000, genAi);
