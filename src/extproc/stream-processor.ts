@@ -381,6 +381,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
+      ...(trace?.decision == null ? {} : { confidence: trace.confidence }),
       ...(trace?.reasoningEffort === undefined ? {} : { reasoningEffort: trace.reasoningEffort }),
       ...(trace?.piiTypes === undefined ? {} : { piiTypes: trace.piiTypes }),
       ...(prompt === undefined ? {} : { prompt }),

@@ -22,6 +22,7 @@ export interface OtelMetricsOptions {
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const ROUTING_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const CONFIDENCE = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 const TOKENS = [0, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 // The GenAI semantic conventions' advised bucket boundaries.
 const GEN_AI_TOKENS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
@@ -84,6 +85,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly tpot: Histogram;
   private readonly routingLatency: Histogram;
   private readonly decisionMatches: Counter;
+  private readonly decisionConfidence: Histogram;
   private readonly reasoningDecisions: Counter;
   private readonly reasoningTemplateUsage: Counter;
   private readonly reasoningEffortUsage: Counter;
@@ -143,6 +145,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.tpot = histogram('llm_model_tpot_seconds', 'Time per output token after the first, by model.', '', SECONDS);
     this.routingLatency = histogram('llm_model_routing_latency_seconds', 'Signals, decision and rewrite of one request.', '', ROUTING_SECONDS);
     this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
+    this.decisionConfidence = histogram('llm_decision_confidence', 'How sure the winning decision was (0..1), by decision (Athena\'s name, label and buckets).', '', CONFIDENCE);
     this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model, whether reasoning was switched on, and the effort routing chose (asked for when on; "none" for a named model).');
     this.reasoningTemplateUsage = counter('llm_reasoning_template_usage', 'Upstream requests the router switched reasoning on for, by reasoning family and the parameter it wrote.');
     this.reasoningEffortUsage = counter('llm_reasoning_effort_usage', 'Reasoning efforts the router wrote upstream, by reasoning family (reasoning_effort families only).');
@@ -213,6 +216,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     }
     this.requests.add(1, { model, decision, response_path: entry.responsePath });
     this.decisionMatches.add(1, { decision_name: decision });
+    if (entry.confidence !== undefined) this.decisionConfidence.record(entry.confidence, { decision_name: decision });
     if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });
     if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning), effort: entry.reasoningEffort ?? 'none' });
     // A cache hit was routed (and its body rewritten) but never sent: its template went nowhere.

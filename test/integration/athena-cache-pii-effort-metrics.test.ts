@@ -108,6 +108,13 @@ describe("Athena's llm_cache_entries_total, llm_cache_plugin_{hits,misses}_total
     expect(values(scrape, 'llm_pii_violations_total', {})).toHaveLength(2);
   });
 
+  it("records each winning decision's confidence under Athena's llm_decision_confidence", () => {
+    expect(values(scrape, 'llm_decision_confidence_count', { decision_name: 'proofs' })).toEqual([2]);
+    expect(values(scrape, 'llm_decision_confidence_bucket', { decision_name: 'proofs', le: '1' })).toEqual([2]);
+    // A named model has no winning decision: nothing to record.
+    expect(values(scrape, 'llm_decision_confidence_count', {})).toHaveLength(3);
+  });
+
   it("labels each reasoning decision with the effort routing chose: the modelRef's, else the default, none for a named model", () => {
     expect(values(scrape, 'llm_reasoning_decisions_total', { decision: 'proofs', enabled: 'true', effort: 'high' })).toEqual([2]);
     expect(values(scrape, 'llm_reasoning_decisions_total', { decision: 'chat', enabled: 'false', effort: 'low' })).toEqual([1]);
