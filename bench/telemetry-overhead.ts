@@ -8,11 +8,16 @@
  *   full      traced + cost accounting: response bodies pass through the sidecar (STREAMED), one
  *             more ext_proc round trip per chunk, for usage, TTFT/TPOT and include_usage stripping.
  * JSON and SSE requests, concurrency 1. Reports p50/p99 of the whole request and of the sidecar's
- * routing time (x-vsr-routing-latency-ms), and what each variant adds over `off` at p50.
+ * routing time (x-vsr-routing-latency-ms), what each variant adds over `off` at p50, and the
+ * process's CPU time per request (client, gateway, sidecar and stub share the process, so the
+ * difference to `off` is what telemetry costs on the CPU; the steady figure on a loaded machine).
+ * A traced variant's pending spans are exported at the end of each of its rounds, inside its own
+ * CPU reading. Every round runs the variants in a rotated order.
  *
- *   npx tsx bench/telemetry-overhead.ts [--requests N]
+ *   npx tsx bench/telemetry-overhead.ts [--requests N] [--config examples/default.yaml]
  *
- * Prints a table and writes bench/results/telemetry-overhead.json.
+ * Prints a table and writes bench/results/telemetry-overhead.json (seed config) or
+ * bench/results/telemetry-overhead-<config name>.json.
  */
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -31,7 +36,7 @@ import { createLogger, createSilentLogger } from '../src/telemetry/logger.js';
 import { OtelRequestMetrics } from '../src/telemetry/otel-metrics.js';
 import { RequestTracer } from '../src/telemetry/request-tracing.js';
 import { startStubUpstream } from '../src/upstream-stub/stub-upstream.js';
-import { loadConfigOrThrow, SEED_CONFIG_PATH } from '../test/helpers/config-fixture.js';
+import { loadConfigOrThrow, REPO_ROOT, SEED_CONFIG_PATH } from '../test/helpers/config-fixture.js';
 
 type Variant = 'off' | 'records' | 'traced' | 'full';
 const VARIANTS: readonly Variant[] = ['off', 'records', 'traced', 'full'];
@@ -71,6 +76,8 @@ async function startVariant(variant: Variant, base: RuntimeConfig, stubPort: num
   const gateway = await startGateway({ listen: { address: '127.0.0.1', port: 0 }, sidecar: { address: '127.0.0.1', port: sidecar.port }, settings: config.envoy, clusterHeader: config.router.clusterHeader, clusters: () => clusters });
   return {
     pool: new Pool(`http://127.0.0.1:${gateway.port}`, { connections: 1, pipelining: 1 }),
+    /** Exports the spans still batched, so their cost lands in this variant's CPU reading. */
+    flush: async (): Promise<void> => tracer?.flush(),
     async close() {
       await gateway.close();
       await sidecar.close();
@@ -83,6 +90,8 @@ async function startVariant(variant: Variant, base: RuntimeConfig, stubPort: num
 interface Sample {
   total: number[];
   routing: number[];
+  /** Process CPU time (user + system) spent in this variant's rounds, in microseconds. */
+  cpuMicros: number;
 }
 
 async function measure(pool: Pool, body: string, requests: number, into: Sample): Promise<void> {
@@ -106,21 +115,29 @@ const round = (value: number, digits = 3): number => Math.round(value * 10 ** di
 async function main(): Promise<void> {
   const requestsArg = process.argv.indexOf('--requests');
   const perRound = requestsArg === -1 ? 200 : Math.max(1, Math.floor(Number(process.argv[requestsArg + 1]) / ROUNDS));
-  const config = await loadConfigOrThrow(SEED_CONFIG_PATH);
+  const configArg = process.argv.indexOf('--config');
+  const configPath = configArg === -1 ? SEED_CONFIG_PATH : path.resolve(REPO_ROOT, process.argv[configArg + 1]!);
+  const config = await loadConfigOrThrow(configPath);
   const stub = await startStubUpstream({ port: 0, model: 'stub' });
   const collector = await startCollector();
   const stacks = new Map<Variant, Awaited<ReturnType<typeof startVariant>>>();
   for (const variant of VARIANTS) stacks.set(variant, await startVariant(variant, config, stub.port, collector.url));
   const samples = new Map<string, Sample>();
   for (const kind of ['json', 'sse'] as const) {
-    for (const variant of VARIANTS) await measure(stacks.get(variant)!.pool, BODIES[kind], Math.min(300, perRound), { total: [], routing: [] });
-    // Interleaved rounds: a machine-wide slowdown hits every variant alike.
+    for (const variant of VARIANTS) await measure(stacks.get(variant)!.pool, BODIES[kind], Math.min(300, perRound), { total: [], routing: [], cpuMicros: 0 });
+    // Interleaved rounds in rotated order: a machine-wide slowdown hits every variant alike.
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const variant of VARIANTS) {
+      for (let slot = 0; slot < VARIANTS.length; slot += 1) {
+        const variant = VARIANTS[(round + slot) % VARIANTS.length]!;
         const key = `${kind}:${variant}`;
-        const sample = samples.get(key) ?? { total: [], routing: [] };
+        const sample = samples.get(key) ?? { total: [], routing: [], cpuMicros: 0 };
         samples.set(key, sample);
-        await measure(stacks.get(variant)!.pool, BODIES[kind], perRound, sample);
+        const stack = stacks.get(variant)!;
+        const cpu = process.cpuUsage();
+        await measure(stack.pool, BODIES[kind], perRound, sample);
+        await stack.flush();
+        const used = process.cpuUsage(cpu);
+        sample.cpuMicros += used.user + used.system;
       }
     }
   }
@@ -131,6 +148,8 @@ async function main(): Promise<void> {
     const offP50 = percentile(off.total, 50);
     const routingP50 = percentile(sample.routing, 50);
     const offRoutingP50 = percentile(off.routing, 50);
+    const cpuPerRequest = sample.cpuMicros / sample.total.length;
+    const offCpuPerRequest = off.cpuMicros / off.total.length;
     return {
       request: kind,
       telemetry: variant,
@@ -141,6 +160,9 @@ async function main(): Promise<void> {
       routing_p50_ms: round(routingP50),
       routing_added_p50_us: round((routingP50 - offRoutingP50) * 1000, 1),
       routing_added_p50_percent: round((100 * (routingP50 - offRoutingP50)) / offRoutingP50, 2),
+      cpu_us_per_request: round(cpuPerRequest, 1),
+      cpu_added_us_per_request: round(cpuPerRequest - offCpuPerRequest, 1),
+      cpu_added_percent: round((100 * (cpuPerRequest - offCpuPerRequest)) / offCpuPerRequest, 2),
     };
   });
   console.table(rows);
@@ -154,7 +176,8 @@ async function main(): Promise<void> {
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   await mkdir(outDir, { recursive: true });
   const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', requests_per_variant: perRound * ROUNDS, rounds: ROUNDS, load_average: os.loadavg() };
-  await writeFile(path.join(outDir, 'telemetry-overhead.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+  const name = configPath === SEED_CONFIG_PATH ? 'telemetry-overhead' : `telemetry-overhead-${path.basename(configPath, path.extname(configPath))}`;
+  await writeFile(path.join(outDir, `${name}.json`), `${JSON.stringify({ config: path.relative(REPO_ROOT, configPath), machine, rows }, null, 2)}\n`);
 }
 
 await main();

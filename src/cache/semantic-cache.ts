@@ -120,6 +120,16 @@ export class SemanticCache {
     return new SemanticCache(options, embedder, index, store, lease);
   }
 
+  /** The backend the entries live in (`memory`, `redis`), as `llm_cache_entries_total` labels it. */
+  get backend(): string {
+    return this.options.settings.backendType;
+  }
+
+  /** Entries the cache holds now (with Redis, the entries this process has indexed). */
+  get entries(): number {
+    return this.index.size;
+  }
+
   /** The configured bound on waiting for an identical in-flight request. */
   get coalesceTimeoutMs(): number {
     return this.options.settings.coalesceTimeoutMs;

@@ -102,6 +102,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     options.cacheFor === undefined && cacheSettings?.enabled === true
       ? await SemanticCache.create({ settings: cacheSettings, logger, count: (event) => metrics.cacheEvent(event, cacheSettings.backendType) })
       : undefined;
+  if (ownCache !== undefined) metrics.countCacheEntries(() => [[ownCache.backend, ownCache.entries]]);
   const responseApi = options.store.current().responseApi;
   const responsesStore = responseApi === undefined ? undefined : openResponsesStore(responseApi);
   const dependencies = {

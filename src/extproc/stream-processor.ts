@@ -25,7 +25,7 @@ import type { RouterMetrics } from '../telemetry/metrics.js';
 import { logRequest, type RequestLogEntry, type RequestRecordSink } from '../telemetry/request-log.js';
 import { RequestMeter } from '../telemetry/request-meter.js';
 import { RecordedStage, type RequestSpans, type RequestTracer } from '../telemetry/request-tracing.js';
-import { runInStage, stage } from '../telemetry/stage-span.js';
+import { stage, type StageSpan } from '../telemetry/stage-span.js';
 import { traceIdOf } from '../telemetry/trace-context.js';
 import type { BodySendMode, HttpBody, HttpHeaders, ProcessingResponse } from './ext-proc-messages.js';
 import { readHeaderMap } from './header-map.js';
@@ -187,7 +187,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     const body = this.bodyChunks.length === 1 ? message.body : Buffer.concat(this.bodyChunks, this.bodyBytes);
     this.clientBody = body;
     const started = performance.now();
-    const routing = await runInStage(this.stages, () => stage('routing', {}, () => routeApiRequest(this.api, this.apiRoutingContext(started), body, this.requestHeaderValues)));
+    const routing = await stage(this.stages, 'routing', {}, (routingStage) => routeApiRequest(this.api, this.apiRoutingContext(started, routingStage), body, this.requestHeaderValues));
     const result = routing.result;
     // Only a translated or recorded answer is looked at; any other keeps the body out of the sidecar.
     if (result.kind === 'routed' && (routing.answer !== undefined || routing.recorder !== undefined)) this.answer = new ApiAnswer(routing, this.context.config.envoy.bufferLimitBytes);
@@ -280,14 +280,18 @@ export class RoutingStreamProcessor implements StreamProcessor {
     return reply;
   }
 
-  private apiRoutingContext(started: number): ApiRoutingContext {
+  private apiRoutingContext(started: number, stages: StageSpan | undefined): ApiRoutingContext {
     const { config, route, abort, responsesStore, logger, cache } = this.context;
     const onStoreError = (error: unknown): void => {
       logger.warn({ err: error }, 'storing a Responses API answer failed; previous_response_id will not find it');
     };
     // A looper decision asks the cache before its calls (chat clients: a cached chat answer is their reply as is).
     const looperCache = cache === undefined || this.api !== 'chat' ? undefined : (probe: RoutedRequest) => this.lookUpForLooper(cache, probe, started);
-    const routeWithCache: ChatRouter = looperCache === undefined ? route : (config, body, headers, signal, random, options) => route(config, body, headers, signal, random, { ...options, looperCache });
+    const routeWithCache: ChatRouter =
+      looperCache === undefined && stages === undefined
+        ? route
+        : (config, body, headers, signal, random, options) =>
+            route(config, body, headers, signal, random, { ...options, ...(looperCache === undefined ? {} : { looperCache }), ...(stages === undefined ? {} : { stages }) });
     return { config, route: routeWithCache, abort, onStoreError, ...(responsesStore === undefined ? {} : { store: responsesStore }) };
   }
 
@@ -377,6 +381,9 @@ export class RoutingStreamProcessor implements StreamProcessor {
       ...(trace?.selection === undefined ? {} : { selection: { algorithm: trace.selection.algorithm, reason: trace.selection.reason } }),
       ...(trace === undefined ? {} : { signals: trace.signals }),
       ...(trace?.reasoningApplied === undefined ? {} : { reasoningApplied: trace.reasoningApplied }),
+      ...(trace?.decision == null ? {} : { confidence: trace.confidence }),
+      ...(trace?.reasoningEffort === undefined ? {} : { reasoningEffort: trace.reasoningEffort }),
+      ...(trace?.piiTypes === undefined ? {} : { piiTypes: trace.piiTypes }),
       ...(prompt === undefined ? {} : { prompt }),
       latencyMs: endedAt - this.startedAt,
       traceId: this.spans?.traceId ?? traceIdOf(headers.get('traceparent')),
@@ -444,7 +451,7 @@ export class RoutingStreamProcessor implements StreamProcessor {
     if (key === undefined) return undefined;
     const { waitMs, overrideMs } = this.coalescingBudget(started);
     try {
-      const lookup = await runInStage(this.stages, () => stage('cache.lookup', {}, () => cache.lookup({
+      const lookup = await stage(this.stages, 'cache.lookup', {}, () => cache.lookup({
         key,
         policy,
         waitMs,
@@ -452,7 +459,8 @@ export class RoutingStreamProcessor implements StreamProcessor {
         ...(overrideMs === undefined || this.context.extendMessageTimeout === undefined
           ? {}
           : { onWait: () => this.context.extendMessageTimeout!(overrideMs) }),
-      })));
+      }));
+      if (lookup.kind !== 'skip') this.context.metrics.cacheLookedUp(routed.trace.decision ?? 'none', lookup.kind);
       if (lookup.kind === 'miss') this.capture = { ticket: lookup.ticket, chunks: [], bytes: 0, eventStream: false };
       if (lookup.kind !== 'hit') return undefined;
       const options = (json as { stream_options?: { include_usage?: unknown } | null }).stream_options;

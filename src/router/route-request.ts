@@ -1,4 +1,4 @@
-import { stage, stageSync } from '../telemetry/stage-span.js';
+import { stage, stageSync, type StageSpan } from '../telemetry/stage-span.js';
 import type { ModelEndpoint, ModelTarget, RuntimeConfig } from '../config/runtime-config.js';
 import type { DecisionOutcome, ModelRef } from '../decisions/decision.js';
 import { RouterError } from '../errors.js';
@@ -39,14 +39,16 @@ function modelTarget(config: RuntimeConfig, name: string): ModelTarget {
  * Matched rule names per signal type (in evaluation order; types without a match are left out),
  * and the rules that failed, so the transport edge can log and count them.
  */
-function summarizeSignals(signals: SignalSet): Pick<RoutingTrace, 'signals' | 'signalErrors'> {
+function summarizeSignals(signals: SignalSet): Pick<RoutingTrace, 'signals' | 'signalErrors' | 'piiTypes'> {
   const matched: Record<string, string[]> = {};
   const failures: SignalFailure[] = [];
+  let piiTypes: Record<string, readonly string[]> | undefined;
   for (const result of signals.values()) {
     if (result.matched) (matched[result.type] ??= []).push(result.name);
+    if (result.matched && result.type === 'pii' && result.entityTypes !== undefined) (piiTypes ??= {})[result.name] = result.entityTypes;
     if (result.error !== undefined && result.error !== MISSING_IDENTITY) failures.push({ signal: `${result.type}:${result.name}`, error: result.error });
   }
-  return failures.length === 0 ? { signals: matched } : { signals: matched, signalErrors: failures };
+  return { signals: matched, ...(failures.length === 0 ? {} : { signalErrors: failures }), ...(piiTypes === undefined ? {} : { piiTypes }) };
 }
 
 /** An authz binding could not tell who is asking: the request is refused rather than routed as anyone. */
@@ -58,10 +60,10 @@ function checkIdentity(signals: SignalSet): void {
   }
 }
 
-async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal): Promise<{ signals: SignalSet; outcome: DecisionOutcome | undefined }> {
-  const signals = await stage('signals', {}, () => config.signals.evaluate(request.view, abort));
+async function decide(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, stages: StageSpan | undefined): Promise<{ signals: SignalSet; outcome: DecisionOutcome | undefined }> {
+  const signals = await stage(stages, 'signals', {}, (signalStage) => config.signals.evaluate(request.view, abort, signalStage));
   checkIdentity(signals);
-  return { signals, outcome: stageSync('decision', {}, () => config.decisions.decide(signals)) };
+  return { signals, outcome: stageSync(stages, 'decision', {}, () => config.decisions.decide(signals)) };
 }
 
 /**
@@ -73,9 +75,9 @@ function reasoningFor(config: RuntimeConfig, ref: ModelRef | undefined, target: 
   return { enabled: (ref?.useReasoning ?? false) && target.reasoningFamily !== undefined, effort: ref?.reasoningEffort ?? config.defaultReasoningEffort };
 }
 
-async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, random: () => number): Promise<Routing> {
-  const { signals, outcome } = await decide(config, request, abort);
-  const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await stage('model_selection', { 'switchyard.decision': outcome.decision.name }, () => selectModelRef(config, outcome.decision, request, signals, random));
+async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: AbortSignal, random: () => number, stages: StageSpan | undefined): Promise<Routing> {
+  const { signals, outcome } = await decide(config, request, abort, stages);
+  const { ref, selection } = outcome === undefined ? { ref: undefined, selection: undefined } : await stage(stages, 'model_selection', { 'switchyard.decision': outcome.decision.name }, () => selectModelRef(config, outcome.decision, request, signals, random));
   // No decision, or one without candidates: the default model, reasoning off.
   const target = modelTarget(config, ref?.model ?? config.defaultModel);
   const reasoning = reasoningFor(config, ref, target);
@@ -87,6 +89,7 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
       decision: outcome?.decision.name ?? null,
       model: target.name,
       reasoning: reasoning.enabled,
+      reasoningEffort: reasoning.effort,
       blocked: false,
       ...summarizeSignals(signals),
       // Nothing backed a default fallback, so it reports no confidence.
@@ -100,21 +103,21 @@ async function routeAuto(config: RuntimeConfig, request: ChatRequest, abort: Abo
  * A named model keeps its model, but as in Athena the decisions still run when some decision has
  * plug-ins, so a safety decision (block, redact) cannot be sidestepped by naming the model.
  */
-async function routeExplicit(config: RuntimeConfig, request: ChatRequest, target: ModelTarget, abort: AbortSignal): Promise<Routing> {
+async function routeExplicit(config: RuntimeConfig, request: ChatRequest, target: ModelTarget, abort: AbortSignal, stages: StageSpan | undefined): Promise<Routing> {
   const trace: RoutingTrace = { decision: null, model: target.name, reasoning: false, blocked: false, signals: {}, confidence: 1 };
   if (!config.decisions.decisions.some((decision) => decision.plugins.length > 0)) return { target, reasoning: undefined, outcome: undefined, trace };
-  const { signals, outcome } = await decide(config, request, abort);
+  const { signals, outcome } = await decide(config, request, abort, stages);
   return { target, reasoning: undefined, outcome, trace: { ...trace, ...summarizeSignals(signals) } };
 }
 
 /** The winning decision's plug-ins in order: an answer from one of them ends the request. */
-async function applyPlugins(request: ChatRequest, routing: Routing): Promise<ImmediateReply | PluginEffect[]> {
+async function applyPlugins(request: ChatRequest, routing: Routing, stages: StageSpan | undefined): Promise<ImmediateReply | PluginEffect[]> {
   const decision = routing.outcome?.decision;
   if (decision === undefined) return [];
   const effects: PluginEffect[] = [];
   for (const [index, plugin] of decisionPlugins(decision).entries()) {
     const type = decision.plugins[index]?.type ?? 'unknown';
-    const effect = await stage('plugin', { 'switchyard.plugin.type': type }, async () => plugin.apply({ decision: decision.name, request, trace: routing.trace }));
+    const effect = await stage(stages, 'plugin', { 'switchyard.plugin.type': type }, async () => plugin.apply({ decision: decision.name, request, trace: routing.trace }));
     if (effect.reply !== undefined) return effect.reply;
     effects.push(effect);
   }
@@ -214,6 +217,8 @@ export interface RouteOptions {
   readonly callUpstreams?: boolean;
   /** The semantic cache, asked before a looper calls any model (see {@link LooperCache}). */
   readonly looperCache?: LooperCache;
+  /** The request's trace stage that routing's stages (signals, decision, selection, plug-ins) hang under; absent: untimed. */
+  readonly stages?: StageSpan;
 }
 
 async function route(
@@ -231,15 +236,15 @@ async function route(
   const request = await parseChatRequest(body, headers);
   let routing: Routing;
   if (config.router.autoModelNames.has(request.model)) {
-    routing = await routeAuto(config, request, abort, random);
+    routing = await routeAuto(config, request, abort, random, options.stages);
   } else {
     const target = config.models.get(request.model);
     if (target === undefined) {
       throw new RouterError('SY_ERR_MODEL_NOT_FOUND', `The model '${request.model}' does not exist`, { param: 'model' });
     }
-    routing = await routeExplicit(config, request, target, abort);
+    routing = await routeExplicit(config, request, target, abort, options.stages);
   }
-  const effects = await applyPlugins(request, routing);
+  const effects = await applyPlugins(request, routing, options.stages);
   if (!Array.isArray(effects)) return effects;
   // Only an auto-routed request loops (a named model has no reasoning decided for it).
   const decision = routing.reasoning === undefined ? undefined : routing.outcome?.decision;
@@ -258,7 +263,7 @@ async function route(
       async prepare(candidate, selection, edit) {
         const { ref, target } = compiled.candidates[candidate]!;
         const reasoning = reasoningFor(config, ref, target);
-        const trace = { ...routing.trace, model: target.name, reasoning: reasoning.enabled, selection };
+        const trace = { ...routing.trace, model: target.name, reasoning: reasoning.enabled, reasoningEffort: reasoning.effort, selection };
         const endpoint = endpointOf(target, random);
         const withEdit = edit === undefined ? effects : [...effects, { editJson: edit }];
         return { endpoint, routed: await routedRequest(config, request, body, headers, { ...routing, target, reasoning, trace }, withEdit, endpoint) };

@@ -24,6 +24,10 @@ export interface RoutingTrace {
   readonly looper?: { readonly tries: readonly LooperTry[] };
   /** The reasoning switch written into the upstream body; absent when reasoning was not turned on. */
   readonly reasoningApplied?: ReasoningApplied;
+  /** The effort routing chose (the modelRef's, else `default_reasoning_effort`), asked for when reasoning is on; absent for a named model. */
+  readonly reasoningEffort?: string;
+  /** The PII types each matched `pii` rule denied, by rule name; absent when no PII rule matched. */
+  readonly piiTypes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One model selection: the algorithm, its choice and the reason in a few words. */

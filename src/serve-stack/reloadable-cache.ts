@@ -40,6 +40,11 @@ export class ReloadableCache {
     return identity === undefined ? undefined : this.#built.get(identity);
   }
 
+  /** The entries of each built cache, by backend (for `llm_cache_entries_total`). */
+  *entryCounts(): Iterable<readonly [backend: string, entries: number]> {
+    for (const cache of this.#built.values()) yield [cache.backend, cache.entries];
+  }
+
   /** Closes every cache except the one `inForce` uses. */
   async retire(inForce: RuntimeConfig): Promise<void> {
     const keep = cacheIdentity(inForce.semanticCache);

@@ -142,6 +142,7 @@ export async function startSwitchyard(options: SwitchyardStackOptions): Promise<
   const processMetrics = new ProcessMetrics();
   const telemetry = options.telemetry ?? startTelemetry(initial, logger, [routerMetrics.registry, gatewayMetrics.registry, processMetrics.registry]);
   const caches = new ReloadableCache((settings) => SemanticCache.create({ settings, logger, count: (event) => routerMetrics.cacheEvent(event, settings.backendType) }));
+  routerMetrics.countCacheEntries(() => caches.entryCounts());
 
   const adminAddress = options.adminAddress ?? '127.0.0.1';
   // A failed selection-store operation never fails a request (the replica uses its local state), but is counted and logged.

@@ -71,7 +71,8 @@ export const piiSignalPlugin: SignalPlugin<PiiRule> = {
             denied.push(...entities.filter((e) => e.score >= threshold && !allowed.has(e.type)));
           }
           const confidence = denied.reduce((best, e) => Math.max(best, e.score), 0);
-          results.push({ type: 'pii', name: rule.name, matched: denied.length > 0, confidence, value: denied.length });
+          const result: SignalResult = { type: 'pii', name: rule.name, matched: denied.length > 0, confidence, value: denied.length };
+          results.push(denied.length === 0 ? result : { ...result, entityTypes: [...new Set(denied.map((e) => e.type))].sort() });
         }
         return results;
       },

@@ -1,4 +1,4 @@
-import { stage } from '../telemetry/stage-span.js';
+import { stage, type StageSpan } from '../telemetry/stage-span.js';
 import { performance } from 'node:perf_hooks';
 import { RouterError } from '../errors.js';
 import { boundedView } from './bounded-text.js';
@@ -238,7 +238,7 @@ export async function createSignalPipeline(
 
   return {
     types: built.map((entry) => entry.extractor.type),
-    async evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet> {
+    async evaluate(request: RequestView, abort: AbortSignal, stages?: StageSpan): Promise<SignalSet> {
       const viewOf = boundedViews(request);
       // Types whose results for this exact text are remembered answer at once; the others take turns.
       const digests = new Map<string, string>();
@@ -251,7 +251,7 @@ export async function createSignalPipeline(
           const known = remembered[i];
           if (known !== undefined) return known;
           const myTurn = turns[turn++]!;
-          return stage('signal', { 'switchyard.signal.type': entry.extractor.type }, async () => {
+          return stage(stages, 'signal', { 'switchyard.signal.type': entry.extractor.type }, async () => {
             const results = await runExtractor(entry, viewOf, abort, myTurn);
             if (memoKeys[i] !== undefined) entry.memo!.remember(memoKeys[i]!, results);
             return results;

@@ -1,3 +1,5 @@
+import type { StageSpan } from '../telemetry/stage-span.js';
+
 /** A chat message as signals see it: the role and its text (content parts joined). */
 export interface ConversationMessage {
   readonly role: string;
@@ -37,6 +39,8 @@ export interface SignalResult {
   readonly threshold?: number;
   /** A classifier's best labels with their probabilities, highest first. Read by explanations. */
   readonly topLabels?: readonly { readonly label: string; readonly score: number }[];
+  /** The entity types behind a match (the PII types a rule denied), sorted; for `llm_pii_violations_total{pii_type}`. */
+  readonly entityTypes?: readonly string[];
   /** Set when the extractor failed; the rule then does not match and the failure is reported. */
   readonly error?: string;
 }
@@ -67,7 +71,8 @@ export interface SignalExtractor {
 export interface SignalPipeline {
   /** The signal types that run; a type no decision references is absent. */
   readonly types: readonly string[];
-  evaluate(request: RequestView, abort: AbortSignal): Promise<SignalSet>;
+  /** `stages` is the request's trace stage the per-type `signal` stages hang under (absent: untimed). */
+  evaluate(request: RequestView, abort: AbortSignal, stages?: StageSpan): Promise<SignalSet>;
   /**
    * Runs every extractor once on a short request, with no timeout, so that the first real
    * request does not pay for lazy model initialisation (ONNX session set-up, first-call

@@ -15,6 +15,10 @@ export interface RouterMetrics {
   routingObserved(seconds: number): void;
   /** Something the semantic cache did (hit, miss, write, eviction, backend error, …) on its `backend` (memory, redis). */
   cacheEvent(event: CacheEvent, backend?: string): void;
+  /** A request's semantic-cache lookup found an answer (`hit`) or not (`miss`), under its decision ("none" without one). */
+  cacheLookedUp(decision: string, outcome: 'hit' | 'miss'): void;
+  /** Reports the entries of the caches `source` lists in `llm_cache_entries_total{backend}` from now on. */
+  countCacheEntries(source: CacheEntryCounts): void;
   /** A signal rule could not be evaluated (error or timeout) and counted as not matched. */
   signalFailed(signal: string): void;
   /** A decision's selection algorithm chose a model. */
@@ -58,6 +62,12 @@ const CACHE_OPERATIONS: Readonly<Partial<Record<CacheEvent, readonly [operation:
   backend_error: ['backend', 'error'],
 };
 
+/** The plug-in type Athena's `llm_cache_plugin_{hits,misses}_total` name: the semantic cache's. */
+const CACHE_PLUGIN_TYPE = 'semantic-cache';
+
+/** How many entries each cache backend holds now, read at scrape time. */
+export type CacheEntryCounts = () => Iterable<readonly [backend: string, entries: number]>;
+
 /** The Prometheus text of a registry, as served on `/metrics`. */
 export interface MetricsExposition {
   readonly contentType: string;
@@ -73,6 +83,9 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
   private readonly routingDuration: Histogram;
   private readonly cacheEvents: Counter<'event'>;
   private readonly cacheOperations: Counter<'backend' | 'operation' | 'status'>;
+  private readonly cachePluginHits: Counter<'decision_name' | 'plugin_type'>;
+  private readonly cachePluginMisses: Counter<'decision_name' | 'plugin_type'>;
+  private readonly cacheEntrySources: CacheEntryCounts[] = [];
   private readonly signalFailures: Counter<'signal'>;
   private readonly selections: Counter<'decision' | 'algorithm' | 'model'>;
   private readonly looperCalls: Counter<'decision' | 'model' | 'outcome'>;
@@ -117,6 +130,33 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
       help: 'Semantic cache operations by backend, operation (find_similar, add_entry, evict, expire, backend) and status (Athena\'s name and labels).',
       labelNames: ['backend', 'operation', 'status'] as const,
       registers: [registry],
+    });
+    this.cachePluginHits = new Counter({
+      name: 'llm_cache_plugin_hits_total',
+      help: 'Semantic cache lookups that found an answer, by decision and plug-in type (Athena\'s name and labels).',
+      labelNames: ['decision_name', 'plugin_type'] as const,
+      registers: [registry],
+    });
+    this.cachePluginMisses = new Counter({
+      name: 'llm_cache_plugin_misses_total',
+      help: 'Semantic cache lookups that found no answer (the request went upstream), by decision and plug-in type (Athena\'s name and labels).',
+      labelNames: ['decision_name', 'plugin_type'] as const,
+      registers: [registry],
+    });
+    const entrySources = this.cacheEntrySources;
+    new Gauge({
+      name: 'llm_cache_entries_total',
+      help: 'Entries the semantic cache holds now, by backend (Athena\'s name; a gauge, despite the suffix).',
+      labelNames: ['backend'] as const,
+      registers: [registry],
+      // serve workers each mirror the same shared entries: the cluster's figure is one worker's, not their sum.
+      aggregator: 'max',
+      collect() {
+        this.reset();
+        const totals = new Map<string, number>();
+        for (const source of entrySources) for (const [backend, entries] of source()) totals.set(backend, (totals.get(backend) ?? 0) + entries);
+        for (const [backend, entries] of totals) this.set({ backend }, entries);
+      },
     });
     this.signalFailures = new Counter({
       name: 'switchyard_signal_failures_total',
@@ -169,6 +209,14 @@ export class PrometheusRouterMetrics implements RouterMetrics, MetricsExposition
 
   errorReplied(code: string): void {
     this.errors.inc({ code });
+  }
+
+  cacheLookedUp(decision: string, outcome: 'hit' | 'miss'): void {
+    (outcome === 'hit' ? this.cachePluginHits : this.cachePluginMisses).inc({ decision_name: decision, plugin_type: CACHE_PLUGIN_TYPE });
+  }
+
+  countCacheEntries(source: CacheEntryCounts): void {
+    this.cacheEntrySources.push(source);
   }
 
   signalFailed(signal: string): void {

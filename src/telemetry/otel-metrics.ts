@@ -22,6 +22,7 @@ export interface OtelMetricsOptions {
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const ROUTING_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const CONFIDENCE = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 const TOKENS = [0, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 // The GenAI semantic conventions' advised bucket boundaries.
 const GEN_AI_TOKENS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
@@ -42,10 +43,22 @@ function reportingExporter(inner: PushMetricExporter, failures: ExportFailures):
   };
 }
 
+/** A model's GenAI semconv attributes: the operation's, and those of its input and output token counts. */
+interface GenAiAttributes {
+  readonly operation: Attributes;
+  readonly input: Attributes;
+  readonly output: Attributes;
+}
+
+function genAiAttributesOf(model: string): GenAiAttributes {
+  const operation = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
+  return { operation, input: { ...operation, 'gen_ai.token.type': 'input' }, output: { ...operation, 'gen_ai.token.type': 'output' } };
+}
+
 /**
  * Per-request metrics on the OpenTelemetry SDK, fed by each request's record: Athena's names
  * (`llm_model_requests_total`, token and cost counters, TTFT/TPOT/completion latency, routing
- * latency, decision, reasoning and cache-hit counts, errors by reason) so Athena's dashboards keep
+ * latency, decision and reasoning counts, errors by reason) so Athena's dashboards keep
  * working, Switchyard's savings, and the GenAI semantic-convention instruments. Served as
  * Prometheus text on the admin `/metrics` and pushed over OTLP/HTTP when an endpoint is set.
  * Labels are configured names and fixed reasons only (model, decision, currency, reason): no
@@ -72,10 +85,10 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly tpot: Histogram;
   private readonly routingLatency: Histogram;
   private readonly decisionMatches: Counter;
+  private readonly decisionConfidence: Histogram;
   private readonly reasoningDecisions: Counter;
   private readonly reasoningTemplateUsage: Counter;
   private readonly reasoningEffortUsage: Counter;
-  private readonly cacheHits: Counter;
   private readonly signalExtractions: Counter;
   private readonly signalLatency: Histogram;
   private readonly signalMatches: Counter;
@@ -90,6 +103,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
   private readonly genAiTokens: Histogram;
   private readonly genAiDuration: Histogram;
   private readonly genAiTtft: Histogram;
+  /** The GenAI attribute sets of each model, made once: the model names are the config's. */
+  private readonly genAiAttributes = new Map<string, GenAiAttributes>();
 
   constructor(options: OtelMetricsOptions) {
     this.prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -130,10 +145,10 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.tpot = histogram('llm_model_tpot_seconds', 'Time per output token after the first, by model.', '', SECONDS);
     this.routingLatency = histogram('llm_model_routing_latency_seconds', 'Signals, decision and rewrite of one request.', '', ROUTING_SECONDS);
     this.decisionMatches = counter('llm_decision_match', 'Requests each decision won ("none": no decision matched).');
-    this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model and whether reasoning was switched on.');
+    this.decisionConfidence = histogram('llm_decision_confidence', 'How sure the winning decision was (0..1), by decision (Athena\'s name, label and buckets).', '', CONFIDENCE);
+    this.reasoningDecisions = counter('llm_reasoning_decisions', 'Routed requests by decision, model, whether reasoning was switched on, and the effort routing chose (asked for when on; "none" for a named model).');
     this.reasoningTemplateUsage = counter('llm_reasoning_template_usage', 'Upstream requests the router switched reasoning on for, by reasoning family and the parameter it wrote.');
     this.reasoningEffortUsage = counter('llm_reasoning_effort_usage', 'Reasoning efforts the router wrote upstream, by reasoning family (reasoning_effort families only).');
-    this.cacheHits = counter('llm_cache_plugin_hits', 'Requests answered from the semantic cache, by decision.');
     this.signalExtractions = counter('llm_signal_extraction', 'Signal evaluations by signal type.');
     this.signalLatency = histogram('llm_signal_extraction_latency_seconds', 'Time to evaluate the rules of one signal type for one request.', '', ROUTING_SECONDS);
     this.signalMatches = counter('llm_signal_match', 'Signal rules that matched, by signal type and configured rule name.');
@@ -143,7 +158,7 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.pluginErrors = counter('llm_plugin_execution_errors', 'Decision plug-in runs that threw, by plug-in type.');
     this.pluginLatency = histogram('llm_plugin_execution_latency_seconds', 'Time one decision plug-in took, by plug-in type.', '', ROUTING_SECONDS);
     this.cacheOperationLatency = histogram('llm_cache_operation_duration_seconds', 'Semantic cache lookup and write time, by operation.', '', ROUTING_SECONDS);
-    this.piiViolations = counter('llm_pii_violations', 'Requests a PII rule matched, by model (Athena\'s label), rule name and what became of the request (response_path).');
+    this.piiViolations = counter('llm_pii_violations', 'PII rule matches, one per denied PII type, by model and pii_type (Athena\'s labels), rule name and what became of the request (response_path).');
     this.jailbreakDetections = counter('switchyard_jailbreak_detections', 'Requests a jailbreak rule matched, by model, rule name and what became of the request (response_path).');
     this.genAiTokens = histogram('gen_ai.client.token.usage', 'GenAI semconv: tokens used per operation, by gen_ai.token.type.', '{token}', GEN_AI_TOKENS);
     this.genAiDuration = histogram('gen_ai.client.operation.duration', 'GenAI semconv: duration of the chat operation as the router saw it.', 's', GEN_AI_DURATION);
@@ -192,23 +207,28 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     for (const [signalType, names] of Object.entries(entry.signals ?? {})) {
       for (const name of names) {
         this.signalMatches.add(1, { signal_type: signalType, signal_name: name });
-        if (signalType === 'pii') this.piiViolations.add(1, { model, signal_name: name, response_path: entry.responsePath });
+        if (signalType === 'pii') {
+          // One count per denied type, as Athena counts; the types are the detector's fixed set.
+          for (const piiType of entry.piiTypes?.[name] ?? ['unknown']) this.piiViolations.add(1, { model, signal_name: name, pii_type: piiType, response_path: entry.responsePath });
+        }
         if (signalType === 'jailbreak') this.jailbreakDetections.add(1, { model, signal_name: name, response_path: entry.responsePath });
       }
     }
     this.requests.add(1, { model, decision, response_path: entry.responsePath });
     this.decisionMatches.add(1, { decision_name: decision });
+    if (entry.confidence !== undefined) this.decisionConfidence.record(entry.confidence, { decision_name: decision });
     if (entry.routingMs !== null) this.routingLatency.record(entry.routingMs / 1000, { model });
-    if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning) });
+    if (entry.reasoning !== null && entry.responsePath !== 'error') this.reasoningDecisions.add(1, { decision, model, enabled: String(entry.reasoning), effort: entry.reasoningEffort ?? 'none' });
     // A cache hit was routed (and its body rewritten) but never sent: its template went nowhere.
     const applied = entry.responsePath === 'cache' ? undefined : entry.reasoningApplied;
     if (applied !== undefined) {
       this.reasoningTemplateUsage.add(1, { family: applied.family, param: applied.parameter });
       if (applied.effort !== undefined) this.reasoningEffortUsage.add(1, { family: applied.family, effort: applied.effort });
     }
-    if (entry.responsePath === 'cache') this.cacheHits.add(1, { decision_name: decision });
     if (entry.reason !== null && entry.reason !== undefined) this.errors.add(1, { model, reason: entry.reason });
-    const genAi: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.response.model': model };
+    let genAiAttributes = this.genAiAttributes.get(model);
+    if (genAiAttributes === undefined) this.genAiAttributes.set(model, (genAiAttributes = genAiAttributesOf(model)));
+    const genAi = genAiAttributes.operation;
     if (entry.latencyMs !== null) {
       const seconds = entry.latencyMs / 1000;
       if (entry.responsePath === 'upstream') this.completionLatency.record(seconds, { model });
@@ -226,8 +246,8 @@ export class OtelRequestMetrics implements RequestRecordSink, MetricsExposition 
     this.completionTokens.add(entry.completionTokens, { model, estimated });
     this.promptTokensPerRequest.record(entry.promptTokens, { model });
     this.completionTokensPerRequest.record(entry.completionTokens, { model });
-    this.genAiTokens.record(entry.promptTokens, { ...genAi, 'gen_ai.token.type': 'input' });
-    this.genAiTokens.record(entry.completionTokens, { ...genAi, 'gen_ai.token.type': 'output' });
+    this.genAiTokens.record(entry.promptTokens, genAiAttributes.input);
+    this.genAiTokens.record(entry.completionTokens, genAiAttributes.output);
     if (entry.ttftMs != null) {
       this.ttft.record(entry.ttftMs / 1000, { model });
       this.genAiTtft.record(entry.ttftMs / 1000, genAi);

@@ -22,6 +22,12 @@ export interface RequestLogEntry extends RequestAccountingFields {
   readonly reasoning: boolean | null;
   /** The reasoning family, parameter and effort written upstream; absent when reasoning was not turned on. */
   readonly reasoningApplied?: ReasoningApplied;
+  /** How sure the winning decision was (0..1); absent when no decision matched. */
+  readonly confidence?: number;
+  /** The effort routing chose for the request (asked for when reasoning is on); absent for a named model. */
+  readonly reasoningEffort?: string;
+  /** The PII types each matched `pii` rule denied, by rule name; absent when no PII rule matched. */
+  readonly piiTypes?: Readonly<Record<string, readonly string[]>>;
   readonly blocked: boolean;
   /** Answered from the semantic cache. */
   readonly cached: boolean;

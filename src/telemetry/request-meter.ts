@@ -83,8 +83,9 @@ export class RequestMeter {
     const routed = this.routed;
     if (routed === undefined) return {};
     const observation = this.meter?.observation();
-    const estimate = (): number => (this.requestBody === undefined ? 0 : estimatePromptTokens(this.requestBody));
-    const cost = upstreamRequestCost(this.config, routed.trace.model, status, observation, observation?.usage === undefined ? estimate() : 0);
+    // Only an observed answer without usage is estimated: without an observation (accounting off) the figure would be thrown away.
+    const estimate = observation !== undefined && observation.usage === undefined && this.requestBody !== undefined ? estimatePromptTokens(this.requestBody) : 0;
+    const cost = upstreamRequestCost(this.config, routed.trace.model, status, observation, estimate);
     if (cost === undefined) return {};
     return { ...cost, ...responseTimings(observation, this.sentAt, cost.completionTokens) };
   }

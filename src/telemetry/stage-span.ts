@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /** Span attributes of a stage: a few scalar facts (types, names, counts), never prompt text. */
 export type StageAttributes = Readonly<Record<string, string | number | boolean>>;
 
@@ -19,24 +17,17 @@ export interface StageSpan {
   end(): void;
 }
 
-/** The stage the code running now belongs to; empty for untraced requests (then stages cost one lookup). */
-const currentStage = new AsyncLocalStorage<StageSpan>();
-
-/** Runs the routing of a traced request with `parent` as the stage its stages hang under. */
-export function runInStage<T>(parent: StageSpan | undefined, run: () => Promise<T>): Promise<T> {
-  return parent === undefined ? run() : currentStage.run(parent, run);
-}
-
 /**
- * Records `run` as a child span of the current stage (signal extraction, decision, selection,
- * plug-in ...). For an untraced request it only runs it.
+ * Records `run` as a child stage of `parent` (signal extraction, decision, selection, plug-in ...),
+ * handing `run` the child so its own stages hang under it. An untraced, unrecorded request has no
+ * parent: then it only runs. The stage is passed explicitly rather than kept in an
+ * AsyncLocalStorage, whose promise hooks would tax every promise of the process (Node 20).
  */
-export async function stage<T>(name: string, attributes: StageAttributes, run: () => Promise<T>): Promise<T> {
-  const parent = currentStage.getStore();
-  if (parent === undefined) return run();
+export async function stage<T>(parent: StageSpan | undefined, name: string, attributes: StageAttributes, run: (stage: StageSpan | undefined) => Promise<T>): Promise<T> {
+  if (parent === undefined) return run(undefined);
   const span = parent.child(name, attributes);
   try {
-    return await currentStage.run(span, run);
+    return await run(span);
   } catch (error) {
     span.fail(error);
     throw error;
@@ -46,8 +37,7 @@ export async function stage<T>(name: string, attributes: StageAttributes, run: (
 }
 
 /** {@link stage} for synchronous work. */
-export function stageSync<T>(name: string, attributes: StageAttributes, run: () => T): T {
-  const parent = currentStage.getStore();
+export function stageSync<T>(parent: StageSpan | undefined, name: string, attributes: StageAttributes, run: () => T): T {
   if (parent === undefined) return run();
   const span = parent.child(name, attributes);
   try {

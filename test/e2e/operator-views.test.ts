@@ -82,6 +82,9 @@ describe('deploy/grafana dashboard against a running `switchyard serve`', () => 
     expect(scrape).toMatch(/^switchyard_jailbreak_detections_total\{[^}]*response_path="blocked"[^}]*\} 1$/m);
     expect(scrape).toMatch(/^llm_pii_violations_total\{[^}]*response_path="upstream"[^}]*\} 1$/m);
     expect(scrape).toMatch(/^llm_cache_operations_total\{backend="memory",operation="find_similar",status="miss"\} [1-9]/m);
+    expect(scrape).toMatch(/^llm_cache_plugin_misses_total\{decision_name="[^"]+",plugin_type="semantic-cache"\} [1-9]/m);
+    expect(scrape).toMatch(/^llm_cache_entries_total\{backend="memory"\} [1-9]/m);
+    expect(scrape).toMatch(/^llm_pii_violations_total\{[^}]*pii_type="EMAIL_ADDRESS"[^}]*\} 1$/m);
   });
 });
 

@@ -40,7 +40,7 @@ describe('routeChatCompletion on the seed tutorial config', () => {
 
   it('sends a simple question to the local model by default-route', async () => {
     const result = routed(await route(config, requestBody('seed-simple.json')));
-    expect(result.trace).toEqual({ decision: 'default-route', model: LOCAL_MODEL, reasoning: false, blocked: false, signals: {}, confidence: 1 });
+    expect(result.trace).toEqual({ decision: 'default-route', model: LOCAL_MODEL, reasoning: false, reasoningEffort: 'high', blocked: false, signals: {}, confidence: 1 });
     expect(result.responseHeaders).toEqual([
       ['x-vsr-selected-model', LOCAL_MODEL],
       ['x-vsr-selected-decision', 'default-route'],
@@ -75,6 +75,8 @@ describe('routeChatCompletion on the seed tutorial config', () => {
       model: GEMINI_MODEL,
       // This hand-built config gives Gemini no reasoning family, so use_reasoning cannot be applied.
       reasoning: false,
+      // The effort routing chose (default_reasoning_effort), which it would ask for with reasoning on.
+      reasoningEffort: 'high',
       blocked: false,
       signals: { keyword: ['reasoning_keywords'] },
       confidence: 1,
