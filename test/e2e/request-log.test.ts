@@ -55,6 +55,9 @@ describe('one structured info line per request (seed config with the cache on, t
       decision: 'default-route',
       model: LOCAL_MODEL,
       reasoning: false,
+      // Athena's effort label: the seed config's default_reasoning_effort, recorded whether reasoning is on or off.
+      reasoningEffort: 'medium',
+      confidence: 1,
       blocked: false,
       cached: false,
       status: 200,
