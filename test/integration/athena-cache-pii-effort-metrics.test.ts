@@ -1,9 +1,4 @@
-import OpenAI from 'openai';
-import { loadConfigText } from '../../src/config/load.js';
-import { formatDiagnostic } from '../../src/config/diagnostic.js';
-import { startSwitchyard, type SwitchyardStack } from '../../src/serve-stack/switchyard-stack.js';
-import { createSilentLogger } from '../../src/telemetry/logger.js';
-import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
+import { startServeOnStub, type ServeOnStub } from '../helpers/serve-on-stub.js';
 
 /** A memory semantic cache, a PII rule and decisions with and without their own reasoning effort. */
 function configText(port: number): string {
@@ -53,17 +48,13 @@ function values(scrape: string, name: string, labels: Record<string, string>): n
  * /metrics) in front of a stub upstream, driven by the openai SDK.
  */
 describe("Athena's llm_cache_entries_total, llm_cache_plugin_{hits,misses}_total, pii_type and effort labels", () => {
-  let stub: StubUpstream;
-  let switchyard: SwitchyardStack;
+  let serve: ServeOnStub;
   let scrape: string;
   const hits: boolean[] = [];
 
   beforeAll(async () => {
-    stub = await startStubUpstream({ port: 0, model: 'stub' });
-    const { config, diagnostics } = await loadConfigText(configText(stub.port), 'athena-metrics.yaml', { env: {} });
-    if (config === undefined) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
-    switchyard = await startSwitchyard({ config, grpcPort: 0, listenPort: 0, adminPort: 0, logger: createSilentLogger() });
-    const client = new OpenAI({ baseURL: `http://127.0.0.1:${switchyard.ports.listeners[0]}/v1`, apiKey: 'test', maxRetries: 0 });
+    serve = await startServeOnStub(configText, 'athena-metrics.yaml');
+    const { client } = serve;
     const ask = async (content: string, model = 'auto'): Promise<void> => {
       const answer = await client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
       hits.push(answer.response.headers.get('x-vsr-cache-hit') === 'true');
@@ -76,12 +67,11 @@ describe("Athena's llm_cache_entries_total, llm_cache_plugin_{hits,misses}_total
     await ask('Mail john.doe@example.com about the invoice, card 4111 1111 1111 1111.');
     await ask('Explain what a monad is.', 'gpt-oss-120b');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    scrape = await (await fetch(`http://127.0.0.1:${switchyard.ports.admin}/metrics`)).text();
+    scrape = await serve.scrapeMetrics();
   });
 
   afterAll(async () => {
-    await switchyard?.close();
-    await stub?.close();
+    await serve?.close();
   });
 
   it('answered the repeated proof from the cache and nothing else', () => {

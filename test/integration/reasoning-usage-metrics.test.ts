@@ -1,9 +1,4 @@
-import OpenAI from 'openai';
-import { loadConfigText } from '../../src/config/load.js';
-import { formatDiagnostic } from '../../src/config/diagnostic.js';
-import { startSwitchyard, type SwitchyardStack } from '../../src/serve-stack/switchyard-stack.js';
-import { createSilentLogger } from '../../src/telemetry/logger.js';
-import { startStubUpstream, type StubUpstream } from '../../src/upstream-stub/stub-upstream.js';
+import { startServeOnStub, type ServeOnStub } from '../helpers/serve-on-stub.js';
 
 /** Two models, one per family type: Qwen3 reads a chat-template flag, gpt-oss a top-level effort (both inferred from the name). */
 function configText(port: number): string {
@@ -49,17 +44,13 @@ function sample(scrape: string, name: string, labels: string): number | undefine
 
 /** The whole serve stack (sidecar over gRPC, gateway, admin /metrics) in front of a stub, driven by the openai SDK. */
 describe('reasoning usage metrics from the body rewrite', () => {
-  let stub: StubUpstream;
-  let switchyard: SwitchyardStack;
+  let serve: ServeOnStub;
   let scrape: string;
   const bodies: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    stub = await startStubUpstream({ port: 0, model: 'stub' });
-    const { config, diagnostics } = await loadConfigText(configText(stub.port), 'reasoning.yaml', { env: {} });
-    if (config === undefined) throw new Error(diagnostics.map(formatDiagnostic).join('\n'));
-    switchyard = await startSwitchyard({ config, grpcPort: 0, listenPort: 0, adminPort: 0, logger: createSilentLogger() });
-    const client = new OpenAI({ baseURL: `http://127.0.0.1:${switchyard.ports.listeners[0]}/v1`, apiKey: 'test', maxRetries: 0 });
+    serve = await startServeOnStub(configText, 'reasoning.yaml');
+    const { client, stub } = serve;
     const ask = async (content: string, stream = false): Promise<void> => {
       if (stream) for await (const chunk of await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content }], stream: true })) void chunk;
       else await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content }] });
@@ -73,12 +64,11 @@ describe('reasoning usage metrics from the body rewrite', () => {
     // A named model: reasoning stays the client's, nothing is switched on by the router.
     await client.chat.completions.create({ model: 'gpt-oss-120b', messages: [{ role: 'user', content: 'Prove this directly.' }] });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    scrape = await (await fetch(`http://127.0.0.1:${switchyard.ports.admin}/metrics`)).text();
+    scrape = await serve.scrapeMetrics();
   });
 
   afterAll(async () => {
-    await switchyard?.close();
-    await stub?.close();
+    await serve?.close();
   });
 
   it('writes what the metrics then count', () => {
